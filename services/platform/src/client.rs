@@ -1,0 +1,203 @@
+//! The outbound HTTP client every service uses to call another one: picks an
+//! instance from the dependency's `UpstreamPool`, bounds the call with the
+//! dependency's timeout, ejects instances that fail, and turns failures into
+//! errors that map onto clear answers (503/504), never a hang.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{HeaderMap, Method};
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::config::Env;
+use crate::error::ApiError;
+use crate::upstream::{Discovery, UpstreamPool};
+
+/// Per-dependency client settings, read as `<DEP>_URL`, `<DEP>_TIMEOUT_MS`,
+/// `<DEP>_EJECT_MS`, `<DEP>_DNS_REFRESH_MS` (e.g. `USERS_URL`).
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub name: &'static str,
+    pub discovery: Discovery,
+    pub timeout: Duration,
+    pub eject_for: Duration,
+    pub dns_refresh: Duration,
+}
+
+impl ClientSettings {
+    pub fn from_env(env: &mut Env, name: &'static str, prefix: &str, default_url: &str) -> Self {
+        let key = format!("{prefix}_URL");
+        let spec = env.string(&key, default_url);
+        let discovery = Discovery::parse(&spec).unwrap_or_else(|error| {
+            env.problem(format!("{key}: {error}"));
+            Discovery::Static(vec![default_url.to_owned()])
+        });
+        Self {
+            name,
+            discovery,
+            timeout: env.millis(&format!("{prefix}_TIMEOUT_MS"), 3_000),
+            eject_for: env.millis(&format!("{prefix}_EJECT_MS"), 10_000),
+            dns_refresh: env.millis(&format!("{prefix}_DNS_REFRESH_MS"), 5_000),
+        }
+    }
+
+    /// One fixed instance; for tests and tools.
+    pub fn fixed(name: &'static str, base_url: impl Into<String>) -> Self {
+        Self {
+            name,
+            discovery: Discovery::Static(vec![base_url.into()]),
+            timeout: Duration::from_secs(3),
+            eject_for: Duration::from_secs(10),
+            dns_refresh: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why a call to a dependency produced no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("{dependency}: no instance reachable ({reason})")]
+    Unavailable { dependency: &'static str, reason: String },
+    #[error("{dependency}: no answer within {timeout:?}")]
+    Timeout { dependency: &'static str, timeout: Duration },
+    #[error("{dependency}: unexpected answer {status}")]
+    UnexpectedStatus { dependency: &'static str, status: u16 },
+    #[error("{dependency}: answer could not be read: {reason}")]
+    BadAnswer { dependency: &'static str, reason: String },
+}
+
+impl From<CallError> for ApiError {
+    fn from(error: CallError) -> Self {
+        match error {
+            CallError::Unavailable { dependency, .. } => ApiError::unavailable(dependency),
+            CallError::Timeout { .. } => ApiError::Timeout,
+            other => ApiError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+/// A request to a dependency: path relative to the instance's base URL.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: Method,
+    pub path_and_query: String,
+    pub headers: HeaderMap,
+    pub body: Option<Bytes>,
+}
+
+impl Call {
+    pub fn new(method: Method, path_and_query: impl Into<String>) -> Self {
+        Self { method, path_and_query: path_and_query.into(), headers: HeaderMap::new(), body: None }
+    }
+
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+
+    pub fn json(mut self, body: &impl Serialize) -> Self {
+        self.body = Some(Bytes::from(serde_json::to_vec(body).expect("serialisable body")));
+        self.headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        );
+        self
+    }
+
+    pub fn headers(mut self, headers: HeaderMap) -> Self {
+        self.headers.extend(headers);
+        self
+    }
+}
+
+/// A client for one dependency.
+#[derive(Clone)]
+pub struct ServiceClient {
+    name: &'static str,
+    pool: Arc<UpstreamPool>,
+    http: reqwest::Client,
+    timeout: Duration,
+}
+
+impl ServiceClient {
+    pub async fn new(settings: ClientSettings) -> Self {
+        let pool = UpstreamPool::new(
+            settings.name,
+            settings.discovery,
+            settings.eject_for,
+            settings.dns_refresh,
+        )
+        .await;
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.timeout.min(Duration::from_secs(2)))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .expect("a client without TLS builds");
+        Self { name: settings.name, pool, http, timeout: settings.timeout }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn pool(&self) -> &Arc<UpstreamPool> {
+        &self.pool
+    }
+
+    /// Sends `call` to one instance. A refused connection means the request
+    /// never arrived, so the next instance is tried (safe for any method);
+    /// a 502/503/504 or a timeout ejects the instance and is returned as is.
+    pub async fn send(&self, call: Call) -> Result<reqwest::Response, CallError> {
+        let attempts = self.pool.instance_urls().len().max(1);
+        let mut last_reason = "no instance known".to_owned();
+        for _ in 0..attempts {
+            let Some(instance) = self.pool.pick() else { break };
+            let url = format!("{}{}", instance.base_url, call.path_and_query);
+            let mut request = self
+                .http
+                .request(call.method.clone(), &url)
+                .headers(call.headers.clone())
+                .timeout(self.timeout);
+            if let Some(body) = &call.body {
+                request = request.body(body.clone());
+            }
+            match request.send().await {
+                Ok(response) => {
+                    if matches!(response.status().as_u16(), 502..=504) {
+                        self.pool.eject(&instance);
+                    } else {
+                        self.pool.restore(&instance);
+                    }
+                    return Ok(response);
+                }
+                Err(error) if error.is_timeout() => {
+                    self.pool.eject(&instance);
+                    return Err(CallError::Timeout { dependency: self.name, timeout: self.timeout });
+                }
+                Err(error) if error.is_connect() => {
+                    self.pool.eject(&instance);
+                    last_reason = error.to_string();
+                }
+                Err(error) => {
+                    self.pool.eject(&instance);
+                    return Err(CallError::Unavailable { dependency: self.name, reason: error.to_string() });
+                }
+            }
+        }
+        Err(CallError::Unavailable { dependency: self.name, reason: last_reason })
+    }
+
+    /// Sends `call` and decodes a 2xx JSON answer.
+    pub async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, CallError> {
+        let response = self.send(call).await?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(CallError::UnexpectedStatus { dependency: self.name, status: status.as_u16() });
+        }
+        response
+            .json()
+            .await
+            .map_err(|e| CallError::BadAnswer { dependency: self.name, reason: e.to_string() })
+    }
+}

@@ -1,0 +1,255 @@
+//! Configuration from environment variables: defaults first, then the
+//! environment, every value parsed and checked before the service starts.
+//!
+//! All problems are collected and reported together, so a bad deployment
+//! fails once with the full list instead of one variable per restart.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// Reads typed values out of a snapshot of the environment, remembering every
+/// value that failed to parse.
+pub struct Env {
+    vars: HashMap<String, String>,
+    problems: Vec<String>,
+}
+
+impl Env {
+    pub fn from_process() -> Self {
+        Self::from_pairs(std::env::vars())
+    }
+
+    /// For tests: an environment that holds only these pairs.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let vars = pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        Self { vars, problems: Vec::new() }
+    }
+
+    pub fn optional(&self, key: &str) -> Option<String> {
+        self.vars.get(key).filter(|v| !v.trim().is_empty()).cloned()
+    }
+
+    pub fn string(&self, key: &str, default: &str) -> String {
+        self.optional(key).unwrap_or_else(|| default.to_owned())
+    }
+
+    /// A value that must be given; its absence is recorded as a problem.
+    pub fn required(&mut self, key: &str) -> String {
+        self.optional(key).unwrap_or_else(|| {
+            self.problems.push(format!("{key} must be set"));
+            String::new()
+        })
+    }
+
+    /// Parses `key` or falls back to `default`; a value that does not parse is
+    /// a problem (never silently replaced by the default).
+    pub fn parse<T>(&mut self, key: &str, default: T) -> T
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        match self.optional(key) {
+            None => default,
+            Some(raw) => match raw.trim().parse() {
+                Ok(value) => value,
+                Err(error) => {
+                    self.problems.push(format!("{key}={raw:?}: {error}"));
+                    default
+                }
+            },
+        }
+    }
+
+    /// A whole number within `range`.
+    pub fn number_in<T>(&mut self, key: &str, default: T, range: std::ops::RangeInclusive<T>) -> T
+    where
+        T: FromStr + PartialOrd + fmt::Display + Copy,
+        T::Err: fmt::Display,
+    {
+        let value = self.parse(key, default);
+        if !range.contains(&value) {
+            self.problems.push(format!(
+                "{key}={value}: must be between {} and {}",
+                range.start(),
+                range.end()
+            ));
+        }
+        value
+    }
+
+    /// A duration given in milliseconds, which must be positive.
+    pub fn millis(&mut self, key: &str, default_ms: u64) -> Duration {
+        let ms = self.parse(key, default_ms);
+        if ms == 0 {
+            self.problems.push(format!("{key}=0: must be a positive number of milliseconds"));
+        }
+        Duration::from_millis(ms)
+    }
+
+    /// A secret: kept in a wrapper whose Debug output is redacted.
+    pub fn secret(&self, key: &str, default: &str) -> SecretString {
+        SecretString::from(self.string(key, default))
+    }
+
+    /// Records a problem found by a check across several values.
+    pub fn problem(&mut self, message: impl Into<String>) {
+        self.problems.push(message.into());
+    }
+
+    /// Ends reading: `Err` lists every problem seen.
+    pub fn finish(self) -> Result<(), ConfigError> {
+        if self.problems.is_empty() { Ok(()) } else { Err(ConfigError(self.problems)) }
+    }
+}
+
+/// Every configuration problem found, printed one per line.
+#[derive(Debug)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration:")?;
+        for problem in &self.0 {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// How the HTTP server listens and protects itself.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub host: IpAddr,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    /// How long in-flight requests may take to finish after SIGTERM.
+    pub shutdown_grace: Duration,
+    /// Upper bound on one request's handling time; answered 504 after it.
+    pub request_timeout: Duration,
+    /// Larger bodies are refused with 413 before they are read.
+    pub max_body_bytes: usize,
+    /// Requests beyond this many in flight are shed with a fast 503.
+    pub max_concurrent_requests: usize,
+}
+
+impl ServerSettings {
+    pub fn from_env(env: &mut Env, default_port: u16) -> Self {
+        Self {
+            host: env.parse("HOST", IpAddr::from([127, 0, 0, 1])),
+            port: env.parse("PORT", default_port),
+            shutdown_grace: env.millis("SHUTDOWN_GRACE_MS", 10_000),
+            request_timeout: env.millis("REQUEST_TIMEOUT_MS", 10_000),
+            max_body_bytes: env.number_in("MAX_BODY_BYTES", 64 * 1024, 1..=64 * 1024 * 1024),
+            max_concurrent_requests: env.number_in("MAX_CONCURRENT_REQUESTS", 512, 1..=100_000),
+        }
+    }
+
+    /// Settings for tests: loopback, random port.
+    pub fn for_tests() -> Self {
+        Self::from_env(&mut Env::from_pairs([("PORT", "0")]), 0)
+    }
+}
+
+/// Where this service's own database lives.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: u32,
+    /// Waiting longer than this for a pooled connection answers 503.
+    pub acquire_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    /// `default_database` is the service's own database name on the shared
+    /// development server (one server, a database per service).
+    pub fn from_env(env: &mut Env, default_database: &str) -> Self {
+        let default_url =
+            format!("postgres://shop:shop-dev-password@127.0.0.1:5432/{default_database}");
+        let url = env.string("DATABASE_URL", &default_url);
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            env.problem("DATABASE_URL: must start with postgres:// or postgresql://");
+        }
+        Self {
+            url: SecretString::from(url),
+            max_connections: env.number_in("DATABASE_MAX_CONNECTIONS", 10, 1..=1000),
+            acquire_timeout: env.millis("DATABASE_ACQUIRE_TIMEOUT_MS", 3_000),
+        }
+    }
+}
+
+/// Log verbosity and format.
+#[derive(Debug, Clone)]
+pub struct TelemetrySettings {
+    /// An `EnvFilter` directive, e.g. `info,sqlx=warn`.
+    pub log_filter: String,
+}
+
+impl TelemetrySettings {
+    pub fn from_env(env: &mut Env) -> Self {
+        let log_filter = env
+            .optional("RUST_LOG")
+            .unwrap_or_else(|| env.string("LOG_LEVEL", "info,sqlx=warn,tower_http=warn"));
+        if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
+            env.problem(format!("RUST_LOG/LOG_LEVEL={log_filter:?}: not a valid filter"));
+        }
+        Self { log_filter }
+    }
+}
+
+/// A base URL of another service, e.g. `http://users:8080`.
+pub fn url(env: &mut Env, key: &str, default: &str) -> String {
+    let value = env.string(key, default);
+    if !(value.starts_with("http://") || value.starts_with("https://")) {
+        env.problem(format!("{key}={value:?}: must be an http:// or https:// URL"));
+    }
+    value.trim_end_matches('/').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let mut env = Env::from_pairs::<&str, &str>([]);
+        let server = ServerSettings::from_env(&mut env, 8083);
+        let db = DatabaseSettings::from_env(&mut env, "catalog");
+        env.finish().unwrap();
+        assert_eq!(server.port, 8083);
+        assert!(db.url.expose_secret().ends_with("/catalog"));
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_at_once() {
+        let mut env = Env::from_pairs([
+            ("PORT", "eighty"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("DATABASE_URL", "mysql://x"),
+        ]);
+        ServerSettings::from_env(&mut env, 8080);
+        DatabaseSettings::from_env(&mut env, "users");
+        let error = env.finish().unwrap_err();
+        let text = error.to_string();
+        assert_eq!(error.0.len(), 3, "{text}");
+        assert!(text.contains("PORT=\"eighty\""), "{text}");
+        assert!(text.contains("DATABASE_MAX_CONNECTIONS=0"), "{text}");
+        assert!(text.contains("DATABASE_URL"), "{text}");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let mut env = Env::from_pairs([("DATABASE_URL", "postgres://u:topsecret@h/db")]);
+        let db = DatabaseSettings::from_env(&mut env, "users");
+        assert!(!format!("{db:?}").contains("topsecret"));
+    }
+}

@@ -1,0 +1,38 @@
+//! What every service of the shop shares, written once: configuration,
+//! telemetry, the HTTP server and its middleware, health/readiness/metrics,
+//! the JSON error shape, caller identity, the database pool, and the client
+//! for calling other services.
+
+pub mod client;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod identity;
+pub mod metrics;
+pub mod middleware;
+pub mod pagination;
+pub mod server;
+pub mod telemetry;
+pub mod token;
+pub mod upstream;
+
+#[cfg(feature = "test-util")]
+pub mod test_util;
+
+pub use error::ApiError;
+pub use extract::{AppJson, AppPath, AppQuery};
+pub use identity::{Caller, Role};
+
+/// Reads a service's settings from the process environment, or prints every
+/// problem and exits with status 2: a misconfigured service must not start.
+pub fn load_settings_or_exit<T>(service: &str, read: impl FnOnce(&mut config::Env) -> T) -> T {
+    let mut env = config::Env::from_process();
+    let settings = read(&mut env);
+    if let Err(error) = env.finish() {
+        eprintln!("{service}: {error}");
+        std::process::exit(2);
+    }
+    settings
+}

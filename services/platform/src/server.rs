@@ -1,0 +1,200 @@
+//! Service bootstrap: the middleware stack, the operational routes, binding,
+//! and graceful shutdown (stop accepting, drain in-flight requests within a
+//! grace period, then run the service's shutdown hooks such as closing pools).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use futures::future::BoxFuture;
+use prometheus_client::registry::Registry;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+use crate::config::ServerSettings;
+use crate::health::{OpsState, ReadinessCheck, ops_routes};
+use crate::metrics::{HttpServerMetrics, MetricsEndpoint, service_registry};
+use crate::middleware;
+
+type ShutdownHook = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
+
+/// What a service hands to the platform before it starts serving.
+pub struct Service {
+    name: &'static str,
+    settings: ServerSettings,
+    registry: Registry,
+    checks: Vec<ReadinessCheck>,
+    hooks: Vec<ShutdownHook>,
+}
+
+impl Service {
+    pub fn new(name: &'static str, settings: ServerSettings) -> Self {
+        Self {
+            name,
+            settings,
+            registry: service_registry(name),
+            checks: Vec::new(),
+            hooks: Vec::new(),
+        }
+    }
+
+    /// The registry to register the service's own metrics in.
+    pub fn registry(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
+    /// A dependency `/ready` must check.
+    pub fn check_ready(mut self, check: ReadinessCheck) -> Self {
+        self.checks.push(check);
+        self
+    }
+
+    /// Runs after in-flight requests have drained.
+    pub fn on_shutdown<F>(mut self, hook: F) -> Self
+    where
+        F: FnOnce() -> BoxFuture<'static, ()> + Send + 'static,
+    {
+        self.hooks.push(Box::new(hook));
+        self
+    }
+
+    /// Closes the pool after draining, so Postgres sees clean disconnects.
+    pub fn close_pool_on_shutdown(self, pool: sqlx::PgPool) -> Self {
+        self.on_shutdown(move || Box::pin(async move { pool.close().await }))
+    }
+
+    /// Wraps the service's routes in the standard stack and binds the port.
+    pub async fn bind(mut self, routes: Router) -> anyhow::Result<HttpServer> {
+        let http_metrics = HttpServerMetrics::register(&mut self.registry);
+        let draining = Arc::new(AtomicBool::new(false));
+        let ops = OpsState {
+            checks: Arc::new(self.checks),
+            metrics: MetricsEndpoint(Arc::new(self.registry)),
+            draining: draining.clone(),
+        };
+        let permits = Arc::new(Semaphore::new(self.settings.max_concurrent_requests));
+
+        // Business routes get the protective limits; operational routes stay
+        // answerable under overload so that probes and scrapes see it.
+        let business = routes
+            .fallback(middleware::not_found)
+            .layer(
+                ServiceBuilder::new()
+                    // Refuse at once rather than queue when saturated.
+                    .layer(from_fn_with_state(permits, middleware::shed_load))
+                    // Bound the time any one request can hold resources.
+                    .layer(from_fn_with_state(self.settings.request_timeout, middleware::limit_time))
+                    // Bodies above the limit are refused (413) before being read.
+                    .layer(DefaultBodyLimit::max(self.settings.max_body_bytes)),
+            );
+        let app = business.merge(ops_routes(ops)).layer(
+            ServiceBuilder::new()
+                // Every request gets an id (kept if the caller sent one) ...
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                // ... which is echoed back so clients can quote it.
+                .layer(PropagateRequestIdLayer::x_request_id())
+                // Span, metrics and one log line per request.
+                .layer(from_fn_with_state(http_metrics, middleware::observe_request))
+                // A panicking handler answers 500 instead of dropping the connection.
+                .layer(CatchPanicLayer::custom(middleware::panic_response))
+                // Errors from the router or layers get the JSON error shape too.
+                .layer(from_fn(middleware::ensure_json_errors)),
+        );
+
+        let address = SocketAddr::new(self.settings.host, self.settings.port);
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
+        Ok(HttpServer {
+            name: self.name,
+            listener,
+            app,
+            settings: self.settings,
+            draining,
+            hooks: self.hooks,
+        })
+    }
+}
+
+/// A bound server, ready to run.
+pub struct HttpServer {
+    name: &'static str,
+    listener: TcpListener,
+    app: Router,
+    settings: ServerSettings,
+    draining: Arc<AtomicBool>,
+    hooks: Vec<ShutdownHook>,
+}
+
+impl HttpServer {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes, then drains and runs the hooks.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Self { name, listener, app, settings, draining, hooks } = self;
+        tracing::info!(service = name, address = %listener.local_addr()?, "listening");
+
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut grace_rx = stop_rx.clone();
+        let signal = async move {
+            shutdown.await;
+            draining.store(true, Ordering::Relaxed);
+            tracing::info!(service = name, "shutdown requested, draining in-flight requests");
+            let _ = stop_tx.send(true);
+        };
+        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(signal);
+        let grace = settings.shutdown_grace;
+        let grace_expired = async move {
+            let _ = grace_rx.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = serve.into_future() => result?,
+            () = grace_expired => {
+                tracing::warn!(service = name, ?grace, "grace period over, closing remaining connections");
+            }
+        }
+        drop(stop_rx);
+        for hook in hooks {
+            hook().await;
+        }
+        tracing::info!(service = name, "stopped");
+        Ok(())
+    }
+}
+
+/// Completes on SIGTERM (orchestrators) or Ctrl-C (terminals).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

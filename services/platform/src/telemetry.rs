@@ -1,0 +1,197 @@
+//! Structured logs: one JSON object per line on stdout, with the service's
+//! name, the event's fields and the fields of the spans it happened in
+//! (request id, route, method ...), so that a log line can be found by any of them.
+
+use std::fmt::Debug;
+use std::io::Write;
+
+use serde_json::{Map, Value};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Record};
+use tracing::{Event, Id, Subscriber};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::config::TelemetrySettings;
+
+/// Installs the global subscriber: level filter and JSON lines on stdout.
+/// A second call (tests) leaves the first subscriber in place.
+pub fn init_telemetry(service: &'static str, settings: &TelemetrySettings) {
+    let filter = EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(JsonLogLayer::new(service, std::io::stdout))
+        .try_init();
+}
+
+/// A `tracing` layer that writes each event as one JSON object.
+pub struct JsonLogLayer<W> {
+    service: &'static str,
+    make_writer: W,
+}
+
+impl<W> JsonLogLayer<W> {
+    pub fn new(service: &'static str, make_writer: W) -> Self {
+        Self { service, make_writer }
+    }
+}
+
+/// The fields recorded on a span, kept in the span's extensions.
+struct SpanFields(Map<String, Value>);
+
+impl<S, W> Layer<S> for JsonLogLayer<W>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + 'static,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut fields = JsonVisitor::default();
+        attrs.record(&mut fields);
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(SpanFields(fields.0));
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            let mut extensions = span.extensions_mut();
+            if let Some(SpanFields(fields)) = extensions.get_mut::<SpanFields>() {
+                let mut visitor = JsonVisitor(std::mem::take(fields));
+                values.record(&mut visitor);
+                *fields = visitor.0;
+            }
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let mut visitor = JsonVisitor::default();
+        event.record(&mut visitor);
+        let mut fields = visitor.0;
+        let message = fields.remove("message").unwrap_or(Value::String(String::new()));
+
+        let mut line = Map::new();
+        line.insert(
+            "timestamp".into(),
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true).into(),
+        );
+        line.insert("level".into(), event.metadata().level().as_str().into());
+        line.insert("service".into(), self.service.into());
+        line.insert("target".into(), event.metadata().target().into());
+        line.insert("message".into(), message);
+        if !fields.is_empty() {
+            line.insert("fields".into(), Value::Object(fields));
+        }
+        if let Some(scope) = ctx.event_scope(event) {
+            // Root first, so that inner spans override outer fields of the same name.
+            let mut span_fields = Map::new();
+            let mut leaf_name = None;
+            for span in scope.from_root() {
+                leaf_name = Some(span.name());
+                if let Some(SpanFields(fields)) = span.extensions().get::<SpanFields>() {
+                    span_fields.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+            }
+            if let Some(name) = leaf_name {
+                line.insert("span".into(), name.into());
+            }
+            if !span_fields.is_empty() {
+                line.insert("span_fields".into(), Value::Object(span_fields));
+            }
+        }
+
+        let mut bytes = serde_json::to_vec(&Value::Object(line)).unwrap_or_default();
+        bytes.push(b'\n');
+        // A failing stdout must not take the request down with it.
+        let _ = self.make_writer.make_writer().write_all(&bytes);
+    }
+}
+
+/// Collects `tracing` fields as JSON values, keeping numbers and booleans typed.
+#[derive(Default)]
+struct JsonVisitor(Map<String, Value>);
+
+impl Visit for JsonVisitor {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.insert(field.name().into(), value.into());
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().into(), value.into());
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        let mut text = value.to_string();
+        let mut source = value.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        self.0.insert(field.name().into(), text.into());
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        self.0.insert(field.name().into(), format!("{value:?}").into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'a self) -> Self::Writer {
+            self.clone()
+        }
+    }
+
+    #[test]
+    fn each_event_is_one_json_line_with_its_span_fields() {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::registry()
+            .with(JsonLogLayer::new("catalog", captured.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("request", request_id = "r-1", route = tracing::field::Empty);
+            let _entered = span.enter();
+            span.record("route", "/api/v1/products");
+            tracing::info!(count = 3, ok = true, "listed products");
+        });
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1);
+        let line: Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(line["service"], "catalog");
+        assert_eq!(line["level"], "INFO");
+        assert_eq!(line["message"], "listed products");
+        assert_eq!(line["fields"]["count"], 3);
+        assert_eq!(line["fields"]["ok"], true);
+        assert_eq!(line["span"], "request");
+        assert_eq!(line["span_fields"]["request_id"], "r-1");
+        assert_eq!(line["span_fields"]["route"], "/api/v1/products");
+        assert!(line["timestamp"].as_str().unwrap().ends_with('Z'));
+    }
+}
