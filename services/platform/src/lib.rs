@@ -12,6 +12,7 @@ pub mod health;
 pub mod identity;
 pub mod metrics;
 pub mod middleware;
+pub mod money;
 pub mod pagination;
 pub mod server;
 pub mod telemetry;

@@ -108,3 +108,35 @@ pub fn init_test_logs() {
         crate::telemetry::init_telemetry("test", &settings);
     }
 }
+
+/// Callers for tests, as the gateway would pass them.
+pub fn customer() -> crate::Caller {
+    crate::Caller { user_id: uuid::Uuid::new_v4(), role: crate::Role::Customer }
+}
+
+pub fn admin() -> crate::Caller {
+    crate::Caller { user_id: uuid::Uuid::new_v4(), role: crate::Role::Admin }
+}
+
+/// Adds a caller's identity headers to a request.
+pub trait AsCaller {
+    fn as_caller(self, caller: &crate::Caller) -> Self;
+}
+
+impl AsCaller for reqwest::RequestBuilder {
+    fn as_caller(self, caller: &crate::Caller) -> Self {
+        let mut headers = axum::http::HeaderMap::new();
+        caller.write_headers(&mut headers);
+        self.headers(headers)
+    }
+}
+
+/// Status and error code of an answer in the JSON error shape; panics (with
+/// the body) when the answer is not in that shape.
+pub async fn error_of(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let body: crate::error::ErrorBody = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("not the JSON error shape ({e}): {status} {text}"));
+    (status, body.error.code)
+}

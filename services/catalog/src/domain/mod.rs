@@ -1,0 +1,8 @@
+//! Catalog values that parse: once built, they are valid.
+mod category;
+mod listing;
+mod product;
+
+pub use category::{CategoryName, CategorySlug};
+pub use listing::{ListingQuery, RawListingQuery, SearchText, SortOrder};
+pub use product::{Description, NewProduct, ProductName, ProductPatch, Sku};

@@ -1,0 +1,6 @@
+//! The catalog service: products and categories.
+pub mod configuration;
+pub mod domain;
+pub mod routes;
+pub mod startup;
+pub mod store;

@@ -1,0 +1,6 @@
+//! Black-box tests of the catalog API against a real Postgres.
+mod categories;
+mod health;
+mod helpers;
+mod products;
+mod recommendations;
