@@ -140,3 +140,78 @@ pub async fn error_of(response: reqwest::Response) -> (u16, String) {
         .unwrap_or_else(|e| panic!("not the JSON error shape ({e}): {status} {text}"));
     (status, body.error.code)
 }
+
+/// A client for black-box tests of one running service.
+#[derive(Clone)]
+pub struct TestClient {
+    pub address: String,
+    pub http: reqwest::Client,
+}
+
+impl TestClient {
+    pub fn new(address: std::net::SocketAddr) -> Self {
+        Self { address: format!("http://{address}"), http: reqwest::Client::new() }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A request as `caller`, or anonymous with `None`.
+    pub fn request(&self, method: reqwest::Method, path: &str, caller: Option<&crate::Caller>) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, self.url(path));
+        match caller {
+            Some(caller) => request.as_caller(caller),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.request(reqwest::Method::GET, path, None).send().await.expect("request")
+    }
+
+    /// GET that must answer 200 with JSON.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let response = self.get(path).await;
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        assert_eq!(status, 200, "GET {path}: {text}");
+        serde_json::from_str(&text).expect("json")
+    }
+
+    pub async fn get_as(&self, caller: &crate::Caller, path: &str) -> reqwest::Response {
+        self.request(reqwest::Method::GET, path, Some(caller)).send().await.expect("request")
+    }
+
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.request(reqwest::Method::POST, path, None).json(body).send().await.expect("request")
+    }
+
+    pub async fn post_as(&self, caller: &crate::Caller, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.request(reqwest::Method::POST, path, Some(caller)).json(body).send().await.expect("request")
+    }
+
+    pub async fn put_as(&self, caller: Option<&crate::Caller>, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.request(reqwest::Method::PUT, path, caller).json(body).send().await.expect("request")
+    }
+
+    pub async fn patch_as(&self, caller: &crate::Caller, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.request(reqwest::Method::PATCH, path, Some(caller)).json(body).send().await.expect("request")
+    }
+
+    pub async fn delete_as(&self, caller: &crate::Caller, path: &str) -> reqwest::Response {
+        self.request(reqwest::Method::DELETE, path, Some(caller)).send().await.expect("request")
+    }
+}
+
+/// Runs a built server in the background for the rest of the test.
+pub fn serve_in_background<F>(server: F)
+where
+    F: Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    tokio::spawn(async move {
+        if let Err(error) = server.await {
+            panic!("server under test failed: {error:#}");
+        }
+    });
+}

@@ -1,14 +1,23 @@
+use std::ops::Deref;
+
 use catalog::configuration::Settings;
 use catalog::startup::Application;
 use platform::Caller;
 use platform::config::{ServerSettings, TelemetrySettings};
-use platform::test_util::{AsCaller, admin, fresh_database, init_test_logs};
+use platform::test_util::{TestClient, admin, fresh_database, init_test_logs, serve_in_background};
 use serde_json::{Value, json};
 
+/// The running catalog, and the admin who fills it.
 pub struct TestApp {
-    pub address: String,
-    pub http: reqwest::Client,
+    pub client: TestClient,
     pub admin: Caller,
+}
+
+impl Deref for TestApp {
+    type Target = TestClient;
+    fn deref(&self) -> &TestClient {
+        &self.client
+    }
 }
 
 /// Starts the catalog on a random port with its own fresh database.
@@ -20,38 +29,12 @@ pub async fn spawn_app() -> TestApp {
         telemetry: TelemetrySettings { log_filter: "info".into() },
     };
     let app = Application::build(settings).await.expect("catalog builds");
-    let address = format!("http://{}", app.address());
-    tokio::spawn(app.run_until(std::future::pending()));
-    TestApp { address, http: reqwest::Client::new(), admin: admin() }
+    let client = TestClient::new(app.address());
+    serve_in_background(app.run_until(std::future::pending()));
+    TestApp { client, admin: admin() }
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.address, path)
-    }
-
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(self.url(path)).send().await.expect("request")
-    }
-
-    pub async fn get_json(&self, path: &str) -> Value {
-        let response = self.get(path).await;
-        assert_eq!(response.status(), 200, "GET {path}");
-        response.json().await.expect("json")
-    }
-
-    pub async fn post_as(&self, caller: &Caller, path: &str, body: &Value) -> reqwest::Response {
-        self.http.post(self.url(path)).as_caller(caller).json(body).send().await.expect("request")
-    }
-
-    pub async fn patch_as(&self, caller: &Caller, path: &str, body: &Value) -> reqwest::Response {
-        self.http.patch(self.url(path)).as_caller(caller).json(body).send().await.expect("request")
-    }
-
-    pub async fn delete_as(&self, caller: &Caller, path: &str) -> reqwest::Response {
-        self.http.delete(self.url(path)).as_caller(caller).send().await.expect("request")
-    }
-
     pub async fn create_category(&self, slug: &str, name: &str) {
         let response = self.post_as(&self.admin, "/api/v1/categories", &json!({"slug": slug, "name": name})).await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());

@@ -1,0 +1,6 @@
+//! The users service: customer profiles.
+pub mod configuration;
+pub mod domain;
+pub mod routes;
+pub mod startup;
+pub mod store;

@@ -1,0 +1,3 @@
+//! Black-box tests of the users API against a real Postgres.
+mod helpers;
+mod profiles;
