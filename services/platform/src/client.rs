@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::config::Env;
 use crate::error::ApiError;
+use crate::health::ReadinessCheck;
 use crate::upstream::{Discovery, UpstreamPool};
 
 /// Per-dependency client settings, read as `<DEP>_URL`, `<DEP>_TIMEOUT_MS`,
@@ -186,6 +187,22 @@ impl ServiceClient {
             }
         }
         Err(CallError::Unavailable { dependency: self.name, reason: last_reason })
+    }
+
+    /// A readiness check: some instance of the dependency answers `/health`.
+    pub fn readiness_check(&self) -> ReadinessCheck {
+        let client = self.clone();
+        ReadinessCheck::new(self.name, move || {
+            let client = client.clone();
+            async move {
+                let response = client.send(Call::get("/health")).await.map_err(|e| e.to_string())?;
+                if response.status().is_success() {
+                    Ok(())
+                } else {
+                    Err(format!("/health answered {}", response.status()))
+                }
+            }
+        })
     }
 
     /// Sends `call` and decodes a 2xx JSON answer.

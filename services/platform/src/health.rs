@@ -29,6 +29,10 @@ type CheckFn = dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync;
 pub struct ReadinessCheck {
     name: String,
     check: Arc<CheckFn>,
+    /// A failing optional check is reported but leaves the service ready:
+    /// it can still do useful work (auth can log in while users is down),
+    /// and failing readiness would spread one outage to every caller.
+    required: bool,
 }
 
 impl ReadinessCheck {
@@ -37,7 +41,13 @@ impl ReadinessCheck {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), String>> + Send + 'static,
     {
-        Self { name: name.into(), check: Arc::new(move || Box::pin(check())) }
+        Self { name: name.into(), check: Arc::new(move || Box::pin(check())), required: true }
+    }
+
+    /// Reported in `/ready`, without making the service unready.
+    pub fn optional(mut self) -> Self {
+        self.required = false;
+        self
     }
 
     /// The database answers a trivial query.
@@ -46,21 +56,6 @@ impl ReadinessCheck {
             let pool = pool.clone();
             async move {
                 sqlx::query("SELECT 1").execute(&pool).await.map(|_| ()).map_err(|e| e.to_string())
-            }
-        })
-    }
-
-    /// Another HTTP service answers its liveness probe.
-    pub fn http(name: impl Into<String>, health_url: String, client: reqwest::Client) -> Self {
-        Self::new(name, move || {
-            let (client, url) = (client.clone(), health_url.clone());
-            async move {
-                let response = client.get(&url).send().await.map_err(|e| e.to_string())?;
-                if response.status().is_success() {
-                    Ok(())
-                } else {
-                    Err(format!("{url} answered {}", response.status()))
-                }
             }
         })
     }
@@ -94,17 +89,22 @@ async fn ready(State(state): State<OpsState>) -> Response {
             Ok(result) => result,
             Err(_) => Err(format!("no answer within {CHECK_TIMEOUT:?}")),
         };
-        (c.name.clone(), outcome)
+        (c.name.clone(), c.required, outcome)
     }))
     .await;
 
     let mut checks = Map::new();
     let mut failures = Vec::new();
-    for (name, outcome) in results {
+    let mut degraded = Vec::new();
+    for (name, required, outcome) in results {
         match outcome {
             Ok(()) => checks.insert(name, "ok".into()),
             Err(error) => {
-                failures.push(format!("{name}: {error}"));
+                if required {
+                    failures.push(format!("{name}: {error}"));
+                } else {
+                    degraded.push(Value::from(name.clone()));
+                }
                 checks.insert(name, format!("error: {error}").into())
             }
         };
@@ -113,7 +113,9 @@ async fn ready(State(state): State<OpsState>) -> Response {
         failures.push("shutting down".to_owned());
     }
     if failures.is_empty() {
-        (StatusCode::OK, Json(json!({ "status": "ready", "checks": checks }))).into_response()
+        let status = if degraded.is_empty() { "ready" } else { "degraded" };
+        let body = json!({ "status": status, "checks": checks, "degraded": degraded });
+        (StatusCode::OK, Json(body)).into_response()
     } else {
         let body = json!({
             "status": "not_ready",
