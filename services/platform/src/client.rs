@@ -79,6 +79,11 @@ impl From<CallError> for ApiError {
     }
 }
 
+/// Methods that mean the same when repeated (RFC 9110 §9.2.2).
+pub fn is_idempotent(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE)
+}
+
 /// A request to a dependency: path relative to the instance's base URL.
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -146,9 +151,9 @@ impl ServiceClient {
         &self.pool
     }
 
-    /// Sends `call` to one instance. A refused connection means the request
-    /// never arrived, so the next instance is tried (safe for any method);
-    /// a 502/503/504 or a timeout ejects the instance and is returned as is.
+    /// Sends `call` to one instance, moving on to the next instance when the
+    /// connection fails (see below). A 502/503/504 answer or a timeout ejects
+    /// the instance and is returned as is.
     pub async fn send(&self, call: Call) -> Result<reqwest::Response, CallError> {
         let attempts = self.pool.instance_urls().len().max(1);
         let mut last_reason = "no instance known".to_owned();
@@ -176,7 +181,10 @@ impl ServiceClient {
                     self.pool.eject(&instance);
                     return Err(CallError::Timeout { dependency: self.name, timeout: self.timeout });
                 }
-                Err(error) if error.is_connect() => {
+                // Refused: the request never arrived, any method may go elsewhere.
+                // Broken mid-way (e.g. a pooled connection the instance closed
+                // while stopping): only an idempotent request may be repeated.
+                Err(error) if error.is_connect() || is_idempotent(&call.method) => {
                     self.pool.eject(&instance);
                     last_reason = error.to_string();
                 }

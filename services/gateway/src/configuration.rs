@@ -1,0 +1,74 @@
+//! Settings of the gateway, all from the environment.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use platform::client::ClientSettings;
+use platform::config::{Env, ServerSettings, TelemetrySettings};
+
+pub const DEFAULT_PORT: u16 = 8080;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub telemetry: TelemetrySettings,
+    pub upstreams: Upstreams,
+    pub rate_limit: RateLimitSettings,
+    pub cache: CacheSettings,
+    /// Unknown key ids trigger a JWKS refetch at most this often, so that
+    /// tokens with made-up key ids cannot hammer auth.
+    pub jwks_min_refresh: Duration,
+}
+
+/// Where each service is: `<NAME>_URL` is a list of base URLs or `dns+http://name:port`.
+#[derive(Debug, Clone)]
+pub struct Upstreams {
+    pub auth: ClientSettings,
+    pub users: ClientSettings,
+    pub catalog: ClientSettings,
+}
+
+/// Token bucket per client: a user id when authenticated, the IP otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitSettings {
+    /// One request's worth of budget comes back this often
+    /// (`1s / GATEWAY_RATE_LIMIT_PER_SECOND`).
+    pub replenish_every: Duration,
+    /// Requests a client may make at once after being idle.
+    pub burst: NonZeroU32,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CacheSettings {
+    /// Served from the cache without asking catalog while younger than this.
+    pub fresh_for: Duration,
+    /// Kept this long to answer (marked degraded) when catalog fails.
+    pub keep_stale_for: Duration,
+    pub max_bytes: u64,
+}
+
+impl Settings {
+    pub fn from_env(env: &mut Env) -> Self {
+        let per_second = env.number_in("GATEWAY_RATE_LIMIT_PER_SECOND", 50u32, 1..=1_000_000);
+        let burst = env.number_in("GATEWAY_RATE_LIMIT_BURST", 100u32, 1..=1_000_000);
+        Self {
+            server: ServerSettings::from_env(env, DEFAULT_PORT),
+            telemetry: TelemetrySettings::from_env(env),
+            upstreams: Upstreams {
+                auth: ClientSettings::from_env(env, "auth", "AUTH", "http://127.0.0.1:8081"),
+                users: ClientSettings::from_env(env, "users", "USERS", "http://127.0.0.1:8082"),
+                catalog: ClientSettings::from_env(env, "catalog", "CATALOG", "http://127.0.0.1:8083"),
+            },
+            rate_limit: RateLimitSettings {
+                replenish_every: Duration::from_secs(1) / per_second.max(1),
+                burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
+            },
+            cache: CacheSettings {
+                fresh_for: env.millis("GATEWAY_CACHE_TTL_MS", 2_000),
+                keep_stale_for: env.millis("GATEWAY_CACHE_STALE_MS", 300_000),
+                max_bytes: env.number_in("GATEWAY_CACHE_MAX_BYTES", 32 * 1024 * 1024, 1024..=4 * 1024 * 1024 * 1024),
+            },
+            jwks_min_refresh: env.millis("GATEWAY_JWKS_MIN_REFRESH_MS", 10_000),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The auth service's public keys, cached. A token whose key id is unknown
+//! triggers one refetch (auth may have rotated its key), rate-limited so
+//! that made-up key ids cannot turn every request into a call to auth.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::DecodingKey;
+use jsonwebtoken::jwk::JwkSet;
+use platform::client::{Call, ServiceClient};
+use platform::token::{AccessClaims, validation};
+use platform::{ApiError, Caller};
+use tokio::sync::Mutex;
+
+/// Why a token was refused; each is a 401 for the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    Malformed,
+    UnknownKey,
+    Invalid,
+    Expired,
+}
+
+impl Rejection {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::UnknownKey => "unknown_key",
+            Self::Invalid => "invalid",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+pub struct JwksCache {
+    auth: ServiceClient,
+    keys: RwLock<HashMap<String, DecodingKey>>,
+    /// When the last fetch happened; also serialises fetches.
+    last_fetch: Mutex<Option<Instant>>,
+    min_refresh: Duration,
+}
+
+impl JwksCache {
+    pub fn new(auth: ServiceClient, min_refresh: Duration) -> Self {
+        Self { auth, keys: RwLock::new(HashMap::new()), last_fetch: Mutex::new(None), min_refresh }
+    }
+
+    pub fn has_keys(&self) -> bool {
+        !self.keys.read().expect("poisoned").is_empty()
+    }
+
+    /// Fetches the key set now (start-up, readiness).
+    pub async fn refresh(&self) -> Result<usize, ApiError> {
+        let mut last = self.last_fetch.lock().await;
+        let set: JwkSet = self.auth.json(Call::get("/api/v1/auth/jwks")).await?;
+        let keys: HashMap<String, DecodingKey> = set
+            .keys
+            .iter()
+            .filter_map(|jwk| Some((jwk.common.key_id.clone()?, DecodingKey::from_jwk(jwk).ok()?)))
+            .collect();
+        let count = keys.len();
+        *self.keys.write().expect("poisoned") = keys;
+        *last = Some(Instant::now());
+        tracing::info!(keys = count, "JWKS loaded");
+        Ok(count)
+    }
+
+    /// Refetches unless a fetch happened within `min_refresh`.
+    async fn refresh_if_due(&self) {
+        {
+            let last = self.last_fetch.lock().await;
+            if last.is_some_and(|at| at.elapsed() < self.min_refresh) {
+                return;
+            }
+        }
+        if let Err(error) = self.refresh().await {
+            tracing::warn!(error = %error, "JWKS refresh failed");
+        }
+    }
+
+    fn key(&self, kid: &str) -> Option<DecodingKey> {
+        self.keys.read().expect("poisoned").get(kid).cloned()
+    }
+
+    /// Verifies an access token: only EdDSA, only keys from the JWKS,
+    /// issuer, audience and expiry checked.
+    pub async fn verify(&self, token: &str) -> Result<Caller, Rejection> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Malformed)?;
+        let kid = header.kid.ok_or(Rejection::Malformed)?;
+        let key = match self.key(&kid) {
+            Some(key) => key,
+            None => {
+                self.refresh_if_due().await;
+                self.key(&kid).ok_or(Rejection::UnknownKey)?
+            }
+        };
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &key, &validation()).map_err(|e| {
+            match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => Rejection::Expired,
+                _ => Rejection::Invalid,
+            }
+        })?;
+        Ok(Caller { user_id: data.claims.sub, role: data.claims.role })
+    }
+}

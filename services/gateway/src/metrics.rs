@@ -1,0 +1,45 @@
+//! The gateway's own series, beside the platform's HTTP metrics.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CacheLabels {
+    /// hit, miss, stale (served because catalog failed)
+    pub result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RateLimitLabels {
+    /// user (authenticated) or ip (anonymous)
+    pub client_kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AuthLabels {
+    /// Why a token was refused: malformed, unknown_key, invalid, expired.
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Default)]
+pub struct GatewayMetrics {
+    pub cache_requests: Family<CacheLabels, Counter>,
+    pub rate_limited: Family<RateLimitLabels, Counter>,
+    pub rejected_tokens: Family<AuthLabels, Counter>,
+}
+
+impl GatewayMetrics {
+    pub fn register(registry: &mut Registry) -> Self {
+        let metrics = Self::default();
+        registry.register("gateway_cache_requests", "Catalog reads by cache outcome", metrics.cache_requests.clone());
+        registry.register(
+            "gateway_rate_limited_requests",
+            "Requests refused with 429 by the per-client rate limit",
+            metrics.rate_limited.clone(),
+        );
+        registry.register("gateway_rejected_tokens", "Access tokens refused, by reason", metrics.rejected_tokens.clone());
+        metrics
+    }
+}

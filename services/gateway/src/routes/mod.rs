@@ -1,0 +1,50 @@
+//! The public API: every route under `/api/v1`, mapped onto the service
+//! that owns it. Identity and rate limiting run before every route.
+
+mod catalog;
+mod dashboard;
+mod passthrough;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{any, get};
+use platform::client::ServiceClient;
+
+use crate::cache::ResponseCache;
+use crate::identity::{IdentityState, establish_identity};
+use crate::metrics::GatewayMetrics;
+use crate::rate_limit::{RateLimit, limit_rate};
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct GatewayState {
+    pub auth: ServiceClient,
+    pub users: ServiceClient,
+    pub catalog: ServiceClient,
+    pub cache: Arc<ResponseCache>,
+    pub metrics: GatewayMetrics,
+    pub max_body_bytes: usize,
+}
+
+pub fn router(state: GatewayState, identity: IdentityState, rate_limit: RateLimit) -> Router {
+    Router::new()
+        // auth: public (it is where tokens come from).
+        .route("/api/v1/auth/{*rest}", any(passthrough::to_auth))
+        .route("/.well-known/jwks.json", get(passthrough::to_auth))
+        // users: every route needs a caller.
+        .route("/api/v1/users", any(passthrough::to_users))
+        .route("/api/v1/users/{*rest}", any(passthrough::to_users))
+        // catalog: reads are public and cached; writes need a caller (catalog checks the role).
+        .route("/api/v1/products", get(catalog::read).post(catalog::write))
+        .route("/api/v1/products/{*rest}", get(catalog::read).patch(catalog::write).put(catalog::write).delete(catalog::write))
+        .route("/api/v1/categories", get(catalog::read).post(catalog::write))
+        .route("/api/v1/recommendations", get(catalog::read))
+        // aggregation
+        .route("/api/v1/dashboard", get(dashboard::dashboard))
+        .with_state(state)
+        // Inner: the rate limit keys on the identity established outside it.
+        .layer(from_fn_with_state(rate_limit, limit_rate))
+        .layer(from_fn_with_state(identity, establish_identity))
+}

@@ -1,0 +1,249 @@
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::time::Duration;
+
+use auth::configuration::TokenSettings;
+use auth::passwords::HashCost;
+use gateway::configuration::{CacheSettings, RateLimitSettings, Settings, Upstreams};
+use gateway::startup::Application;
+use platform::client::ClientSettings;
+use platform::config::{DatabaseSettings, ServerSettings, TelemetrySettings};
+use platform::email::Email;
+use platform::test_util::{TestClient, fresh_database, init_test_logs, serve_in_background};
+use platform::upstream::Discovery;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const ADMIN_EMAIL: &str = "admin@shop.test";
+pub const ADMIN_PASSWORD: &str = "test-only-admin-password";
+
+fn quiet() -> TelemetrySettings {
+    TelemetrySettings { log_filter: "info".into() }
+}
+
+/// A catalog instance that a test can stop.
+pub struct CatalogInstance {
+    pub address: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl CatalogInstance {
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// How the shop under test is assembled.
+pub struct ShopBuilder {
+    catalog_instances: usize,
+    dead_catalog_instances: usize,
+    rate_limit: RateLimitSettings,
+    cache: CacheSettings,
+}
+
+impl Default for ShopBuilder {
+    fn default() -> Self {
+        Self {
+            catalog_instances: 1,
+            dead_catalog_instances: 0,
+            rate_limit: RateLimitSettings { replenish_every: Duration::from_millis(1), burst: 1000.try_into().unwrap() },
+            cache: CacheSettings {
+                fresh_for: Duration::from_secs(60),
+                keep_stale_for: Duration::from_secs(300),
+                max_bytes: 1 << 20,
+            },
+        }
+    }
+}
+
+pub struct Shop {
+    pub gateway: TestClient,
+    pub catalogs: Vec<CatalogInstance>,
+    /// The key auth signs with, so tests can forge tokens the gateway must refuse.
+    pub signing_key_pem: SecretString,
+}
+
+impl Deref for Shop {
+    type Target = TestClient;
+    fn deref(&self) -> &TestClient {
+        &self.gateway
+    }
+}
+
+pub async fn spawn_shop() -> Shop {
+    ShopBuilder::default().spawn().await
+}
+
+impl ShopBuilder {
+    pub fn catalog_instances(mut self, live: usize, dead: usize) -> Self {
+        self.catalog_instances = live;
+        self.dead_catalog_instances = dead;
+        self
+    }
+
+    /// A budget of `burst` requests that refills one per minute: slow enough
+    /// that no refill happens during a test.
+    pub fn rate_limit_burst(mut self, burst: u32) -> Self {
+        self.rate_limit = RateLimitSettings { replenish_every: Duration::from_secs(60), burst: burst.try_into().unwrap() };
+        self
+    }
+
+    pub fn cache_fresh_for(mut self, fresh_for: Duration) -> Self {
+        self.cache.fresh_for = fresh_for;
+        self
+    }
+
+    pub async fn spawn(self) -> Shop {
+        init_test_logs();
+        let users = spawn_users().await;
+        let signing_key_pem = auth::keys::generate_ed25519_pem();
+        let auth = spawn_auth(&users, signing_key_pem.clone()).await;
+
+        let catalog_db = fresh_database("catalog").await;
+        let mut catalogs = Vec::new();
+        for _ in 0..self.catalog_instances {
+            catalogs.push(spawn_catalog(catalog_db.clone()).await);
+        }
+        let mut catalog_urls: Vec<String> = catalogs.iter().map(|c| format!("http://{}", c.address)).collect();
+        for _ in 0..self.dead_catalog_instances {
+            catalog_urls.push(format!("http://{}", closed_port()));
+        }
+
+        let settings = Settings {
+            server: ServerSettings::for_tests(),
+            telemetry: quiet(),
+            upstreams: Upstreams {
+                auth: ClientSettings::fixed("auth", auth),
+                users: ClientSettings::fixed("users", users),
+                catalog: ClientSettings { discovery: Discovery::Static(catalog_urls), ..ClientSettings::fixed("catalog", "") },
+            },
+            rate_limit: self.rate_limit,
+            cache: self.cache,
+            jwks_min_refresh: Duration::from_secs(10),
+        };
+        let app = Application::build(settings).await.expect("gateway builds");
+        let gateway = TestClient::new(app.address());
+        serve_in_background(app.run_until(std::future::pending()));
+        Shop { gateway, catalogs, signing_key_pem }
+    }
+}
+
+/// An address where nothing listens.
+fn closed_port() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
+async fn spawn_users() -> String {
+    let settings = users::configuration::Settings {
+        server: ServerSettings::for_tests(),
+        database: fresh_database("users").await,
+        telemetry: quiet(),
+    };
+    let app = users::startup::Application::build(settings).await.expect("users builds");
+    let address = format!("http://{}", app.address());
+    serve_in_background(app.run_until(std::future::pending()));
+    address
+}
+
+async fn spawn_auth(users: &str, signing_key_pem: SecretString) -> String {
+    let settings = auth::configuration::Settings {
+        server: ServerSettings::for_tests(),
+        database: fresh_database("auth").await,
+        telemetry: quiet(),
+        users: ClientSettings::fixed("users", users),
+        tokens: TokenSettings {
+            signing_key_pem: Some(signing_key_pem),
+            access_ttl: Duration::from_secs(900),
+            refresh_ttl: Duration::from_secs(3600),
+        },
+        password_cost: HashCost { memory_kib: 1024, iterations: 1 },
+        bootstrap_admin: Some((Email::parse(ADMIN_EMAIL).unwrap(), ADMIN_PASSWORD.to_owned().into())),
+    };
+    let app = auth::startup::Application::build(settings).await.expect("auth builds");
+    let address = format!("http://{}", app.address());
+    serve_in_background(app.run_until(std::future::pending()));
+    address
+}
+
+async fn spawn_catalog(database: DatabaseSettings) -> CatalogInstance {
+    let settings = catalog::configuration::Settings { server: ServerSettings::for_tests(), database, telemetry: quiet() };
+    let app = catalog::startup::Application::build(settings).await.expect("catalog builds");
+    let address = app.address();
+    let (stop, stopped) = oneshot::channel::<()>();
+    serve_in_background(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    CatalogInstance { address, stop: Some(stop) }
+}
+
+impl Shop {
+    pub async fn register(&self, email: &str) {
+        let body = json!({"email": email, "password": PASSWORD, "display_name": "Ada"});
+        let response = self.post("/api/v1/auth/register", &body).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    }
+
+    /// Logs in and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self.post("/api/v1/auth/login", &json!({"email": email, "password": password})).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        let session: Value = response.json().await.unwrap();
+        session["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn customer_token(&self, email: &str) -> String {
+        self.register(email).await;
+        self.login(email, PASSWORD).await
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    pub async fn get_with(&self, token: &str, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+
+    pub async fn send_with(&self, method: reqwest::Method, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.http.request(method, self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
+    }
+
+    /// A category and a few products, created by the admin through the gateway.
+    pub async fn seed_catalog(&self) -> Vec<Value> {
+        let admin = self.admin_token().await;
+        let post = reqwest::Method::POST;
+        let created = self.send_with(post.clone(), &admin, "/api/v1/categories", &json!({"slug": "kitchen", "name": "Kitchen"})).await;
+        assert_eq!(created.status(), 201);
+        let mut products = Vec::new();
+        for (sku, name, price) in [("MUG-1", "Enamel mug", 1200), ("KETTLE-1", "Copper kettle", 4500)] {
+            let body = json!({"sku": sku, "name": name, "price_cents": price, "currency": "EUR", "category": "kitchen"});
+            let response = self.send_with(post.clone(), &admin, "/api/v1/products", &body).await;
+            assert_eq!(response.status(), 201);
+            products.push(response.json().await.unwrap());
+        }
+        products
+    }
+
+    /// The value of one series in the gateway's `/metrics`, 0 when absent.
+    pub async fn metric(&self, name_and_labels: &str) -> f64 {
+        metric_value(&self.get("/metrics").await.text().await.unwrap(), name_and_labels)
+    }
+}
+
+/// Reads `name{labels}` from a Prometheus text exposition; the labels given
+/// must all be present on the series (others may be too).
+pub fn metric_value(exposition: &str, name_and_labels: &str) -> f64 {
+    let (name, labels) = name_and_labels.split_once('{').map_or((name_and_labels, ""), |(n, l)| (n, l.trim_end_matches('}')));
+    exposition
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter(|line| line.split(['{', ' ']).next() == Some(name))
+        .filter(|line| labels.split(',').filter(|l| !l.is_empty()).all(|l| line.contains(l)))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
