@@ -43,7 +43,11 @@ build_on_base() { # name dir
   local name="$1" dir="$2"
   if have_image "$name"; then log "$name exists"; return; fi
   log "building $name"
-  docker build -q --build-arg BASE_IMAGE="$BASE_IMAGE" -t "$name" "$here/$dir" >/dev/null
+  local out; out="$(mktemp)"
+  if ! docker build --build-arg BASE_IMAGE="$BASE_IMAGE" -t "$name" "$here/$dir" >"$out" 2>&1; then
+    cat "$out" >&2; rm -f "$out"; return 1
+  fi
+  rm -f "$out"
   log "built $name"
 }
 

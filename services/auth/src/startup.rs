@@ -40,16 +40,28 @@ impl Application {
         let pem = match &settings.tokens.signing_key_pem {
             Some(pem) => pem.clone(),
             None => {
-                tracing::warn!("AUTH_SIGNING_KEY_PEM not set: signing with a key generated for this process only");
+                tracing::warn!(
+                    "AUTH_SIGNING_KEY_PEM not set: signing with a key generated for this process only"
+                );
                 generate_ed25519_pem()
             }
         };
         let keys = Arc::new(SigningKeys::from_pem(&pem)?);
         let users = ServiceClient::new(settings.users.clone()).await;
-        let dummy_hash = hash_password("not-a-real-password".to_owned().into(), settings.password_cost).await?;
+        let dummy_hash = hash_password(
+            "not-a-real-password".to_owned().into(),
+            settings.password_cost,
+        )
+        .await?;
 
         if let Some((email, password)) = &settings.bootstrap_admin {
-            ensure_admin(&pool, email.as_str(), password.clone(), settings.password_cost).await?;
+            ensure_admin(
+                &pool,
+                email.as_str(),
+                password.clone(),
+                settings.password_cost,
+            )
+            .await?;
         }
 
         let state = AppState {
@@ -78,7 +90,10 @@ impl Application {
         self.server.run_until_stopped().await
     }
 
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         self.server.run_until(shutdown).await
     }
 }

@@ -41,7 +41,10 @@ impl Application {
         self.server.run_until_stopped().await
     }
 
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         self.server.run_until(shutdown).await
     }
 }

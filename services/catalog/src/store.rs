@@ -28,9 +28,12 @@ pub struct Category {
 }
 
 pub async fn list_categories(pool: &PgPool) -> Result<Vec<Category>, sqlx::Error> {
-    sqlx::query_as!(Category, "SELECT id, slug, name FROM categories ORDER BY name")
-        .fetch_all(pool)
-        .await
+    sqlx::query_as!(
+        Category,
+        "SELECT id, slug, name FROM categories ORDER BY name"
+    )
+    .fetch_all(pool)
+    .await
 }
 
 pub async fn insert_category(
@@ -122,7 +125,10 @@ pub async fn get_product(pool: &PgPool, id: i64) -> Result<Option<Product>, sqlx
 }
 
 /// Inserts a product; `None` when its category does not exist.
-pub async fn insert_product(pool: &PgPool, new: &NewProduct) -> Result<Option<Product>, sqlx::Error> {
+pub async fn insert_product(
+    pool: &PgPool,
+    new: &NewProduct,
+) -> Result<Option<Product>, sqlx::Error> {
     sqlx::query_as!(
         Product,
         r#"
@@ -184,12 +190,18 @@ pub async fn update_product(
 
 /// True when a product was deleted.
 pub async fn delete_product(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query!("DELETE FROM products WHERE id = $1", id).execute(pool).await?;
+    let result = sqlx::query!("DELETE FROM products WHERE id = $1", id)
+        .execute(pool)
+        .await?;
     Ok(result.rows_affected() == 1)
 }
 
 /// Other products of `id`'s category, newest first; `None` when `id` does not exist.
-pub async fn same_category(pool: &PgPool, id: i64, limit: i64) -> Result<Option<Vec<Product>>, sqlx::Error> {
+pub async fn same_category(
+    pool: &PgPool,
+    id: i64,
+    limit: i64,
+) -> Result<Option<Vec<Product>>, sqlx::Error> {
     if get_product(pool, id).await?.is_none() {
         return Ok(None);
     }

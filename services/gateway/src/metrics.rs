@@ -33,13 +33,21 @@ pub struct GatewayMetrics {
 impl GatewayMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let metrics = Self::default();
-        registry.register("gateway_cache_requests", "Catalog reads by cache outcome", metrics.cache_requests.clone());
+        registry.register(
+            "gateway_cache_requests",
+            "Catalog reads by cache outcome",
+            metrics.cache_requests.clone(),
+        );
         registry.register(
             "gateway_rate_limited_requests",
             "Requests refused with 429 by the per-client rate limit",
             metrics.rate_limited.clone(),
         );
-        registry.register("gateway_rejected_tokens", "Access tokens refused, by reason", metrics.rejected_tokens.clone());
+        registry.register(
+            "gateway_rejected_tokens",
+            "Access tokens refused, by reason",
+            metrics.rejected_tokens.clone(),
+        );
         metrics
     }
 }

@@ -33,17 +33,27 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
 /// Sends `request` (path and query unchanged) to an instance of `upstream`.
 /// The access token stays at the edge: services get the verified identity
 /// headers instead, and never see a bearer token to log or replay.
-pub async fn forward(upstream: &ServiceClient, request: Request, max_body: usize) -> Result<reqwest::Response, ApiError> {
+pub async fn forward(
+    upstream: &ServiceClient,
+    request: Request,
+    max_body: usize,
+) -> Result<reqwest::Response, ApiError> {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, max_body).await.map_err(|_| ApiError::Rejected {
-        status: StatusCode::PAYLOAD_TOO_LARGE,
-        code: "payload_too_large",
-        message: format!("request bodies are limited to {max_body} bytes"),
-    })?;
+    let body = axum::body::to_bytes(body, max_body)
+        .await
+        .map_err(|_| ApiError::Rejected {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "payload_too_large",
+            message: format!("request bodies are limited to {max_body} bytes"),
+        })?;
     let mut headers = parts.headers;
     strip_hop_by_hop(&mut headers);
     headers.remove(header::AUTHORIZATION);
-    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
     let call = Call {
         method: parts.method,
         path_and_query,
@@ -80,14 +90,20 @@ impl BufferedResponse {
             .bytes()
             .await
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("upstream body unreadable: {e}")))?;
-        Ok(Self { status, content_type, body })
+        Ok(Self {
+            status,
+            content_type,
+            body,
+        })
     }
 
     pub fn to_response(&self) -> Response {
         let mut response = Response::new(Body::from(self.body.clone()));
         *response.status_mut() = self.status;
         if let Some(content_type) = &self.content_type {
-            response.headers_mut().insert(header::CONTENT_TYPE, content_type.clone());
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, content_type.clone());
         }
         response
     }

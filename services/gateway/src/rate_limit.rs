@@ -39,7 +39,9 @@ impl RateLimit {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(60)).await;
-                let Some(limiter) = weak.upgrade() else { return };
+                let Some(limiter) = weak.upgrade() else {
+                    return;
+                };
                 limiter.retain_recent();
                 limiter.shrink_to_fit();
             }
@@ -70,8 +72,16 @@ pub async fn limit_rate(State(limit): State<RateLimit>, request: Request, next: 
     match limit.check(&key) {
         Ok(()) => next.run(request).await,
         Err(retry_after_secs) => {
-            let client_kind = if matches!(key, ClientKey::User(_)) { "user" } else { "ip" };
-            limit.metrics.rate_limited.get_or_create(&RateLimitLabels { client_kind }).inc();
+            let client_kind = if matches!(key, ClientKey::User(_)) {
+                "user"
+            } else {
+                "ip"
+            };
+            limit
+                .metrics
+                .rate_limited
+                .get_or_create(&RateLimitLabels { client_kind })
+                .inc();
             ApiError::TooManyRequests { retry_after_secs }.into_response()
         }
     }

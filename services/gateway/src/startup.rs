@@ -41,7 +41,10 @@ impl Application {
             metrics: metrics.clone(),
             max_body_bytes: settings.server.max_body_bytes,
         };
-        let identity = IdentityState { jwks: jwks.clone(), metrics: metrics.clone() };
+        let identity = IdentityState {
+            jwks: jwks.clone(),
+            metrics: metrics.clone(),
+        };
         let rate_limit = RateLimit::new(settings.rate_limit, metrics);
 
         service = service
@@ -49,13 +52,19 @@ impl Application {
             .check_ready(ReadinessCheck::new("jwks", move || {
                 let jwks = jwks.clone();
                 async move {
-                    if jwks.has_keys() { Ok(()) } else { jwks.refresh().await.map(|_| ()).map_err(|e| e.to_string()) }
+                    if jwks.has_keys() {
+                        Ok(())
+                    } else {
+                        jwks.refresh().await.map(|_| ()).map_err(|e| e.to_string())
+                    }
                 }
             }))
             // Upstreams are reported, not required: the gateway degrades per route.
             .check_ready(users.readiness_check().optional())
             .check_ready(catalog.readiness_check().optional());
-        let server = service.bind(routes::router(state, identity, rate_limit)).await?;
+        let server = service
+            .bind(routes::router(state, identity, rate_limit))
+            .await?;
         Ok(Self { server })
     }
 
@@ -67,7 +76,10 @@ impl Application {
         self.server.run_until_stopped().await
     }
 
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         self.server.run_until(shutdown).await
     }
 }

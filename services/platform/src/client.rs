@@ -60,13 +60,25 @@ impl ClientSettings {
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     #[error("{dependency}: no instance reachable ({reason})")]
-    Unavailable { dependency: &'static str, reason: String },
+    Unavailable {
+        dependency: &'static str,
+        reason: String,
+    },
     #[error("{dependency}: no answer within {timeout:?}")]
-    Timeout { dependency: &'static str, timeout: Duration },
+    Timeout {
+        dependency: &'static str,
+        timeout: Duration,
+    },
     #[error("{dependency}: unexpected answer {status}")]
-    UnexpectedStatus { dependency: &'static str, status: u16 },
+    UnexpectedStatus {
+        dependency: &'static str,
+        status: u16,
+    },
     #[error("{dependency}: answer could not be read: {reason}")]
-    BadAnswer { dependency: &'static str, reason: String },
+    BadAnswer {
+        dependency: &'static str,
+        reason: String,
+    },
 }
 
 impl From<CallError> for ApiError {
@@ -81,7 +93,10 @@ impl From<CallError> for ApiError {
 
 /// Methods that mean the same when repeated (RFC 9110 §9.2.2).
 pub fn is_idempotent(method: &Method) -> bool {
-    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE)
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
+    )
 }
 
 /// A request to a dependency: path relative to the instance's base URL.
@@ -95,7 +110,12 @@ pub struct Call {
 
 impl Call {
     pub fn new(method: Method, path_and_query: impl Into<String>) -> Self {
-        Self { method, path_and_query: path_and_query.into(), headers: HeaderMap::new(), body: None }
+        Self {
+            method,
+            path_and_query: path_and_query.into(),
+            headers: HeaderMap::new(),
+            body: None,
+        }
     }
 
     pub fn get(path: impl Into<String>) -> Self {
@@ -103,7 +123,9 @@ impl Call {
     }
 
     pub fn json(mut self, body: &impl Serialize) -> Self {
-        self.body = Some(Bytes::from(serde_json::to_vec(body).expect("serialisable body")));
+        self.body = Some(Bytes::from(
+            serde_json::to_vec(body).expect("serialisable body"),
+        ));
         self.headers.insert(
             axum::http::header::CONTENT_TYPE,
             axum::http::HeaderValue::from_static("application/json"),
@@ -140,7 +162,12 @@ impl ServiceClient {
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .expect("a client without TLS builds");
-        Self { name: settings.name, pool, http, timeout: settings.timeout }
+        Self {
+            name: settings.name,
+            pool,
+            http,
+            timeout: settings.timeout,
+        }
     }
 
     pub fn name(&self) -> &'static str {
@@ -158,7 +185,9 @@ impl ServiceClient {
         let attempts = self.pool.instance_urls().len().max(1);
         let mut last_reason = "no instance known".to_owned();
         for _ in 0..attempts {
-            let Some(instance) = self.pool.pick() else { break };
+            let Some(instance) = self.pool.pick() else {
+                break;
+            };
             let url = format!("{}{}", instance.base_url, call.path_and_query);
             let mut request = self
                 .http
@@ -179,7 +208,10 @@ impl ServiceClient {
                 }
                 Err(error) if error.is_timeout() => {
                     self.pool.eject(&instance);
-                    return Err(CallError::Timeout { dependency: self.name, timeout: self.timeout });
+                    return Err(CallError::Timeout {
+                        dependency: self.name,
+                        timeout: self.timeout,
+                    });
                 }
                 // Refused: the request never arrived, any method may go elsewhere.
                 // Broken mid-way (e.g. a pooled connection the instance closed
@@ -190,11 +222,17 @@ impl ServiceClient {
                 }
                 Err(error) => {
                     self.pool.eject(&instance);
-                    return Err(CallError::Unavailable { dependency: self.name, reason: error.to_string() });
+                    return Err(CallError::Unavailable {
+                        dependency: self.name,
+                        reason: error.to_string(),
+                    });
                 }
             }
         }
-        Err(CallError::Unavailable { dependency: self.name, reason: last_reason })
+        Err(CallError::Unavailable {
+            dependency: self.name,
+            reason: last_reason,
+        })
     }
 
     /// A readiness check: some instance of the dependency answers `/health`.
@@ -203,7 +241,10 @@ impl ServiceClient {
         ReadinessCheck::new(self.name, move || {
             let client = client.clone();
             async move {
-                let response = client.send(Call::get("/health")).await.map_err(|e| e.to_string())?;
+                let response = client
+                    .send(Call::get("/health"))
+                    .await
+                    .map_err(|e| e.to_string())?;
                 if response.status().is_success() {
                     Ok(())
                 } else {
@@ -218,11 +259,14 @@ impl ServiceClient {
         let response = self.send(call).await?;
         let status = response.status();
         if !status.is_success() {
-            return Err(CallError::UnexpectedStatus { dependency: self.name, status: status.as_u16() });
+            return Err(CallError::UnexpectedStatus {
+                dependency: self.name,
+                status: status.as_u16(),
+            });
         }
-        response
-            .json()
-            .await
-            .map_err(|e| CallError::BadAnswer { dependency: self.name, reason: e.to_string() })
+        response.json().await.map_err(|e| CallError::BadAnswer {
+            dependency: self.name,
+            reason: e.to_string(),
+        })
     }
 }

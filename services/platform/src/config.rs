@@ -28,8 +28,14 @@ impl Env {
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let vars = pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
-        Self { vars, problems: Vec::new() }
+        let vars = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        Self {
+            vars,
+            problems: Vec::new(),
+        }
     }
 
     pub fn optional(&self, key: &str) -> Option<String> {
@@ -88,7 +94,9 @@ impl Env {
     pub fn millis(&mut self, key: &str, default_ms: u64) -> Duration {
         let ms = self.parse(key, default_ms);
         if ms == 0 {
-            self.problems.push(format!("{key}=0: must be a positive number of milliseconds"));
+            self.problems.push(format!(
+                "{key}=0: must be a positive number of milliseconds"
+            ));
         }
         Duration::from_millis(ms)
     }
@@ -105,7 +113,11 @@ impl Env {
 
     /// Ends reading: `Err` lists every problem seen.
     pub fn finish(self) -> Result<(), ConfigError> {
-        if self.problems.is_empty() { Ok(()) } else { Err(ConfigError(self.problems)) }
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError(self.problems))
+        }
     }
 }
 
@@ -199,7 +211,9 @@ impl TelemetrySettings {
             .optional("RUST_LOG")
             .unwrap_or_else(|| env.string("LOG_LEVEL", "info,sqlx=warn,tower_http=warn"));
         if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
-            env.problem(format!("RUST_LOG/LOG_LEVEL={log_filter:?}: not a valid filter"));
+            env.problem(format!(
+                "RUST_LOG/LOG_LEVEL={log_filter:?}: not a valid filter"
+            ));
         }
         Self { log_filter }
     }
@@ -209,7 +223,9 @@ impl TelemetrySettings {
 pub fn url(env: &mut Env, key: &str, default: &str) -> String {
     let value = env.string(key, default);
     if !(value.starts_with("http://") || value.starts_with("https://")) {
-        env.problem(format!("{key}={value:?}: must be an http:// or https:// URL"));
+        env.problem(format!(
+            "{key}={value:?}: must be an http:// or https:// URL"
+        ));
     }
     value.trim_end_matches('/').to_owned()
 }

@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use secrecy::ExposeSecret;
+use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
 
 use crate::config::DatabaseSettings;
 
@@ -46,6 +46,9 @@ pub async fn connect_and_migrate(
             }
         }
     }
-    migrator.run(&pool).await.map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    migrator
+        .run(&pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
     Ok(pool)
 }

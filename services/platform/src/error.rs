@@ -46,7 +46,11 @@ pub enum ApiError {
     Timeout,
     /// An extractor refused the request (bad JSON, bad query, too large ...).
     #[error("{message}")]
-    Rejected { status: StatusCode, code: &'static str, message: String },
+    Rejected {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     /// Anything we did not expect. Logged in full, answered as an opaque 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -54,13 +58,22 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::BadRequest { code, message: message.into() }
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
     }
     pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Unprocessable { code, message: message.into() }
+        Self::Unprocessable {
+            code,
+            message: message.into(),
+        }
     }
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict { code, message: message.into() }
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
     }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::NotFound(message.into())
@@ -72,7 +85,9 @@ impl ApiError {
         Self::Forbidden(message.into())
     }
     pub fn unavailable(dependency: impl Into<String>) -> Self {
-        Self::DependencyUnavailable { dependency: dependency.into() }
+        Self::DependencyUnavailable {
+            dependency: dependency.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -115,7 +130,10 @@ impl ApiError {
 /// (rejections of extractors, responses of layers).
 pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     let body = ErrorBody {
-        error: ErrorDetail { code: code.to_owned(), message: message.into() },
+        error: ErrorDetail {
+            code: code.to_owned(),
+            message: message.into(),
+        },
     };
     (status, axum::Json(body)).into_response()
 }
@@ -166,7 +184,9 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         if let Some(secs) = retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
@@ -204,7 +224,9 @@ mod tests {
     use super::*;
 
     async fn body_of(response: Response) -> ErrorBody {
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
         serde_json::from_slice(&bytes).unwrap()
     }
 
@@ -219,7 +241,10 @@ mod tests {
 
     #[tokio::test]
     async fn rate_limited_answers_carry_retry_after() {
-        let response = ApiError::TooManyRequests { retry_after_secs: 3 }.into_response();
+        let response = ApiError::TooManyRequests {
+            retry_after_secs: 3,
+        }
+        .into_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[header::RETRY_AFTER], "3");
         assert_eq!(body_of(response).await.error.code, "rate_limited");

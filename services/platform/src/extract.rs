@@ -39,7 +39,11 @@ impl From<JsonRejection> for ApiError {
             _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
             _ => "bad_body",
         };
-        ApiError::Rejected { status: rejection.status(), code, message: rejection.body_text() }
+        ApiError::Rejected {
+            status: rejection.status(),
+            code,
+            message: rejection.body_text(),
+        }
     }
 }
 

@@ -41,7 +41,11 @@ impl ReadinessCheck {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), String>> + Send + 'static,
     {
-        Self { name: name.into(), check: Arc::new(move || Box::pin(check())), required: true }
+        Self {
+            name: name.into(),
+            check: Arc::new(move || Box::pin(check())),
+            required: true,
+        }
     }
 
     /// Reported in `/ready`, without making the service unready.
@@ -55,7 +59,11 @@ impl ReadinessCheck {
         Self::new("postgres", move || {
             let pool = pool.clone();
             async move {
-                sqlx::query("SELECT 1").execute(&pool).await.map(|_| ()).map_err(|e| e.to_string())
+                sqlx::query("SELECT 1")
+                    .execute(&pool)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             }
         })
     }
@@ -113,7 +121,11 @@ async fn ready(State(state): State<OpsState>) -> Response {
         failures.push("shutting down".to_owned());
     }
     if failures.is_empty() {
-        let status = if degraded.is_empty() { "ready" } else { "degraded" };
+        let status = if degraded.is_empty() {
+            "ready"
+        } else {
+            "degraded"
+        };
         let body = json!({ "status": status, "checks": checks, "degraded": degraded });
         (StatusCode::OK, Json(body)).into_response()
     } else {
@@ -128,7 +140,10 @@ async fn ready(State(state): State<OpsState>) -> Response {
 
 async fn metrics(State(state): State<OpsState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.metrics.render(),
     )
         .into_response()

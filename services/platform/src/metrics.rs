@@ -12,8 +12,9 @@ use prometheus_client::registry::Registry;
 
 /// Seconds; fine enough at the low end for in-process calls, wide enough for
 /// a request held up by timeouts.
-pub const LATENCY_BUCKETS: [f64; 14] =
-    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+pub const LATENCY_BUCKETS: [f64; 14] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpServerLabels {
@@ -33,9 +34,9 @@ pub struct HttpServerMetrics {
 
 impl HttpServerMetrics {
     pub fn register(registry: &mut Registry) -> Self {
-        let request_duration = Family::<HttpServerLabels, Histogram>::new_with_constructor(
-            || Histogram::new(LATENCY_BUCKETS),
-        );
+        let request_duration = Family::<HttpServerLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(LATENCY_BUCKETS)
+        });
         registry.register(
             "http_server_request_duration_seconds",
             "Duration of HTTP server requests",
@@ -47,7 +48,10 @@ impl HttpServerMetrics {
             "Number of HTTP server requests in flight",
             active_requests.clone(),
         );
-        Self { request_duration, active_requests }
+        Self {
+            request_duration,
+            active_requests,
+        }
     }
 }
 

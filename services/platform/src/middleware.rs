@@ -113,7 +113,10 @@ pub async fn ensure_json_errors(request: Request, next: Next) -> Response {
     let (mut parts, _) = response.into_parts();
     let replacement = error_response(status, code_for_status(status), message);
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     Response::from_parts(parts, replacement.into_body())
 }
 
@@ -125,7 +128,11 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     tracing::error!(panic = detail, "handler panicked");
-    error_response(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+    error_response(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error",
+    )
 }
 
 /// 404 for any path no route matches.

@@ -82,17 +82,18 @@ impl Service {
 
         // Business routes get the protective limits; operational routes stay
         // answerable under overload so that probes and scrapes see it.
-        let business = routes
-            .fallback(middleware::not_found)
-            .layer(
-                ServiceBuilder::new()
-                    // Refuse at once rather than queue when saturated.
-                    .layer(from_fn_with_state(permits, middleware::shed_load))
-                    // Bound the time any one request can hold resources.
-                    .layer(from_fn_with_state(self.settings.request_timeout, middleware::limit_time))
-                    // Bodies above the limit are refused (413) before being read.
-                    .layer(DefaultBodyLimit::max(self.settings.max_body_bytes)),
-            );
+        let business = routes.fallback(middleware::not_found).layer(
+            ServiceBuilder::new()
+                // Refuse at once rather than queue when saturated.
+                .layer(from_fn_with_state(permits, middleware::shed_load))
+                // Bound the time any one request can hold resources.
+                .layer(from_fn_with_state(
+                    self.settings.request_timeout,
+                    middleware::limit_time,
+                ))
+                // Bodies above the limit are refused (413) before being read.
+                .layer(DefaultBodyLimit::max(self.settings.max_body_bytes)),
+        );
         let app = business.merge(ops_routes(ops)).layer(
             ServiceBuilder::new()
                 // Every request gets an id (kept if the caller sent one) ...
@@ -100,7 +101,10 @@ impl Service {
                 // ... which is echoed back so clients can quote it.
                 .layer(PropagateRequestIdLayer::x_request_id())
                 // Span, metrics and one log line per request.
-                .layer(from_fn_with_state(http_metrics, middleware::observe_request))
+                .layer(from_fn_with_state(
+                    http_metrics,
+                    middleware::observe_request,
+                ))
                 // A panicking handler answers 500 instead of dropping the connection.
                 .layer(CatchPanicLayer::custom(middleware::panic_response))
                 // Errors from the router or layers get the JSON error shape too.
@@ -134,7 +138,9 @@ pub struct HttpServer {
 
 impl HttpServer {
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully.
@@ -143,8 +149,18 @@ impl HttpServer {
     }
 
     /// Serves until `shutdown` completes, then drains and runs the hooks.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { name, listener, app, settings, draining, hooks } = self;
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            name,
+            listener,
+            app,
+            settings,
+            draining,
+            hooks,
+        } = self;
         tracing::info!(service = name, address = %listener.local_addr()?, "listening");
 
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -152,11 +168,17 @@ impl HttpServer {
         let signal = async move {
             shutdown.await;
             draining.store(true, Ordering::Relaxed);
-            tracing::info!(service = name, "shutdown requested, draining in-flight requests");
+            tracing::info!(
+                service = name,
+                "shutdown requested, draining in-flight requests"
+            );
             let _ = stop_tx.send(true);
         };
-        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(signal);
+        let serve = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal);
         let grace = settings.shutdown_grace;
         let grace_expired = async move {
             let _ = grace_rx.wait_for(|stopped| *stopped).await;

@@ -20,7 +20,8 @@ use crate::config::TelemetrySettings;
 /// Installs the global subscriber: level filter and JSON lines on stdout.
 /// A second call (tests) leaves the first subscriber in place.
 pub fn init_telemetry(service: &'static str, settings: &TelemetrySettings) {
-    let filter = EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::registry()
         .with(filter)
         .with(JsonLogLayer::new(service, std::io::stdout))
@@ -35,7 +36,10 @@ pub struct JsonLogLayer<W> {
 
 impl<W> JsonLogLayer<W> {
     pub fn new(service: &'static str, make_writer: W) -> Self {
-        Self { service, make_writer }
+        Self {
+            service,
+            make_writer,
+        }
     }
 }
 
@@ -70,12 +74,16 @@ where
         let mut visitor = JsonVisitor::default();
         event.record(&mut visitor);
         let mut fields = visitor.0;
-        let message = fields.remove("message").unwrap_or(Value::String(String::new()));
+        let message = fields
+            .remove("message")
+            .unwrap_or(Value::String(String::new()));
 
         let mut line = Map::new();
         line.insert(
             "timestamp".into(),
-            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true).into(),
+            chrono::Utc::now()
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+                .into(),
         );
         line.insert("level".into(), event.metadata().level().as_str().into());
         line.insert("service".into(), self.service.into());
@@ -140,7 +148,8 @@ impl Visit for JsonVisitor {
         self.0.insert(field.name().into(), text.into());
     }
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        self.0.insert(field.name().into(), format!("{value:?}").into());
+        self.0
+            .insert(field.name().into(), format!("{value:?}").into());
     }
 }
 
@@ -172,10 +181,11 @@ mod tests {
     #[test]
     fn each_event_is_one_json_line_with_its_span_fields() {
         let captured = Captured::default();
-        let subscriber = tracing_subscriber::registry()
-            .with(JsonLogLayer::new("catalog", captured.clone()));
+        let subscriber =
+            tracing_subscriber::registry().with(JsonLogLayer::new("catalog", captured.clone()));
         tracing::subscriber::with_default(subscriber, || {
-            let span = tracing::info_span!("request", request_id = "r-1", route = tracing::field::Empty);
+            let span =
+                tracing::info_span!("request", request_id = "r-1", route = tracing::field::Empty);
             let _entered = span.enter();
             span.record("route", "/api/v1/products");
             tracing::info!(count = 3, ok = true, "listed products");

@@ -45,11 +45,25 @@ async fn start_postgres() -> String {
             .with_tag(tag)
             .with_container_name(CONTAINER_NAME)
             .with_reuse(ReuseDirective::Always)
-            .with_cmd(["-c", "fsync=off", "-c", "max_connections=600", "-c", "synchronous_commit=off"]);
+            .with_cmd([
+                "-c",
+                "fsync=off",
+                "-c",
+                "max_connections=600",
+                "-c",
+                "synchronous_commit=off",
+            ]);
         match request.start().await {
             Ok(container) => {
-                let host = container.get_host().await.expect("container host").to_string();
-                let port = container.get_host_port_ipv4(5432).await.expect("mapped port");
+                let host = container
+                    .get_host()
+                    .await
+                    .expect("container host")
+                    .to_string();
+                let port = container
+                    .get_host_port_ipv4(5432)
+                    .await
+                    .expect("mapped port");
                 let url = format!("postgres://postgres:{PASSWORD}@{host}:{port}");
                 wait_until_accepting(&url).await;
                 return url;
@@ -60,7 +74,10 @@ async fn start_postgres() -> String {
             }
         }
     }
-    panic!("could not start {image}: {}", last_error.unwrap_or_default());
+    panic!(
+        "could not start {image}: {}",
+        last_error.unwrap_or_default()
+    );
 }
 
 /// A reused container may still be starting when another process finds it.
@@ -104,27 +121,35 @@ pub async fn fresh_database(prefix: &str) -> DatabaseSettings {
 /// Logs of the code under test, shown only when `TEST_LOG` is set.
 pub fn init_test_logs() {
     if std::env::var_os("TEST_LOG").is_some() {
-        let settings = crate::config::TelemetrySettings { log_filter: "debug,sqlx=warn,hyper=info".into() };
+        let settings = crate::config::TelemetrySettings {
+            log_filter: "debug,sqlx=warn,hyper=info".into(),
+        };
         crate::telemetry::init_telemetry("test", &settings);
     }
 }
 
 /// Callers for tests, as the gateway would pass them.
 pub fn customer() -> crate::Caller {
-    crate::Caller { user_id: uuid::Uuid::new_v4(), role: crate::Role::Customer }
+    crate::Caller {
+        user_id: uuid::Uuid::new_v4(),
+        role: crate::Role::Customer,
+    }
 }
 
 pub fn admin() -> crate::Caller {
-    crate::Caller { user_id: uuid::Uuid::new_v4(), role: crate::Role::Admin }
+    crate::Caller {
+        user_id: uuid::Uuid::new_v4(),
+        role: crate::Role::Admin,
+    }
 }
 
 /// Adds a caller's identity headers to a request.
-pub trait AsCaller {
-    fn as_caller(self, caller: &crate::Caller) -> Self;
+pub trait WithCaller {
+    fn with_caller(self, caller: &crate::Caller) -> Self;
 }
 
-impl AsCaller for reqwest::RequestBuilder {
-    fn as_caller(self, caller: &crate::Caller) -> Self {
+impl WithCaller for reqwest::RequestBuilder {
+    fn with_caller(self, caller: &crate::Caller) -> Self {
         let mut headers = axum::http::HeaderMap::new();
         caller.write_headers(&mut headers);
         self.headers(headers)
@@ -150,7 +175,10 @@ pub struct TestClient {
 
 impl TestClient {
     pub fn new(address: std::net::SocketAddr) -> Self {
-        Self { address: format!("http://{address}"), http: reqwest::Client::new() }
+        Self {
+            address: format!("http://{address}"),
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -158,16 +186,24 @@ impl TestClient {
     }
 
     /// A request as `caller`, or anonymous with `None`.
-    pub fn request(&self, method: reqwest::Method, path: &str, caller: Option<&crate::Caller>) -> reqwest::RequestBuilder {
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        caller: Option<&crate::Caller>,
+    ) -> reqwest::RequestBuilder {
         let request = self.http.request(method, self.url(path));
         match caller {
-            Some(caller) => request.as_caller(caller),
+            Some(caller) => request.with_caller(caller),
             None => request,
         }
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.request(reqwest::Method::GET, path, None).send().await.expect("request")
+        self.request(reqwest::Method::GET, path, None)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// GET that must answer 200 with JSON.
@@ -180,27 +216,64 @@ impl TestClient {
     }
 
     pub async fn get_as(&self, caller: &crate::Caller, path: &str) -> reqwest::Response {
-        self.request(reqwest::Method::GET, path, Some(caller)).send().await.expect("request")
+        self.request(reqwest::Method::GET, path, Some(caller))
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn post(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.request(reqwest::Method::POST, path, None).json(body).send().await.expect("request")
+        self.request(reqwest::Method::POST, path, None)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
-    pub async fn post_as(&self, caller: &crate::Caller, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.request(reqwest::Method::POST, path, Some(caller)).json(body).send().await.expect("request")
+    pub async fn post_as(
+        &self,
+        caller: &crate::Caller,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.request(reqwest::Method::POST, path, Some(caller))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
-    pub async fn put_as(&self, caller: Option<&crate::Caller>, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.request(reqwest::Method::PUT, path, caller).json(body).send().await.expect("request")
+    pub async fn put_as(
+        &self,
+        caller: Option<&crate::Caller>,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.request(reqwest::Method::PUT, path, caller)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
-    pub async fn patch_as(&self, caller: &crate::Caller, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.request(reqwest::Method::PATCH, path, Some(caller)).json(body).send().await.expect("request")
+    pub async fn patch_as(
+        &self,
+        caller: &crate::Caller,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.request(reqwest::Method::PATCH, path, Some(caller))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn delete_as(&self, caller: &crate::Caller, path: &str) -> reqwest::Response {
-        self.request(reqwest::Method::DELETE, path, Some(caller)).send().await.expect("request")
+        self.request(reqwest::Method::DELETE, path, Some(caller))
+            .send()
+            .await
+            .expect("request")
     }
 }
 

@@ -17,7 +17,11 @@ pub enum Discovery {
     /// Fixed base URLs.
     Static(Vec<String>),
     /// Every address `host` resolves to, with this scheme and port.
-    Dns { scheme: String, host: String, port: u16 },
+    Dns {
+        scheme: String,
+        host: String,
+        port: u16,
+    },
 }
 
 impl Discovery {
@@ -33,7 +37,11 @@ impl Discovery {
                 .rsplit_once(':')
                 .ok_or_else(|| format!("{spec:?}: a port is required"))?;
             let port = port.parse().map_err(|_| format!("{spec:?}: bad port"))?;
-            return Ok(Self::Dns { scheme: scheme.to_owned(), host: host.to_owned(), port });
+            return Ok(Self::Dns {
+                scheme: scheme.to_owned(),
+                host: host.to_owned(),
+                port,
+            });
         }
         let urls: Vec<String> = spec
             .split(',')
@@ -43,7 +51,10 @@ impl Discovery {
         if urls.is_empty() {
             return Err("no instance given".to_owned());
         }
-        if let Some(bad) = urls.iter().find(|u| !(u.starts_with("http://") || u.starts_with("https://"))) {
+        if let Some(bad) = urls
+            .iter()
+            .find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+        {
             return Err(format!("{bad:?}: must be an http:// or https:// URL"));
         }
         Ok(Self::Static(urls))
@@ -59,11 +70,17 @@ pub struct Instance {
 
 impl Instance {
     fn new(base_url: String) -> Self {
-        Self { base_url, ejected_until: Mutex::new(None) }
+        Self {
+            base_url,
+            ejected_until: Mutex::new(None),
+        }
     }
 
     fn is_ejected(&self, now: Instant) -> bool {
-        self.ejected_until.lock().expect("poisoned").is_some_and(|until| until > now)
+        self.ejected_until
+            .lock()
+            .expect("poisoned")
+            .is_some_and(|until| until > now)
     }
 }
 
@@ -142,7 +159,10 @@ impl UpstreamPool {
     /// How many known instances are currently in rotation.
     pub fn healthy_count(&self) -> usize {
         let now = Instant::now();
-        self.snapshot().iter().filter(|i| !i.is_ejected(now)).count()
+        self.snapshot()
+            .iter()
+            .filter(|i| !i.is_ejected(now))
+            .count()
     }
 
     fn snapshot(&self) -> Arc<Vec<Arc<Instance>>> {
@@ -172,8 +192,12 @@ impl UpstreamPool {
             Ok(addresses) => {
                 let urls: Vec<String> = addresses
                     .map(|a| match a {
-                        std::net::SocketAddr::V4(v4) => format!("{scheme}://{}:{}", v4.ip(), v4.port()),
-                        std::net::SocketAddr::V6(v6) => format!("{scheme}://[{}]:{}", v6.ip(), v6.port()),
+                        std::net::SocketAddr::V4(v4) => {
+                            format!("{scheme}://{}:{}", v4.ip(), v4.port())
+                        }
+                        std::net::SocketAddr::V6(v6) => {
+                            format!("{scheme}://[{}]:{}", v6.ip(), v6.port())
+                        }
                     })
                     .collect();
                 if !urls.is_empty() {
@@ -181,12 +205,20 @@ impl UpstreamPool {
                 }
             }
             // Keep the last known instances: DNS hiccups must not empty the pool.
-            Err(error) => tracing::warn!(upstream = %self.name, host, error = %error, "DNS resolution failed"),
+            Err(error) => {
+                tracing::warn!(upstream = %self.name, host, error = %error, "DNS resolution failed")
+            }
         }
     }
 }
 
-async fn refresh_dns(pool: Weak<UpstreamPool>, scheme: String, host: String, port: u16, every: Duration) {
+async fn refresh_dns(
+    pool: Weak<UpstreamPool>,
+    scheme: String,
+    host: String,
+    port: u16,
+    every: Duration,
+) {
     loop {
         tokio::time::sleep(every).await;
         let Some(pool) = pool.upgrade() else { return };
@@ -206,7 +238,11 @@ mod tests {
         );
         assert_eq!(
             Discovery::parse("dns+http://catalog:8080").unwrap(),
-            Discovery::Dns { scheme: "http".into(), host: "catalog".into(), port: 8080 }
+            Discovery::Dns {
+                scheme: "http".into(),
+                host: "catalog".into(),
+                port: 8080
+            }
         );
         assert!(Discovery::parse("catalog:8080").is_err());
         assert!(Discovery::parse("dns+http://catalog").is_err());
@@ -215,19 +251,35 @@ mod tests {
     #[tokio::test]
     async fn round_robin_skips_ejected_instances() {
         let discovery = Discovery::parse("http://a:1,http://b:2,http://c:3").unwrap();
-        let pool = UpstreamPool::new("t", discovery, Duration::from_secs(60), Duration::from_secs(60)).await;
+        let pool = UpstreamPool::new(
+            "t",
+            discovery,
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+        )
+        .await;
         let b = pool.snapshot()[1].clone();
         pool.eject(&b);
-        let picked: Vec<String> = (0..6).map(|_| pool.pick().unwrap().base_url.clone()).collect();
+        let picked: Vec<String> = (0..6)
+            .map(|_| pool.pick().unwrap().base_url.clone())
+            .collect();
         assert!(!picked.contains(&"http://b:2".to_owned()), "{picked:?}");
-        assert!(picked.contains(&"http://a:1".to_owned()) && picked.contains(&"http://c:3".to_owned()));
+        assert!(
+            picked.contains(&"http://a:1".to_owned()) && picked.contains(&"http://c:3".to_owned())
+        );
         pool.restore(&b);
         assert_eq!(pool.healthy_count(), 3);
     }
 
     #[tokio::test]
     async fn when_all_are_ejected_one_is_still_used() {
-        let pool = UpstreamPool::new("t", Discovery::parse("http://a:1").unwrap(), Duration::from_secs(60), Duration::from_secs(60)).await;
+        let pool = UpstreamPool::new(
+            "t",
+            Discovery::parse("http://a:1").unwrap(),
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+        )
+        .await;
         let a = pool.pick().unwrap();
         pool.eject(&a);
         assert_eq!(pool.pick().unwrap().base_url, "http://a:1");

@@ -5,5 +5,8 @@ use users::startup::Application;
 async fn main() -> anyhow::Result<()> {
     let settings = platform::load_settings_or_exit("users", Settings::from_env);
     platform::telemetry::init_telemetry("users", &settings.telemetry);
-    Application::build(settings).await?.run_until_stopped().await
+    Application::build(settings)
+        .await?
+        .run_until_stopped()
+        .await
 }

@@ -6,7 +6,14 @@ use serde::Deserialize;
 
 /// Passwords people actually choose first; refused outright.
 const COMMON_PASSWORDS: [&str; 8] = [
-    "password12", "password123", "1234567890", "12345678910", "qwertyuiop", "iloveyou12", "letmein123", "abc1234567",
+    "password12",
+    "password123",
+    "1234567890",
+    "12345678910",
+    "qwertyuiop",
+    "iloveyou12",
+    "letmein123",
+    "abc1234567",
 ];
 
 /// A password acceptable for a new account: 10 to 128 characters, not one of
@@ -27,7 +34,8 @@ impl NewPassword {
         if COMMON_PASSWORDS.contains(&lower.as_str()) || lower == email.as_str() {
             return Err("this password is too easy to guess".to_owned());
         }
-        if raw.chars().all(|c| Some(c) == raw.chars().next()) {
+        let first = raw.chars().next();
+        if raw.chars().all(|c| Some(c) == first) {
             return Err("this password is too easy to guess".to_owned());
         }
         Ok(Self(SecretString::from(raw.to_owned())))
@@ -64,7 +72,13 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused() {
-        for weak in ["short", "password123", "aaaaaaaaaaaa", "ada@example.org", &"x".repeat(129)] {
+        for weak in [
+            "short",
+            "password123",
+            "aaaaaaaaaaaa",
+            "ada@example.org",
+            &"x".repeat(129),
+        ] {
             assert!(NewPassword::parse(weak, &email()).is_err(), "{weak}");
         }
         assert!(NewPassword::parse("correct horse battery", &email()).is_ok());

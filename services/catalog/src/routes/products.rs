@@ -51,10 +51,10 @@ pub async fn update(
     if patch.is_empty() {
         return Err(ApiError::unprocessable("empty_patch", "nothing to change"));
     }
-    if let Some(category) = &patch.category {
-        if !store::category_exists(&state.pool, category).await? {
-            return Err(unknown_category(category.as_str()));
-        }
+    if let Some(category) = &patch.category
+        && !store::category_exists(&state.pool, category).await?
+    {
+        return Err(unknown_category(category.as_str()));
     }
     store::update_product(&state.pool, id, &patch)
         .await?
@@ -76,5 +76,8 @@ pub async fn delete(
 }
 
 fn unknown_category(slug: &str) -> ApiError {
-    ApiError::unprocessable("unknown_category", format!("category {slug:?} does not exist"))
+    ApiError::unprocessable(
+        "unknown_category",
+        format!("category {slug:?} does not exist"),
+    )
 }

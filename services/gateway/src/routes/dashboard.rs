@@ -36,11 +36,19 @@ pub struct Section {
 
 impl Section {
     fn ok(data: Value) -> Self {
-        Self { status: "ok", data: Some(data), error: None }
+        Self {
+            status: "ok",
+            data: Some(data),
+            error: None,
+        }
     }
 
     fn failed(status: &'static str, data: Option<Value>, error: &ApiError) -> Self {
-        Self { status, data, error: Some(json!({ "code": error.code(), "message": error.to_string() })) }
+        Self {
+            status,
+            data,
+            error: Some(json!({ "code": error.code(), "message": error.to_string() })),
+        }
     }
 }
 
@@ -65,5 +73,11 @@ pub async fn dashboard(State(state): State<GatewayState>, caller: Caller) -> App
         Err(error) => Section::failed("fallback", Some(json!({ "items": [] })), &error),
     };
     let degraded = profile.status != "ok" || recommendations.status != "ok";
-    AppJson(Dashboard { degraded, sections: Sections { profile, recommendations } })
+    AppJson(Dashboard {
+        degraded,
+        sections: Sections {
+            profile,
+            recommendations,
+        },
+    })
 }

@@ -38,8 +38,17 @@ pub fn router(state: GatewayState, identity: IdentityState, rate_limit: RateLimi
         .route("/api/v1/users/{*rest}", any(passthrough::to_users))
         // catalog: reads are public and cached; writes need a caller (catalog checks the role).
         .route("/api/v1/products", get(catalog::read).post(catalog::write))
-        .route("/api/v1/products/{*rest}", get(catalog::read).patch(catalog::write).put(catalog::write).delete(catalog::write))
-        .route("/api/v1/categories", get(catalog::read).post(catalog::write))
+        .route(
+            "/api/v1/products/{*rest}",
+            get(catalog::read)
+                .patch(catalog::write)
+                .put(catalog::write)
+                .delete(catalog::write),
+        )
+        .route(
+            "/api/v1/categories",
+            get(catalog::read).post(catalog::write),
+        )
         .route("/api/v1/recommendations", get(catalog::read))
         // aggregation
         .route("/api/v1/dashboard", get(dashboard::dashboard))

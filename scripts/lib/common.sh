@@ -1,0 +1,24 @@
+# Sourced by the scripts: repository root, logging, the compose command.
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export REPO_ROOT
+COMPOSE_FILE_PATH="$REPO_ROOT/docker-compose.observability.yml"
+COMPOSE_PROJECT="${COMPOSE_PROJECT_NAME:-testbed}"
+# The services of the shop, as crates (services/<name>) and binaries (shop-<name>).
+SHOP_SERVICES=(gateway auth users catalog)
+
+log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
+
+# `docker compose` (v2) where installed, `docker-compose` (1.29) otherwise.
+compose() {
+  if docker compose version >/dev/null 2>&1; then
+    docker compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE_PATH" "$@"
+  else
+    docker-compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE_PATH" "$@"
+  fi
+}
+
+# Cargo from rustup, also in shells that did not source its env.
+if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
+  # shellcheck disable=SC1091
+  source "$HOME/.cargo/env"
+fi
