@@ -1,0 +1,43 @@
+//! In-memory idempotency: the first answer to a key is stored and replayed
+//! for every repeat with the same body; a different body under the same key
+//! is refused (422), as real providers do.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderMap, StatusCode};
+use platform::ApiError;
+use serde_json::Value;
+
+#[derive(Clone, Default)]
+pub struct IdempotencyStore(Arc<Mutex<HashMap<String, (Value, StatusCode, Value)>>>);
+
+pub const HEADER: &str = "idempotency-key";
+
+/// The key of a request; 400 without one.
+pub fn key_of(headers: &HeaderMap) -> Result<String, ApiError> {
+    headers
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty() && k.len() <= 255)
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::bad_request("idempotency_key_required", "send an Idempotency-Key header"))
+}
+
+impl IdempotencyStore {
+    /// The stored answer for `key`, if the request is a repeat.
+    pub fn replay(&self, key: &str, request: &Value) -> Result<Option<(StatusCode, Value)>, ApiError> {
+        match self.0.lock().expect("poisoned").get(key) {
+            None => Ok(None),
+            Some((stored_request, status, body)) if stored_request == request => Ok(Some((*status, body.clone()))),
+            Some(_) => Err(ApiError::unprocessable(
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with a different request",
+            )),
+        }
+    }
+
+    pub fn remember(&self, key: String, request: Value, status: StatusCode, body: Value) {
+        self.0.lock().expect("poisoned").insert(key, (request, status, body));
+    }
+}
