@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod identity;
+pub mod messaging;
 pub mod metrics;
 pub mod middleware;
 pub mod money;

@@ -288,3 +288,147 @@ where
         }
     });
 }
+
+/// `amqp://...` of a fresh virtual host on the shared test RabbitMQ, started
+/// on first use (`TESTBED_RABBITMQ_IMAGE`, default `rabbitmq:3-management`;
+/// the container `testbed-test-rabbitmq` is reused like the Postgres one).
+/// A vhost per test keeps exchanges and queues of tests apart.
+pub async fn fresh_broker() -> crate::messaging::BrokerSettings {
+    let (amqp, management) = RABBITMQ.get_or_init(start_rabbitmq).await;
+    let vhost = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let http = reqwest::Client::new();
+    let put = |path: String, body: serde_json::Value| {
+        let http = http.clone();
+        async move {
+            let response = http
+                .put(format!("{management}{path}"))
+                .basic_auth("guest", Some("guest"))
+                .json(&body)
+                .send()
+                .await
+                .expect("RabbitMQ management API");
+            assert!(response.status().is_success(), "{path}: {}", response.status());
+        }
+    };
+    put(format!("/api/vhosts/{vhost}"), serde_json::json!({})).await;
+    put(format!("/api/permissions/{vhost}/guest"), serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"})).await;
+    crate::messaging::BrokerSettings { url: SecretString::from(format!("{amqp}/{vhost}")) }
+}
+
+static RABBITMQ: OnceCell<(String, String)> = OnceCell::const_new();
+
+async fn start_rabbitmq() -> (String, String) {
+    use testcontainers_modules::testcontainers::GenericImage;
+    use testcontainers_modules::testcontainers::core::{IntoContainerPort, WaitFor};
+
+    let image = std::env::var("TESTBED_RABBITMQ_IMAGE").unwrap_or_else(|_| "rabbitmq:3-management".into());
+    let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
+    let mut last_error = None;
+    for _ in 0..5 {
+        let request = GenericImage::new(name, tag)
+            .with_exposed_port(5672.tcp())
+            .with_exposed_port(15672.tcp())
+            .with_wait_for(WaitFor::message_on_stdout("Server startup complete"))
+            .with_container_name("testbed-test-rabbitmq")
+            .with_reuse(ReuseDirective::Always);
+        match request.start().await {
+            Ok(container) => {
+                let host = container.get_host().await.expect("host").to_string();
+                let amqp = container.get_host_port_ipv4(5672).await.expect("amqp port");
+                let http = container.get_host_port_ipv4(15672).await.expect("management port");
+                let management = format!("http://{host}:{http}");
+                wait_for_management(&management).await;
+                return (format!("amqp://guest:guest@{host}:{amqp}"), management);
+            }
+            Err(error) => {
+                last_error = Some(error.to_string());
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+    panic!("could not start {image}: {}", last_error.unwrap_or_default());
+}
+
+async fn wait_for_management(base: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let http = reqwest::Client::new();
+    loop {
+        let ok = http
+            .get(format!("{base}/api/overview"))
+            .basic_auth("guest", Some("guest"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        if ok {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "RabbitMQ management API did not come up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A TCP relay between a service and one of its dependencies that a test can
+/// cut (every connection closed, new ones refused) and restore: the
+/// dependency "goes down" without stopping a container other tests share.
+pub struct TcpRelay {
+    address: std::net::SocketAddr,
+    up: tokio::sync::watch::Sender<bool>,
+}
+
+impl TcpRelay {
+    /// Starts relaying a random local port to `target` (`host:port`).
+    pub async fn start(target: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
+        let address = listener.local_addr().expect("relay address");
+        let (up, _) = tokio::sync::watch::channel(true);
+        let state = up.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else { return };
+                let mut state = state.clone();
+                if !*state.borrow() {
+                    drop(inbound); // down: refuse by closing at once
+                    continue;
+                }
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = state.wait_for(|up| !*up) => {}
+                    }
+                });
+            }
+        });
+        Self { address, up }
+    }
+
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
+    }
+
+    /// Closes every relayed connection and refuses new ones.
+    pub fn cut(&self) {
+        self.up.send_replace(false);
+    }
+
+    pub fn restore(&self) {
+        self.up.send_replace(true);
+    }
+}
+
+/// Rewrites the host:port of an `amqp://` URL to go through `relay`.
+pub fn via_relay(url: &str, relay: &TcpRelay) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let (credentials, host_and_path) = rest.rsplit_once('@').map_or(("", rest), |(c, h)| (c, h));
+    let path = host_and_path.find('/').map_or("", |i| &host_and_path[i..]);
+    let at = if credentials.is_empty() { String::new() } else { format!("{credentials}@") };
+    format!("{scheme}://{at}{}{path}", relay.address())
+}
+
+/// The host:port of a URL (`amqp://u:p@host:port/vhost` -> `host:port`).
+pub fn authority_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host_and_path = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    host_and_path.split('/').next().unwrap_or_default().to_owned()
+}

@@ -1,0 +1,66 @@
+//! One AMQP connection per process, opened on first use and reopened after
+//! the broker went away; declares the shared exchanges on every (re)connect.
+
+use std::time::Duration;
+
+use lapin::options::ExchangeDeclareOptions;
+use lapin::types::FieldTable;
+use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
+use secrecy::ExposeSecret;
+use tokio::sync::Mutex;
+
+use super::{BrokerSettings, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE};
+
+/// Bounds connecting, so an unreachable broker is an error, not a hang.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct Broker {
+    settings: BrokerSettings,
+    connection: Mutex<Option<Connection>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    #[error("broker: {0}")]
+    Amqp(#[from] lapin::Error),
+    #[error("broker: no connection within {0:?}")]
+    Timeout(Duration),
+}
+
+impl Broker {
+    pub fn new(settings: BrokerSettings) -> Self {
+        Self { settings, connection: Mutex::new(None) }
+    }
+
+    /// A fresh channel on a live connection.
+    pub async fn channel(&self) -> Result<Channel, BrokerError> {
+        let mut connection = self.connection.lock().await;
+        if let Some(live) = connection.as_ref().filter(|c| c.status().connected()) {
+            return Ok(live.create_channel().await?);
+        }
+        let url = self.settings.url.expose_secret();
+        let fresh = tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect(url, ConnectionProperties::default()))
+            .await
+            .map_err(|_| BrokerError::Timeout(CONNECT_TIMEOUT))??;
+        let setup = fresh.create_channel().await?;
+        declare_exchanges(&setup).await?;
+        let _ = setup.close(200, "topology declared".into()).await;
+        let channel = fresh.create_channel().await?;
+        tracing::info!("connected to the broker");
+        *connection = Some(fresh);
+        Ok(channel)
+    }
+
+    /// True when a connection is (or can be) established.
+    pub async fn is_reachable(&self) -> Result<(), String> {
+        let channel = self.channel().await.map_err(|e| e.to_string())?;
+        let _ = channel.close(200, "readiness".into()).await;
+        Ok(())
+    }
+}
+
+async fn declare_exchanges(channel: &Channel) -> Result<(), lapin::Error> {
+    let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
+    channel.exchange_declare(EVENTS_EXCHANGE.into(), ExchangeKind::Topic, durable, FieldTable::default()).await?;
+    channel.exchange_declare(DEAD_LETTER_EXCHANGE.into(), ExchangeKind::Direct, durable, FieldTable::default()).await
+}

@@ -1,0 +1,178 @@
+//! The transactional outbox. A service writes its events into its own
+//! `outbox` table in the same transaction as the state change they describe;
+//! the relay publishes them to the broker in order, waits for the broker's
+//! confirm, and only then marks them published. A crash between publish and
+//! mark republishes (at-least-once); consumers deduplicate on `message_id`.
+//!
+//! The table, in the service's migrations:
+//! ```sql
+//! CREATE TABLE outbox (
+//!     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+//!     message_id UUID NOT NULL UNIQUE, event_type TEXT NOT NULL, payload JSONB NOT NULL,
+//!     created_at TIMESTAMPTZ NOT NULL DEFAULT now(), published_at TIMESTAMPTZ);
+//! CREATE INDEX outbox_unpublished_idx ON outbox (id) WHERE published_at IS NULL;
+//! ```
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Channel};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use sqlx::{PgConnection, PgPool, Row};
+use tokio::sync::Notify;
+
+use super::EVENTS_EXCHANGE;
+use super::broker::Broker;
+use super::envelope::Envelope;
+
+/// Writes `envelope` to the outbox, inside the caller's transaction.
+pub async fn enqueue(conn: &mut PgConnection, envelope: &Envelope) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO outbox (message_id, event_type, payload) VALUES ($1, $2, $3)")
+        .bind(envelope.message_id)
+        .bind(&envelope.event_type)
+        .bind(serde_json::to_value(envelope).expect("an envelope serialises"))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Clone, Default)]
+pub struct OutboxMetrics {
+    /// Events written but not yet confirmed by the broker.
+    pub pending: Gauge,
+    pub published: Counter,
+    pub publish_failures: Counter,
+}
+
+impl OutboxMetrics {
+    pub fn register(registry: &mut Registry) -> Self {
+        let metrics = Self::default();
+        registry.register("outbox_pending_messages", "Events in the outbox not yet published", metrics.pending.clone());
+        registry.register("outbox_published_messages", "Events published from the outbox", metrics.published.clone());
+        registry.register(
+            "outbox_publish_failures",
+            "Outbox publishing attempts that failed (broker down, nack)",
+            metrics.publish_failures.clone(),
+        );
+        metrics
+    }
+}
+
+/// Publishes the outbox, in the background, for as long as the process runs.
+pub struct OutboxRelay {
+    pool: PgPool,
+    broker: Arc<Broker>,
+    metrics: OutboxMetrics,
+    wake: Arc<Notify>,
+}
+
+/// How many events one round publishes.
+const BATCH: i64 = 100;
+/// Polling interval when nobody wakes the relay.
+const IDLE_POLL: Duration = Duration::from_millis(500);
+
+impl OutboxRelay {
+    pub fn new(pool: PgPool, broker: Arc<Broker>, metrics: OutboxMetrics) -> Self {
+        Self { pool, broker, metrics, wake: Arc::new(Notify::new()) }
+    }
+
+    /// Call after committing events, so they leave at once instead of at the next poll.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.run())
+    }
+
+    async fn run(self) {
+        let mut channel: Option<Channel> = None;
+        let mut backoff = Duration::from_millis(200);
+        loop {
+            match self.publish_round(&mut channel).await {
+                Ok(published) => {
+                    backoff = Duration::from_millis(200);
+                    if published as i64 == BATCH {
+                        continue; // more waiting
+                    }
+                    let _ = tokio::time::timeout(IDLE_POLL, self.wake.notified()).await;
+                }
+                Err(error) => {
+                    channel = None;
+                    self.metrics.publish_failures.inc();
+                    tracing::warn!(error = %error, retry_in_ms = backoff.as_millis() as u64, "outbox relay: publishing failed");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    /// Publishes one batch; returns how many events left.
+    async fn publish_round(&self, channel: &mut Option<Channel>) -> anyhow::Result<usize> {
+        let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
+            .fetch_one(&self.pool)
+            .await?;
+        self.metrics.pending.set(pending);
+        if pending == 0 {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        // SKIP LOCKED: several instances of a service relay without publishing twice.
+        let rows = sqlx::query(
+            "SELECT id, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        if channel.as_ref().is_none_or(|c| !c.status().connected()) {
+            let fresh = self.broker.channel().await?;
+            fresh.confirm_select(ConfirmSelectOptions::default()).await?;
+            *channel = Some(fresh);
+        }
+        let channel = channel.as_ref().expect("set above");
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let envelope: Envelope = serde_json::from_value(row.try_get("payload")?)?;
+            publish(channel, &envelope).await?;
+            ids.push(row.try_get::<i64, _>("id")?);
+        }
+        sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)").bind(&ids).execute(&mut *tx).await?;
+        tx.commit().await?;
+        self.metrics.published.inc_by(ids.len() as u64);
+        self.metrics.pending.set(pending - ids.len() as i64);
+        Ok(ids.len())
+    }
+}
+
+/// Publishes one event persistently and waits for the broker's confirm.
+pub async fn publish(channel: &Channel, envelope: &Envelope) -> anyhow::Result<()> {
+    let mut headers = FieldTable::default();
+    headers.insert("schema_version".into(), AMQPValue::LongUInt(envelope.schema_version));
+    let properties = BasicProperties::default()
+        .with_message_id(envelope.message_id.to_string().into())
+        .with_content_type("application/json".into())
+        .with_type(envelope.event_type.clone().into())
+        .with_delivery_mode(2)
+        .with_headers(headers);
+    let body = serde_json::to_vec(envelope)?;
+    let confirm = channel
+        .basic_publish(
+            EVENTS_EXCHANGE.into(),
+            envelope.event_type.clone().into(),
+            BasicPublishOptions::default(),
+            &body,
+            properties,
+        )
+        .await?
+        .await?;
+    anyhow::ensure!(!confirm.is_nack(), "the broker refused event {}", envelope.message_id);
+    Ok(())
+}
