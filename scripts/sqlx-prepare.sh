@@ -12,16 +12,18 @@ select_images
 name=testbed-sqlx-prepare
 docker rm -f "$name" >/dev/null 2>&1 || true
 docker run -d --name "$name" -e POSTGRES_PASSWORD=prepare -p 127.0.0.1::5432 "$POSTGRES_IMAGE" >/dev/null
-trap 'docker rm -f "$name" >/dev/null' EXIT
 port="$(docker port "$name" 5432/tcp | head -1 | sed 's/.*://')"
 until docker exec "$name" pg_isready -U postgres -q 2>/dev/null && \
       PGPASSWORD=prepare psql -h 127.0.0.1 -p "$port" -U postgres -c 'select 1' >/dev/null 2>&1; do sleep 0.5; done
 
+trap 'docker rm -f "$name" >/dev/null' EXIT
 for dir in services/*/migrations; do
   service="$(basename "$(dirname "$dir")")"
   url="postgres://postgres:prepare@127.0.0.1:$port/$service"
   sqlx database create --database-url "$url"
   sqlx migrate run --source "$dir" --database-url "$url" >/dev/null
-  (cd "services/$service" && DATABASE_URL="$url" SQLX_OFFLINE=false cargo sqlx prepare -- --all-targets --all-features)
+  # Library and binaries only: test targets hold no queries, and compiling
+  # them would build other services (dev-dependencies) against this database.
+  (cd "services/$service" && DATABASE_URL="$url" SQLX_OFFLINE=false cargo sqlx prepare)
   echo "prepared $service"
 done

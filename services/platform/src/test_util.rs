@@ -307,12 +307,22 @@ pub async fn fresh_broker() -> crate::messaging::BrokerSettings {
                 .send()
                 .await
                 .expect("RabbitMQ management API");
-            assert!(response.status().is_success(), "{path}: {}", response.status());
+            assert!(
+                response.status().is_success(),
+                "{path}: {}",
+                response.status()
+            );
         }
     };
     put(format!("/api/vhosts/{vhost}"), serde_json::json!({})).await;
-    put(format!("/api/permissions/{vhost}/guest"), serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"})).await;
-    crate::messaging::BrokerSettings { url: SecretString::from(format!("{amqp}/{vhost}")) }
+    put(
+        format!("/api/permissions/{vhost}/guest"),
+        serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"}),
+    )
+    .await;
+    crate::messaging::BrokerSettings {
+        url: SecretString::from(format!("{amqp}/{vhost}")),
+    }
 }
 
 static RABBITMQ: OnceCell<(String, String)> = OnceCell::const_new();
@@ -321,7 +331,8 @@ async fn start_rabbitmq() -> (String, String) {
     use testcontainers_modules::testcontainers::GenericImage;
     use testcontainers_modules::testcontainers::core::{IntoContainerPort, WaitFor};
 
-    let image = std::env::var("TESTBED_RABBITMQ_IMAGE").unwrap_or_else(|_| "rabbitmq:3-management".into());
+    let image =
+        std::env::var("TESTBED_RABBITMQ_IMAGE").unwrap_or_else(|_| "rabbitmq:3-management".into());
     let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
     let mut last_error = None;
     for _ in 0..5 {
@@ -335,7 +346,10 @@ async fn start_rabbitmq() -> (String, String) {
             Ok(container) => {
                 let host = container.get_host().await.expect("host").to_string();
                 let amqp = container.get_host_port_ipv4(5672).await.expect("amqp port");
-                let http = container.get_host_port_ipv4(15672).await.expect("management port");
+                let http = container
+                    .get_host_port_ipv4(15672)
+                    .await
+                    .expect("management port");
                 let management = format!("http://{host}:{http}");
                 wait_for_management(&management).await;
                 return (format!("amqp://guest:guest@{host}:{amqp}"), management);
@@ -346,7 +360,10 @@ async fn start_rabbitmq() -> (String, String) {
             }
         }
     }
-    panic!("could not start {image}: {}", last_error.unwrap_or_default());
+    panic!(
+        "could not start {image}: {}",
+        last_error.unwrap_or_default()
+    );
 }
 
 async fn wait_for_management(base: &str) {
@@ -362,7 +379,10 @@ async fn wait_for_management(base: &str) {
         if ok {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "RabbitMQ management API did not come up");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "RabbitMQ management API did not come up"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -378,13 +398,17 @@ pub struct TcpRelay {
 impl TcpRelay {
     /// Starts relaying a random local port to `target` (`host:port`).
     pub async fn start(target: String) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind relay");
         let address = listener.local_addr().expect("relay address");
         let (up, _) = tokio::sync::watch::channel(true);
         let state = up.subscribe();
         tokio::spawn(async move {
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else { return };
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
                 let mut state = state.clone();
                 if !*state.borrow() {
                     drop(inbound); // down: refuse by closing at once
@@ -392,7 +416,9 @@ impl TcpRelay {
                 }
                 let target = target.clone();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else { return };
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
                         _ = state.wait_for(|up| !*up) => {}
@@ -422,7 +448,11 @@ pub fn via_relay(url: &str, relay: &TcpRelay) -> String {
     let (scheme, rest) = url.split_once("://").expect("a URL");
     let (credentials, host_and_path) = rest.rsplit_once('@').map_or(("", rest), |(c, h)| (c, h));
     let path = host_and_path.find('/').map_or("", |i| &host_and_path[i..]);
-    let at = if credentials.is_empty() { String::new() } else { format!("{credentials}@") };
+    let at = if credentials.is_empty() {
+        String::new()
+    } else {
+        format!("{credentials}@")
+    };
     format!("{scheme}://{at}{}{path}", relay.address())
 }
 
@@ -430,5 +460,27 @@ pub fn via_relay(url: &str, relay: &TcpRelay) -> String {
 pub fn authority_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let host_and_path = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
-    host_and_path.split('/').next().unwrap_or_default().to_owned()
+    host_and_path
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Waits until `check` holds, polling, for at most `within`; panics naming
+/// `what` otherwise. For conditions reached asynchronously (a consumer
+/// processed a message), never as a stand-in for a fixed sleep.
+pub async fn eventually<F, Fut>(what: &str, within: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {within:?} waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }

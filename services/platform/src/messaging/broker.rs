@@ -29,7 +29,10 @@ pub enum BrokerError {
 
 impl Broker {
     pub fn new(settings: BrokerSettings) -> Self {
-        Self { settings, connection: Mutex::new(None) }
+        Self {
+            settings,
+            connection: Mutex::new(None),
+        }
     }
 
     /// A fresh channel on a live connection.
@@ -39,9 +42,12 @@ impl Broker {
             return Ok(live.create_channel().await?);
         }
         let url = self.settings.url.expose_secret();
-        let fresh = tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect(url, ConnectionProperties::default()))
-            .await
-            .map_err(|_| BrokerError::Timeout(CONNECT_TIMEOUT))??;
+        let fresh = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            Connection::connect(url, ConnectionProperties::default()),
+        )
+        .await
+        .map_err(|_| BrokerError::Timeout(CONNECT_TIMEOUT))??;
         let setup = fresh.create_channel().await?;
         declare_exchanges(&setup).await?;
         let _ = setup.close(200, "topology declared".into()).await;
@@ -60,7 +66,24 @@ impl Broker {
 }
 
 async fn declare_exchanges(channel: &Channel) -> Result<(), lapin::Error> {
-    let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
-    channel.exchange_declare(EVENTS_EXCHANGE.into(), ExchangeKind::Topic, durable, FieldTable::default()).await?;
-    channel.exchange_declare(DEAD_LETTER_EXCHANGE.into(), ExchangeKind::Direct, durable, FieldTable::default()).await
+    let durable = ExchangeDeclareOptions {
+        durable: true,
+        ..Default::default()
+    };
+    channel
+        .exchange_declare(
+            EVENTS_EXCHANGE.into(),
+            ExchangeKind::Topic,
+            durable,
+            FieldTable::default(),
+        )
+        .await?;
+    channel
+        .exchange_declare(
+            DEAD_LETTER_EXCHANGE.into(),
+            ExchangeKind::Direct,
+            durable,
+            FieldTable::default(),
+        )
+        .await
 }

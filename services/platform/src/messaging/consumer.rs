@@ -19,13 +19,13 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use futures::future::BoxFuture;
+use lapin::Channel;
 use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions, QueueBindOptions,
-    QueueDeclareOptions,
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions,
+    QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::Channel;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -111,8 +111,16 @@ pub struct ConsumerMetrics {
 impl ConsumerMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let metrics = Self::default();
-        registry.register("messaging_consumed_messages", "Messages consumed, by outcome", metrics.consumed.clone());
-        registry.register("messaging_consumer_lag_messages", "Messages waiting in the consumer's queue", metrics.lag.clone());
+        registry.register(
+            "messaging_consumed_messages",
+            "Messages consumed, by outcome",
+            metrics.consumed.clone(),
+        );
+        registry.register(
+            "messaging_consumer_lag_messages",
+            "Messages waiting in the consumer's queue",
+            metrics.lag.clone(),
+        );
         metrics
     }
 }
@@ -126,8 +134,20 @@ pub struct IdempotentConsumer<H> {
 }
 
 impl<H: MessageHandler> IdempotentConsumer<H> {
-    pub fn new(broker: Arc<Broker>, pool: PgPool, spec: QueueSpec, handler: H, metrics: ConsumerMetrics) -> Self {
-        Self { broker, pool, spec, handler: Arc::new(handler), metrics }
+    pub fn new(
+        broker: Arc<Broker>,
+        pool: PgPool,
+        spec: QueueSpec,
+        handler: H,
+        metrics: ConsumerMetrics,
+    ) -> Self {
+        Self {
+            broker,
+            pool,
+            spec,
+            handler: Arc::new(handler),
+            metrics,
+        }
     }
 
     /// Consumes until the process ends, reconnecting after broker failures.
@@ -136,8 +156,12 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
             let mut backoff = Duration::from_millis(200);
             loop {
                 match self.consume().await {
-                    Ok(()) => tracing::warn!(queue = %self.spec.queue, "consumer cancelled by the broker"),
-                    Err(error) => tracing::warn!(queue = %self.spec.queue, error = %error, "consumer stopped"),
+                    Ok(()) => {
+                        tracing::warn!(queue = %self.spec.queue, "consumer cancelled by the broker")
+                    }
+                    Err(error) => {
+                        tracing::warn!(queue = %self.spec.queue, error = %error, "consumer stopped")
+                    }
                 }
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
@@ -148,7 +172,9 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
     async fn consume(&self) -> anyhow::Result<()> {
         let channel = self.broker.channel().await?;
         declare_queue(&channel, &self.spec).await?;
-        channel.basic_qos(self.spec.prefetch, BasicQosOptions::default()).await?;
+        channel
+            .basic_qos(self.spec.prefetch, BasicQosOptions::default())
+            .await?;
         let mut deliveries = channel
             .basic_consume(
                 self.spec.queue.clone().into(),
@@ -158,7 +184,11 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
             )
             .await?;
         tracing::info!(queue = %self.spec.queue, "consuming");
-        let lag = tokio::spawn(watch_lag(self.broker.clone(), self.spec.clone(), self.metrics.clone()));
+        let lag = tokio::spawn(watch_lag(
+            self.broker.clone(),
+            self.spec.clone(),
+            self.metrics.clone(),
+        ));
         let result = async {
             while let Some(delivery) = deliveries.next().await {
                 self.process(delivery?).await?;
@@ -174,12 +204,16 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
         let outcome = match serde_json::from_slice::<Envelope>(&delivery.data) {
             Err(error) => {
                 tracing::warn!(queue = %self.spec.queue, error = %error, "unreadable message dead-lettered");
-                delivery.reject(BasicRejectOptions { requeue: false }).await?;
+                delivery
+                    .reject(BasicRejectOptions { requeue: false })
+                    .await?;
                 "rejected"
             }
             Ok(envelope) if envelope.schema_version > SCHEMA_VERSION => {
                 tracing::warn!(queue = %self.spec.queue, version = envelope.schema_version, "unknown schema version dead-lettered");
-                delivery.reject(BasicRejectOptions { requeue: false }).await?;
+                delivery
+                    .reject(BasicRejectOptions { requeue: false })
+                    .await?;
                 "rejected"
             }
             Ok(envelope) => match self.handle_once(&envelope).await {
@@ -193,19 +227,32 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
                 }
                 Err(HandlerError::Permanent(error)) => {
                     tracing::warn!(queue = %self.spec.queue, message_id = %envelope.message_id, error = %format!("{error:#}"), "message dead-lettered");
-                    delivery.reject(BasicRejectOptions { requeue: false }).await?;
+                    delivery
+                        .reject(BasicRejectOptions { requeue: false })
+                        .await?;
                     "rejected"
                 }
                 Err(HandlerError::Transient(error)) => {
                     tracing::warn!(queue = %self.spec.queue, message_id = %envelope.message_id, error = %format!("{error:#}"), "message requeued");
                     // A pause, so that a dependency that is down is not hammered.
                     tokio::time::sleep(Duration::from_millis(250)).await;
-                    delivery.nack(BasicNackOptions { requeue: true, ..Default::default() }).await?;
+                    delivery
+                        .nack(BasicNackOptions {
+                            requeue: true,
+                            ..Default::default()
+                        })
+                        .await?;
                     "retried"
                 }
             },
         };
-        self.metrics.consumed.get_or_create(&ConsumedLabels { queue: self.spec.queue.clone(), outcome }).inc();
+        self.metrics
+            .consumed
+            .get_or_create(&ConsumedLabels {
+                queue: self.spec.queue.clone(),
+                outcome,
+            })
+            .inc();
         Ok(())
     }
 
@@ -232,9 +279,14 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
 
 /// Declares the consumer's quorum queue, its dead-letter queue, and bindings.
 pub async fn declare_queue(channel: &Channel, spec: &QueueSpec) -> Result<(), lapin::Error> {
-    let durable = QueueDeclareOptions { durable: true, ..Default::default() };
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..Default::default()
+    };
     let dead_letters = spec.dead_letter_queue();
-    channel.queue_declare(dead_letters.clone().into(), durable, FieldTable::default()).await?;
+    channel
+        .queue_declare(dead_letters.clone().into(), durable, FieldTable::default())
+        .await?;
     channel
         .queue_bind(
             dead_letters.into(),
@@ -245,11 +297,25 @@ pub async fn declare_queue(channel: &Channel, spec: &QueueSpec) -> Result<(), la
         )
         .await?;
     let mut arguments = FieldTable::default();
-    arguments.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
-    arguments.insert("x-delivery-limit".into(), AMQPValue::LongInt(spec.delivery_limit as i32));
-    arguments.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(DEAD_LETTER_EXCHANGE.into()));
-    arguments.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(spec.queue.clone().into()));
-    channel.queue_declare(spec.queue.clone().into(), durable, arguments).await?;
+    arguments.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
+    arguments.insert(
+        "x-delivery-limit".into(),
+        AMQPValue::LongInt(spec.delivery_limit as i32),
+    );
+    arguments.insert(
+        "x-dead-letter-exchange".into(),
+        AMQPValue::LongString(DEAD_LETTER_EXCHANGE.into()),
+    );
+    arguments.insert(
+        "x-dead-letter-routing-key".into(),
+        AMQPValue::LongString(spec.queue.clone().into()),
+    );
+    channel
+        .queue_declare(spec.queue.clone().into(), durable, arguments)
+        .await?;
     for key in &spec.routing_keys {
         channel
             .queue_bind(
@@ -266,12 +332,21 @@ pub async fn declare_queue(channel: &Channel, spec: &QueueSpec) -> Result<(), la
 
 /// How many messages wait in `queue` (a passive declare: no side effect).
 pub async fn queue_depth(channel: &Channel, queue: &str) -> Result<u32, lapin::Error> {
-    let passive = QueueDeclareOptions { passive: true, durable: true, ..Default::default() };
-    Ok(channel.queue_declare(queue.into(), passive, FieldTable::default()).await?.message_count())
+    let passive = QueueDeclareOptions {
+        passive: true,
+        durable: true,
+        ..Default::default()
+    };
+    Ok(channel
+        .queue_declare(queue.into(), passive, FieldTable::default())
+        .await?
+        .message_count())
 }
 
 async fn watch_lag(broker: Arc<Broker>, spec: QueueSpec, metrics: ConsumerMetrics) {
-    let labels = QueueLabels { queue: spec.queue.clone() };
+    let labels = QueueLabels {
+        queue: spec.queue.clone(),
+    };
     loop {
         if let Ok(channel) = broker.channel().await {
             if let Ok(depth) = queue_depth(&channel, &spec.queue).await {

@@ -1,0 +1,8 @@
+//! The inventory service: stock and reservations.
+pub mod configuration;
+pub mod consumer;
+pub mod domain;
+pub mod expiry;
+pub mod routes;
+pub mod startup;
+pub mod store;

@@ -1,0 +1,5 @@
+//! Black-box tests of inventory against a real Postgres and RabbitMQ.
+mod events;
+mod helpers;
+mod reservations;
+mod stock;
