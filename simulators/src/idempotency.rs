@@ -9,8 +9,15 @@ use axum::http::{HeaderMap, StatusCode};
 use platform::ApiError;
 use serde_json::Value;
 
+/// What was asked under a key, and what was answered.
+struct Stored {
+    request: Value,
+    status: StatusCode,
+    body: Value,
+}
+
 #[derive(Clone, Default)]
-pub struct IdempotencyStore(Arc<Mutex<HashMap<String, (Value, StatusCode, Value)>>>);
+pub struct IdempotencyStore(Arc<Mutex<HashMap<String, Stored>>>);
 
 pub const HEADER: &str = "idempotency-key";
 
@@ -35,8 +42,8 @@ impl IdempotencyStore {
     ) -> Result<Option<(StatusCode, Value)>, ApiError> {
         match self.0.lock().expect("poisoned").get(key) {
             None => Ok(None),
-            Some((stored_request, status, body)) if stored_request == request => {
-                Ok(Some((*status, body.clone())))
+            Some(stored) if &stored.request == request => {
+                Ok(Some((stored.status, stored.body.clone())))
             }
             Some(_) => Err(ApiError::unprocessable(
                 "idempotency_key_reused",
@@ -46,9 +53,13 @@ impl IdempotencyStore {
     }
 
     pub fn remember(&self, key: String, request: Value, status: StatusCode, body: Value) {
-        self.0
-            .lock()
-            .expect("poisoned")
-            .insert(key, (request, status, body));
+        self.0.lock().expect("poisoned").insert(
+            key,
+            Stored {
+                request,
+                status,
+                body,
+            },
+        );
     }
 }

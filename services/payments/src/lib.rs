@@ -1,0 +1,8 @@
+//! The payments service: charges and refunds, exactly once.
+pub mod configuration;
+pub mod domain;
+pub mod idempotency;
+pub mod provider;
+pub mod routes;
+pub mod startup;
+pub mod store;

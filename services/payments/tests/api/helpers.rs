@@ -1,0 +1,100 @@
+use std::ops::Deref;
+use std::time::Duration;
+
+use payments::configuration::Settings;
+use payments::startup::Application;
+use platform::client::ClientSettings;
+use platform::config::{ServerSettings, TelemetrySettings};
+use platform::test_util::{TestClient, fresh_database, init_test_logs, serve_in_background};
+use serde_json::{Value, json};
+use uuid::Uuid;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub struct TestApp {
+    pub client: TestClient,
+}
+
+impl Deref for TestApp {
+    type Target = TestClient;
+    fn deref(&self) -> &TestClient {
+        &self.client
+    }
+}
+
+/// Payments against the provider at `provider_url`, with a 1 s timeout.
+pub async fn spawn_app(provider_url: &str) -> TestApp {
+    init_test_logs();
+    let settings = Settings {
+        server: ServerSettings::for_tests(),
+        database: fresh_database("payments").await,
+        telemetry: TelemetrySettings {
+            log_filter: "info".into(),
+        },
+        provider: ClientSettings {
+            timeout: Duration::from_secs(1),
+            ..ClientSettings::fixed("payment-provider", provider_url)
+        },
+    };
+    let app = Application::build(settings).await.expect("payments builds");
+    let client = TestClient::new(app.address());
+    serve_in_background(app.run_until(std::future::pending()));
+    TestApp { client }
+}
+
+pub fn charge_body(order_id: Uuid, amount_minor: i64) -> Value {
+    json!({"order_id": order_id, "amount_minor": amount_minor, "currency": "EUR", "payment_method": "tok_visa"})
+}
+
+impl TestApp {
+    pub async fn charge(&self, key: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/v1/payments"))
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn refund(&self, key: &str, payment_id: &Value) -> reqwest::Response {
+        let path = format!("/api/v1/payments/{}/refund", payment_id.as_str().unwrap());
+        self.http
+            .post(self.url(&path))
+            .header("idempotency-key", key)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// A provider that accepts every charge and refund.
+pub async fn accepting_provider() -> MockServer {
+    let provider = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/charges"))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"id": "ch_1", "status": "succeeded"})),
+        )
+        .mount(&provider)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/refunds"))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"id": "re_1", "status": "succeeded"})),
+        )
+        .mount(&provider)
+        .await;
+    provider
+}
+
+/// How many requests the provider received on `route`.
+pub async fn calls_to(provider: &MockServer, route: &str) -> usize {
+    provider
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == route)
+        .count()
+}
