@@ -69,6 +69,14 @@ pub enum CallError {
         dependency: &'static str,
         timeout: Duration,
     },
+    /// The connection broke after the request may have been sent: whether it
+    /// took effect is unknown (only for non-idempotent requests; idempotent
+    /// ones are simply repeated on another instance).
+    #[error("{dependency}: interrupted ({reason})")]
+    Interrupted {
+        dependency: &'static str,
+        reason: String,
+    },
     #[error("{dependency}: unexpected answer {status}")]
     UnexpectedStatus {
         dependency: &'static str,
@@ -86,6 +94,7 @@ impl From<CallError> for ApiError {
         match error {
             CallError::Unavailable { dependency, .. } => ApiError::unavailable(dependency),
             CallError::Timeout { .. } => ApiError::Timeout,
+            CallError::Interrupted { dependency, .. } => ApiError::unavailable(dependency),
             other => ApiError::Internal(anyhow::Error::new(other)),
         }
     }

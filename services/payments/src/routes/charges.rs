@@ -1,5 +1,6 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use platform::client::CallError;
 use platform::{ApiError, AppJson, AppPath, AppQuery};
 use serde::Deserialize;
 use serde_json::Value;
@@ -44,8 +45,18 @@ async fn charge_and_record(
     let outcome = match provider::charge(&state.provider, &charge, &provider_key).await {
         Ok(outcome) => outcome,
         Err(error) => {
-            idempotency::abandon(&state.pool, &key).await?;
             state.metrics.count("charge", "failed");
+            // No answer from the provider: the charge may have happened there.
+            // The key stays locked until its lease ends; a retry after that
+            // asks the provider again with the same provider key and learns
+            // the outcome. Any other failure left no charge: free the key now.
+            let outcome_unknown = matches!(
+                error,
+                ProviderError::Call(CallError::Timeout { .. } | CallError::Interrupted { .. })
+            );
+            if !outcome_unknown {
+                idempotency::abandon(&state.pool, &key).await?;
+            }
             return Err(match error {
                 ProviderError::Call(call) => call.into(),
                 ProviderError::Unexpected(_) => ApiError::unavailable("payment provider"),

@@ -154,13 +154,21 @@ async fn a_provider_slower_than_the_timeout_is_a_504_within_the_timeout() {
         .mount(&provider)
         .await;
     let app = spawn_app(&provider.uri()).await;
+    let body = charge_body(Uuid::new_v4(), 1000);
     let started = Instant::now();
-    let response = app.charge("k", &charge_body(Uuid::new_v4(), 1000)).await;
+    let response = app.charge("k", &body).await;
     assert_eq!(error_of(response).await, (504, "timeout".into()));
     assert!(
         started.elapsed() < Duration::from_secs(4),
         "gave up at the 1 s timeout, not the provider's 5 s"
     );
+    // The provider may have charged: the key stays held, so an immediate
+    // retry cannot charge a second time (after the lease it asks again).
+    assert_eq!(
+        error_of(app.charge("k", &body).await).await,
+        (409, "request_in_progress".into())
+    );
+    assert_eq!(calls_to(&provider, "/v1/charges").await, 1);
 }
 
 #[tokio::test]

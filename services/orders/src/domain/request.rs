@@ -1,0 +1,119 @@
+//! What a customer sends to place an order, parsed.
+
+use serde::Deserialize;
+
+/// Body of `POST /api/v1/orders`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrderRequest {
+    pub items: Vec<RequestedLine>,
+    /// A payment provider token; `tok_visa` when absent.
+    pub payment_method: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RequestedLine {
+    pub product_id: i64,
+    pub quantity: i64,
+}
+
+/// A provider token: letters, digits and `_`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentMethod(String);
+
+impl PaymentMethod {
+    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+        let raw = raw.unwrap_or("tok_visa").trim();
+        if raw.is_empty()
+            || raw.len() > 64
+            || !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err("payment_method must be a provider token such as tok_visa".into());
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A valid order request: 1 to 50 distinct products, 1 to 100 of each.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub lines: Vec<RequestedLine>,
+    pub payment_method: PaymentMethod,
+}
+
+impl NewOrder {
+    pub fn parse(request: NewOrderRequest) -> Result<Self, String> {
+        if request.items.is_empty() {
+            return Err("an order needs at least one item".into());
+        }
+        if request.items.len() > 50 {
+            return Err("an order has at most 50 lines".into());
+        }
+        let mut lines = request.items;
+        for line in &lines {
+            if line.product_id <= 0 {
+                return Err(format!(
+                    "product_id must be positive, got {}",
+                    line.product_id
+                ));
+            }
+            if !(1..=100).contains(&line.quantity) {
+                return Err(format!(
+                    "quantity must be between 1 and 100, got {}",
+                    line.quantity
+                ));
+            }
+        }
+        lines.sort_by_key(|l| l.product_id);
+        if lines
+            .windows(2)
+            .any(|pair| pair[0].product_id == pair[1].product_id)
+        {
+            return Err("each product may appear once; raise its quantity instead".into());
+        }
+        Ok(Self {
+            lines,
+            payment_method: PaymentMethod::parse(request.payment_method.as_deref())?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(items: &[(i64, i64)]) -> NewOrderRequest {
+        NewOrderRequest {
+            items: items
+                .iter()
+                .map(|&(product_id, quantity)| RequestedLine {
+                    product_id,
+                    quantity,
+                })
+                .collect(),
+            payment_method: None,
+        }
+    }
+
+    #[test]
+    fn empty_orders_and_bad_quantities_are_refused() {
+        assert!(NewOrder::parse(request(&[])).is_err());
+        assert!(NewOrder::parse(request(&[(1, 0)])).is_err());
+        assert!(NewOrder::parse(request(&[(1, -1)])).is_err());
+        assert!(NewOrder::parse(request(&[(1, 101)])).is_err());
+        assert!(NewOrder::parse(request(&[(0, 1)])).is_err());
+        assert!(NewOrder::parse(request(&[(1, 1), (1, 2)])).is_err());
+    }
+
+    #[test]
+    fn a_valid_order_defaults_to_the_test_card() {
+        let order = NewOrder::parse(request(&[(2, 1), (1, 3)])).unwrap();
+        assert_eq!(order.payment_method.as_str(), "tok_visa");
+        assert_eq!(order.lines[0].product_id, 1, "sorted");
+    }
+}

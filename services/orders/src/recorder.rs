@@ -1,0 +1,91 @@
+//! The one way an order changes: append its new events (checked against the
+//! version they were decided on), update the read model, put the events
+//! other services care about into the outbox, and move the saga on, all in
+//! one transaction. Either everything happened or nothing did.
+
+use platform::messaging::envelope::Envelope;
+use platform::messaging::outbox;
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::domain::{Order, OrderEvent};
+use crate::event_store::{self, AppendError};
+use crate::saga::Step;
+use crate::{projection, store};
+
+/// What the saga does next, recorded with the events.
+#[derive(Debug, Clone, Copy)]
+pub struct SagaMove {
+    pub step: Step,
+    pub charge_uncertain: bool,
+}
+
+/// Records `events` on `order` and returns the order as they leave it.
+pub async fn record(
+    pool: &PgPool,
+    order: &Order,
+    events: &[OrderEvent],
+    saga: Option<SagaMove>,
+) -> Result<Order, AppendError> {
+    let mut tx = pool.begin().await?;
+    let at = event_store::append(&mut tx, order.id, order.version, events).await?;
+    let mut next = order.clone();
+    for event in events {
+        next.apply(event, at);
+        if let Some(envelope) = integration_event(&next, event) {
+            outbox::enqueue(&mut tx, &envelope).await?;
+        }
+    }
+    projection::project(&mut tx, &next).await?;
+    if let Some(saga) = saga {
+        store::advance_saga(&mut tx, order.id, saga.step, saga.charge_uncertain).await?;
+    }
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Records the first event of a new order, with its saga and checkout key.
+pub async fn record_new(
+    pool: &PgPool,
+    order: &Order,
+    placed: &OrderEvent,
+    payment_method: &str,
+    checkout_key: Option<(&str, &[u8])>,
+) -> Result<(), AppendError> {
+    let mut tx = pool.begin().await?;
+    event_store::append(&mut tx, order.id, 0, std::slice::from_ref(placed)).await?;
+    if let Some(envelope) = integration_event(order, placed) {
+        outbox::enqueue(&mut tx, &envelope).await?;
+    }
+    projection::project(&mut tx, order).await?;
+    store::insert_saga(&mut tx, order.id, payment_method).await?;
+    if let Some((key, hash)) = checkout_key {
+        store::insert_request(&mut tx, order.customer_id, key, hash, order.id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The message other services get for an event, if they get one. Schema
+/// version 1 of `order.created`, `order.confirmed`, `order.cancelled`.
+fn integration_event(order: &Order, event: &OrderEvent) -> Option<Envelope> {
+    let common = json!({
+        "order_id": order.id,
+        "customer_id": order.customer_id,
+        "total_minor": order.total_minor,
+        "currency": order.currency,
+    });
+    let (event_type, extra) = match event {
+        OrderEvent::OrderPlaced { lines, .. } => ("order.created", json!({ "lines": lines })),
+        OrderEvent::OrderConfirmed => {
+            ("order.confirmed", json!({ "payment_id": order.payment_id }))
+        }
+        OrderEvent::OrderCancelled { reason } => ("order.cancelled", json!({ "reason": reason })),
+        _ => return None,
+    };
+    let mut data = common;
+    data.as_object_mut()
+        .expect("an object")
+        .extend(extra.as_object().expect("an object").clone());
+    Some(Envelope::new(event_type, order.id, data))
+}

@@ -1,0 +1,138 @@
+//! `POST /api/v1/orders`: price the items, record the order, run the saga,
+//! and answer with the outcome (201) or, if the saga takes longer than the
+//! checkout wait, with the pending order (202) that it will settle later.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use platform::{ApiError, AppJson, Caller};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::domain::{Line, NewOrder, NewOrderRequest, Order, OrderEvent};
+use crate::recorder;
+use crate::startup::AppState;
+use crate::store::{self, OrderView};
+
+pub async fn place_order(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    AppJson(body): AppJson<Value>,
+) -> Result<(StatusCode, AppJson<OrderView>), ApiError> {
+    let request: NewOrderRequest = serde_json::from_value(body.clone())
+        .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))?;
+    let new = NewOrder::parse(request).map_err(|m| ApiError::unprocessable("invalid_order", m))?;
+
+    // A repeated checkout (same Idempotency-Key) returns the first order.
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let hash = Sha256::digest(body.to_string().as_bytes()).to_vec();
+    if let Some(key) = &key {
+        if let Some(existing) = previous_order(&state, &caller, key, &hash).await? {
+            return Ok((StatusCode::OK, AppJson(existing)));
+        }
+    }
+
+    let (lines, currency) = price(&state, &new).await?;
+    let total_minor = lines
+        .iter()
+        .map(|l| l.unit_price_minor * i64::from(l.quantity))
+        .sum();
+    let order_id = Uuid::now_v7();
+    let placed = OrderEvent::OrderPlaced {
+        customer_id: caller.user_id,
+        lines,
+        currency,
+        total_minor,
+    };
+    let now = chrono::Utc::now();
+    let order = Order::replay(order_id, [(&placed, now)]).expect("a placed order");
+    let checkout_key = key.as_deref().map(|k| (k, hash.as_slice()));
+    if let Err(error) = recorder::record_new(
+        &state.pool,
+        &order,
+        &placed,
+        new.payment_method.as_str(),
+        checkout_key,
+    )
+    .await
+    {
+        // The same key raced us: answer with the order that won.
+        if let Some(key) = &key {
+            if let Some(existing) = previous_order(&state, &caller, key, &hash).await? {
+                return Ok((StatusCode::OK, AppJson(existing)));
+            }
+        }
+        return Err(ApiError::Internal(error.into()));
+    }
+    state.outbox.notify_one();
+    tracing::info!(%order_id, total_minor, "order placed");
+
+    // The saga runs on its own task: it goes on if the client hangs up or
+    // the wait below runs out.
+    let runner = state.saga.clone();
+    let saga = tokio::spawn(async move { runner.run(order_id).await });
+    let _ = tokio::time::timeout(state.checkout_wait, saga).await;
+
+    let view = store::view(&state.pool, order_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order view missing")))?;
+    let status = if view.status == "PENDING" {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, AppJson(view)))
+}
+
+async fn previous_order(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+    hash: &[u8],
+) -> Result<Option<OrderView>, ApiError> {
+    match store::find_request(&state.pool, caller.user_id, key).await? {
+        None => Ok(None),
+        Some((stored, _)) if stored != hash => Err(ApiError::unprocessable(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different order",
+        )),
+        Some((_, order_id)) => Ok(store::view(&state.pool, order_id).await?),
+    }
+}
+
+/// Looks every product up in the catalog: names and prices as of now.
+async fn price(state: &AppState, new: &NewOrder) -> Result<(Vec<Line>, String), ApiError> {
+    let lookups = new
+        .lines
+        .iter()
+        .map(|line| state.clients.product(line.product_id));
+    let products = futures::future::join_all(lookups).await;
+    let mut lines = Vec::with_capacity(new.lines.len());
+    let mut currency: Option<String> = None;
+    for (requested, product) in new.lines.iter().zip(products) {
+        let product = product?.ok_or_else(|| {
+            ApiError::unprocessable(
+                "unknown_product",
+                format!("product {} does not exist", requested.product_id),
+            )
+        })?;
+        if currency.as_ref().is_some_and(|c| *c != product.currency) {
+            return Err(ApiError::unprocessable(
+                "mixed_currencies",
+                "all items of an order must have one currency",
+            ));
+        }
+        currency = Some(product.currency.clone());
+        lines.push(Line {
+            product_id: product.id,
+            name: product.name,
+            unit_price_minor: product.price_cents,
+            quantity: requested.quantity as i32,
+        });
+    }
+    Ok((lines, currency.expect("at least one line")))
+}

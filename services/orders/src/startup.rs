@@ -1,0 +1,103 @@
+//! Wiring: database, clients, broker, outbox relay, saga runner and
+//! recovery, routes, server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use platform::client::ServiceClient;
+use platform::health::ReadinessCheck;
+use platform::messaging::broker::Broker;
+use platform::messaging::outbox::{OutboxMetrics, OutboxRelay};
+use platform::server::{HttpServer, Service};
+use sqlx::PgPool;
+use tokio::sync::Notify;
+
+use crate::clients::Clients;
+use crate::configuration::Settings;
+use crate::routes;
+use crate::saga::{SagaMetrics, SagaRunner, spawn_recovery};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub clients: Clients,
+    pub saga: Arc<SagaRunner>,
+    /// Wakes the outbox relay after a commit.
+    pub outbox: Arc<Notify>,
+    pub checkout_wait: Duration,
+}
+
+pub struct Application {
+    server: HttpServer,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
+        let clients = Clients {
+            catalog: ServiceClient::new(settings.catalog.clone()).await,
+            inventory: ServiceClient::new(settings.inventory.clone()).await,
+            payments: ServiceClient::new(settings.payments.clone()).await,
+        };
+        let mut service = Service::new("orders", settings.server);
+        let saga_metrics = SagaMetrics::register(service.registry());
+        let outbox_metrics = OutboxMetrics::register(service.registry());
+
+        let broker = Arc::new(Broker::new(settings.broker.clone()));
+        let relay = OutboxRelay::new(pool.clone(), broker.clone(), outbox_metrics);
+        let outbox = relay.waker();
+        relay.spawn();
+
+        let runner = Arc::new(SagaRunner::new(
+            pool.clone(),
+            clients.clone(),
+            settings.saga.clone(),
+            outbox.clone(),
+            saga_metrics,
+        ));
+        spawn_recovery(runner.clone(), settings.saga.recovery_sweep);
+
+        let state = AppState {
+            pool: pool.clone(),
+            clients: clients.clone(),
+            saga: runner,
+            outbox,
+            checkout_wait: settings.saga.checkout_wait,
+        };
+        let server = service
+            .check_ready(ReadinessCheck::postgres(pool.clone()))
+            // Checkout degrades without these (orders are cancelled or wait);
+            // report them, do not take orders out of rotation.
+            .check_ready(clients.inventory.readiness_check().optional())
+            .check_ready(clients.payments.readiness_check().optional())
+            .check_ready(
+                ReadinessCheck::new("broker", move || {
+                    let broker = broker.clone();
+                    async move { broker.is_reachable().await }
+                })
+                .optional(),
+            )
+            .close_pool_on_shutdown(pool)
+            .bind(routes::router(state))
+            .await?;
+        Ok(Self { server })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.run_until_stopped().await
+    }
+
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        self.server.run_until(shutdown).await
+    }
+}
