@@ -7,6 +7,7 @@ use platform::messaging::envelope::Envelope;
 use platform::messaging::outbox;
 use serde_json::json;
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use crate::domain::{Order, OrderEvent};
 use crate::event_store::{self, AppendError};
@@ -44,26 +45,43 @@ pub async fn record(
     Ok(next)
 }
 
-/// Records the first event of a new order, with its saga and checkout key.
+/// Records the first event of a new order, with its saga and checkout key;
+/// returns the order.
 pub async fn record_new(
     pool: &PgPool,
-    order: &Order,
+    order_id: Uuid,
     placed: &OrderEvent,
-    payment_method: &str,
+    saga: NewSaga<'_>,
     checkout_key: Option<(&str, &[u8])>,
-) -> Result<(), AppendError> {
+) -> Result<Order, AppendError> {
     let mut tx = pool.begin().await?;
-    event_store::append(&mut tx, order.id, 0, std::slice::from_ref(placed)).await?;
-    if let Some(envelope) = integration_event(order, placed) {
+    let at = event_store::append(&mut tx, order_id, 0, std::slice::from_ref(placed)).await?;
+    let order =
+        Order::replay(order_id, [(placed, at)]).expect("a stream that starts with OrderPlaced");
+    if let Some(envelope) = integration_event(&order, placed) {
         outbox::enqueue(&mut tx, &envelope).await?;
     }
-    projection::project(&mut tx, order).await?;
-    store::insert_saga(&mut tx, order.id, payment_method).await?;
+    projection::project(&mut tx, &order).await?;
+    store::insert_saga(
+        &mut tx,
+        order_id,
+        saga.payment_method,
+        saga.first_run_window,
+    )
+    .await?;
     if let Some((key, hash)) = checkout_key {
-        store::insert_request(&mut tx, order.customer_id, key, hash, order.id).await?;
+        store::insert_request(&mut tx, order.customer_id, key, hash, order_id).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(order)
+}
+
+/// How a new order's saga starts.
+pub struct NewSaga<'a> {
+    pub payment_method: &'a str,
+    /// The request that created the saga runs it first; recovery leaves it
+    /// alone for this long (and takes over after, if that runner died).
+    pub first_run_window: std::time::Duration,
 }
 
 /// The message other services get for an event, if they get one. Schema

@@ -28,6 +28,7 @@ pub struct AppState {
     /// Wakes the outbox relay after a commit.
     pub outbox: Arc<Notify>,
     pub checkout_wait: Duration,
+    pub saga_lease: Duration,
 }
 
 pub struct Application {
@@ -66,6 +67,7 @@ impl Application {
             saga: runner,
             outbox,
             checkout_wait: settings.saga.checkout_wait,
+            saga_lease: settings.saga.lease,
         };
         let server = service
             .check_ready(ReadinessCheck::postgres(pool.clone()))

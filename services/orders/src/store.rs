@@ -79,11 +79,14 @@ pub async fn insert_saga(
     conn: &mut PgConnection,
     order_id: Uuid,
     payment_method: &str,
+    first_run_window: Duration,
 ) -> Result<(), sqlx::Error> {
+    let recover_after = Utc::now() + first_run_window;
     sqlx::query!(
-        "INSERT INTO sagas (order_id, step, payment_method) VALUES ($1, 'reserve', $2)",
+        "INSERT INTO sagas (order_id, step, payment_method, next_attempt_at) VALUES ($1, 'reserve', $2, $3)",
         order_id,
-        payment_method
+        payment_method,
+        recover_after
     )
     .execute(conn)
     .await?;

@@ -9,8 +9,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::domain::{Line, NewOrder, NewOrderRequest, Order, OrderEvent};
-use crate::recorder;
+use crate::domain::{Line, NewOrder, NewOrderRequest, OrderEvent};
+use crate::recorder::{self, NewSaga};
 use crate::startup::AppState;
 use crate::store::{self, OrderView};
 
@@ -30,10 +30,10 @@ pub async fn place_order(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let hash = Sha256::digest(body.to_string().as_bytes()).to_vec();
-    if let Some(key) = &key {
-        if let Some(existing) = previous_order(&state, &caller, key, &hash).await? {
-            return Ok((StatusCode::OK, AppJson(existing)));
-        }
+    if let Some(key) = &key
+        && let Some(existing) = previous_order(&state, &caller, key, &hash).await?
+    {
+        return Ok((StatusCode::OK, AppJson(existing)));
     }
 
     let (lines, currency) = price(&state, &new).await?;
@@ -48,23 +48,19 @@ pub async fn place_order(
         currency,
         total_minor,
     };
-    let now = chrono::Utc::now();
-    let order = Order::replay(order_id, [(&placed, now)]).expect("a placed order");
+    let saga = NewSaga {
+        payment_method: new.payment_method.as_str(),
+        first_run_window: state.saga_lease,
+    };
     let checkout_key = key.as_deref().map(|k| (k, hash.as_slice()));
-    if let Err(error) = recorder::record_new(
-        &state.pool,
-        &order,
-        &placed,
-        new.payment_method.as_str(),
-        checkout_key,
-    )
-    .await
+    if let Err(error) =
+        recorder::record_new(&state.pool, order_id, &placed, saga, checkout_key).await
     {
         // The same key raced us: answer with the order that won.
-        if let Some(key) = &key {
-            if let Some(existing) = previous_order(&state, &caller, key, &hash).await? {
-                return Ok((StatusCode::OK, AppJson(existing)));
-            }
+        if let Some(key) = &key
+            && let Some(existing) = previous_order(&state, &caller, key, &hash).await?
+        {
+            return Ok((StatusCode::OK, AppJson(existing)));
         }
         return Err(ApiError::Internal(error.into()));
     }
@@ -74,18 +70,35 @@ pub async fn place_order(
     // The saga runs on its own task: it goes on if the client hangs up or
     // the wait below runs out.
     let runner = state.saga.clone();
+    let deadline = tokio::time::Instant::now() + state.checkout_wait;
     let saga = tokio::spawn(async move { runner.run(order_id).await });
-    let _ = tokio::time::timeout(state.checkout_wait, saga).await;
-
-    let view = store::view(&state.pool, order_id)
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order view missing")))?;
+    let _ = tokio::time::timeout_at(deadline, saga).await;
+    let view = wait_for_outcome(&state, order_id, deadline).await?;
     let status = if view.status == "PENDING" {
         StatusCode::ACCEPTED
     } else {
         StatusCode::CREATED
     };
     Ok((status, AppJson(view)))
+}
+
+/// The order once it is no longer pending, or as it is at `deadline`
+/// (another runner may be finishing the saga, e.g. after a retry).
+async fn wait_for_outcome(
+    state: &AppState,
+    order_id: Uuid,
+    deadline: tokio::time::Instant,
+) -> Result<OrderView, ApiError> {
+    loop {
+        let view = store::view(&state.pool, order_id)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("order view missing")))?;
+        let gave_up = state.saga.is_halted() || tokio::time::Instant::now() >= deadline;
+        if view.status != "PENDING" || gave_up {
+            return Ok(view);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 async fn previous_order(

@@ -101,6 +101,8 @@ pub struct SagaRunner {
     settings: SagaSettings,
     outbox: Arc<Notify>,
     metrics: SagaMetrics,
+    /// Set by `halt_after`: this instance behaves as if it had died.
+    halted: std::sync::atomic::AtomicBool,
 }
 
 impl SagaRunner {
@@ -117,7 +119,13 @@ impl SagaRunner {
             settings,
             outbox,
             metrics,
+            halted: Default::default(),
         }
+    }
+
+    /// True once a simulated crash (`halt_after`) stopped this instance's sagas.
+    pub fn is_halted(&self) -> bool {
+        self.halted.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -140,6 +148,9 @@ impl SagaRunner {
     }
 
     async fn try_run(&self, order_id: Uuid) -> anyhow::Result<()> {
+        if self.is_halted() {
+            return Ok(());
+        }
         let Some(mut saga) = store::acquire_saga(&self.pool, order_id, self.settings.lease).await?
         else {
             return Ok(());
@@ -199,6 +210,8 @@ impl SagaRunner {
             saga.attempts = 0;
             if self.settings.halt_after == Some(step) {
                 tracing::warn!(%order_id, step = step.as_str(), "saga halted by ORDERS_SAGA_HALT_AFTER (simulated crash)");
+                self.halted
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
                 return Ok(());
             }
             if saga.step == Step::Done {

@@ -1,0 +1,9 @@
+//! Orders with the real catalog, inventory and payments (and the payment
+//! provider simulator) beside it, on real Postgres and RabbitMQ.
+mod checkout;
+mod concurrency;
+mod crash;
+mod event_sourcing;
+mod helpers;
+mod manage;
+mod validation;
