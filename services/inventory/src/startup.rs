@@ -75,7 +75,8 @@ impl Application {
             consumer::OrderEvents,
             consumer_metrics,
         )
-        .spawn();
+        .start()
+        .await;
         expiry::spawn(pool.clone(), settings.expiry_sweep, metrics.clone());
 
         let state = AppState {

@@ -150,6 +150,23 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
         }
     }
 
+    /// Declares the queue now (so that events published from here on are
+    /// kept for this consumer even before it consumes), then consumes in the
+    /// background. A broker that is down at start-up is only logged: the
+    /// consumer declares and consumes once it is back.
+    pub async fn start(self) -> tokio::task::JoinHandle<()> {
+        let declared = async {
+            let channel = self.broker.channel().await?;
+            declare_queue(&channel, &self.spec).await?;
+            let _ = channel.close(200, "declared".into()).await;
+            anyhow::Ok(())
+        };
+        if let Err(error) = declared.await {
+            tracing::warn!(queue = %self.spec.queue, error = %error, "queue not declared at start-up; will retry");
+        }
+        self.spawn()
+    }
+
     /// Consumes until the process ends, reconnecting after broker failures.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {

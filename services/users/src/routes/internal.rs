@@ -36,3 +36,15 @@ pub async fn create_profile(
     };
     Ok((status, AppJson(profile)))
 }
+
+/// `GET /internal/v1/profiles/{id}`: for services acting for a user
+/// (notifications needs the address to write to).
+pub async fn profile(
+    State(state): State<AppState>,
+    AppPath(user_id): AppPath<Uuid>,
+) -> Result<AppJson<Profile>, ApiError> {
+    store::get_profile(&state.pool, user_id)
+        .await?
+        .map(AppJson)
+        .ok_or_else(|| ApiError::not_found(format!("no profile {user_id}")))
+}

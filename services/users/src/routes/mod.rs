@@ -22,6 +22,9 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/users/{id}",
             get(profiles::by_id).patch(profiles::update_by_id),
         )
-        .route("/internal/v1/profiles/{id}", put(internal::create_profile))
+        .route(
+            "/internal/v1/profiles/{id}",
+            put(internal::create_profile).get(internal::profile),
+        )
         .with_state(state)
 }

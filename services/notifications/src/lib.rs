@@ -1,0 +1,7 @@
+//! The notifications service: e-mails about orders.
+pub mod configuration;
+pub mod consumer;
+pub mod email;
+pub mod routes;
+pub mod startup;
+pub mod store;
