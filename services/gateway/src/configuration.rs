@@ -26,6 +26,9 @@ pub struct Upstreams {
     pub auth: ClientSettings,
     pub users: ClientSettings,
     pub catalog: ClientSettings,
+    pub inventory: ClientSettings,
+    pub orders: ClientSettings,
+    pub notifications: ClientSettings,
 }
 
 /// Token bucket per client: a user id when authenticated, the IP otherwise.
@@ -62,6 +65,19 @@ impl Settings {
                     "catalog",
                     "CATALOG",
                     "http://127.0.0.1:8083",
+                ),
+                inventory: ClientSettings::from_env(
+                    env,
+                    "inventory",
+                    "INVENTORY",
+                    "http://127.0.0.1:8084",
+                ),
+                orders: ClientSettings::from_env(env, "orders", "ORDERS", "http://127.0.0.1:8085"),
+                notifications: ClientSettings::from_env(
+                    env,
+                    "notifications",
+                    "NOTIFICATIONS",
+                    "http://127.0.0.1:8087",
                 ),
             },
             rate_limit: RateLimitSettings {

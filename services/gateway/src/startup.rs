@@ -24,6 +24,9 @@ impl Application {
         let auth = ServiceClient::new(settings.upstreams.auth.clone()).await;
         let users = ServiceClient::new(settings.upstreams.users.clone()).await;
         let catalog = ServiceClient::new(settings.upstreams.catalog.clone()).await;
+        let inventory = ServiceClient::new(settings.upstreams.inventory.clone()).await;
+        let orders = ServiceClient::new(settings.upstreams.orders.clone()).await;
+        let notifications = ServiceClient::new(settings.upstreams.notifications.clone()).await;
 
         let jwks = Arc::new(JwksCache::new(auth.clone(), settings.jwks_min_refresh));
         // Auth may start after the gateway: keys are fetched again on demand.
@@ -37,6 +40,9 @@ impl Application {
             auth: auth.clone(),
             users: users.clone(),
             catalog: catalog.clone(),
+            inventory,
+            orders: orders.clone(),
+            notifications,
             cache: Arc::new(ResponseCache::new(settings.cache)),
             metrics: metrics.clone(),
             max_body_bytes: settings.server.max_body_bytes,
@@ -61,7 +67,8 @@ impl Application {
             }))
             // Upstreams are reported, not required: the gateway degrades per route.
             .check_ready(users.readiness_check().optional())
-            .check_ready(catalog.readiness_check().optional());
+            .check_ready(catalog.readiness_check().optional())
+            .check_ready(orders.readiness_check().optional());
         let server = service
             .bind(routes::router(state, identity, rate_limit))
             .await?;

@@ -21,6 +21,7 @@ pub struct Dashboard {
 #[derive(Serialize)]
 pub struct Sections {
     profile: Section,
+    recent_orders: Section,
     recommendations: Section,
 }
 
@@ -59,12 +60,17 @@ async fn fetch(client: &ServiceClient, path: &str, caller: &Caller) -> Result<Va
 }
 
 pub async fn dashboard(State(state): State<GatewayState>, caller: Caller) -> AppJson<Dashboard> {
-    let (profile, recommendations) = tokio::join!(
+    let (profile, orders, recommendations) = tokio::join!(
         fetch(&state.users, "/api/v1/users/me", &caller),
+        fetch(&state.orders, "/api/v1/orders?per_page=5", &caller),
         fetch(&state.catalog, "/api/v1/recommendations?limit=5", &caller),
     );
     let profile = match profile {
         Ok(data) => Section::ok(data),
+        Err(error) => Section::failed("unavailable", None, &error),
+    };
+    let recent_orders = match orders {
+        Ok(page) => Section::ok(page["items"].clone()),
         Err(error) => Section::failed("unavailable", None, &error),
     };
     // Recommendations are optional by nature: an empty list stands in.
@@ -72,11 +78,14 @@ pub async fn dashboard(State(state): State<GatewayState>, caller: Caller) -> App
         Ok(data) => Section::ok(data),
         Err(error) => Section::failed("fallback", Some(json!({ "items": [] })), &error),
     };
-    let degraded = profile.status != "ok" || recommendations.status != "ok";
+    let degraded = [&profile, &recent_orders, &recommendations]
+        .iter()
+        .any(|s| s.status != "ok");
     AppJson(Dashboard {
         degraded,
         sections: Sections {
             profile,
+            recent_orders,
             recommendations,
         },
     })

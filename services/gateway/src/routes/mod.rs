@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use platform::client::ServiceClient;
 
 use crate::cache::ResponseCache;
@@ -23,6 +23,9 @@ pub struct GatewayState {
     pub auth: ServiceClient,
     pub users: ServiceClient,
     pub catalog: ServiceClient,
+    pub inventory: ServiceClient,
+    pub orders: ServiceClient,
+    pub notifications: ServiceClient,
     pub cache: Arc<ResponseCache>,
     pub metrics: GatewayMetrics,
     pub max_body_bytes: usize,
@@ -50,6 +53,19 @@ pub fn router(state: GatewayState, identity: IdentityState, rate_limit: RateLimi
             get(catalog::read).post(catalog::write),
         )
         .route("/api/v1/recommendations", get(catalog::read))
+        // inventory: availability is public; restocking needs a caller (inventory checks the role).
+        .route(
+            "/api/v1/inventory/{product_id}",
+            get(passthrough::to_inventory),
+        )
+        .route(
+            "/api/v1/inventory/{product_id}/restock",
+            post(passthrough::to_inventory_as_caller),
+        )
+        // orders and notifications: the caller's own.
+        .route("/api/v1/orders", any(passthrough::to_orders))
+        .route("/api/v1/orders/{*rest}", any(passthrough::to_orders))
+        .route("/api/v1/notifications", any(passthrough::to_notifications))
         // aggregation
         .route("/api/v1/dashboard", get(dashboard::dashboard))
         .with_state(state)

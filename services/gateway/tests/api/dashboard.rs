@@ -13,7 +13,14 @@ async fn the_dashboard_gathers_profile_and_recommendations() {
         .json()
         .await
         .unwrap();
-    assert_eq!(dashboard["degraded"], false);
+    assert_eq!(
+        dashboard["degraded"], true,
+        "orders does not run in these tests"
+    );
+    assert_eq!(
+        dashboard["sections"]["recent_orders"]["status"],
+        "unavailable"
+    );
     assert_eq!(dashboard["sections"]["profile"]["status"], "ok");
     assert_eq!(
         dashboard["sections"]["profile"]["data"]["email"],

@@ -134,6 +134,13 @@ impl ShopBuilder {
                     discovery: Discovery::Static(catalog_urls),
                     ..ClientSettings::fixed("catalog", "")
                 },
+                // The order flow has its own end-to-end tests (tests/e2e): here nobody answers.
+                inventory: ClientSettings::fixed("inventory", format!("http://{}", closed_port())),
+                orders: ClientSettings::fixed("orders", format!("http://{}", closed_port())),
+                notifications: ClientSettings::fixed(
+                    "notifications",
+                    format!("http://{}", closed_port()),
+                ),
             },
             rate_limit: self.rate_limit,
             cache: self.cache,
