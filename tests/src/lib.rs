@@ -1,0 +1,497 @@
+//! The whole shop, started in-process for end-to-end tests: every service on
+//! its own random port on 127.0.0.1 with its own fresh database on the
+//! shared test Postgres, one fresh RabbitMQ virtual host, the payment
+//! provider and e-mail simulators, and the gateway in front.
+
+use std::time::Duration;
+
+use gateway::configuration::{CacheSettings, RateLimitSettings, Upstreams};
+use orders::configuration::SagaSettings;
+use orders::saga::Step;
+use platform::client::ClientSettings;
+use platform::config::{DatabaseSettings, ServerSettings, TelemetrySettings};
+use platform::email::Email;
+use platform::messaging::BrokerSettings;
+use platform::test_util::{
+    TcpRelay, TestClient, authority_of, fresh_broker, fresh_database, init_test_logs,
+    serve_in_background, via_relay,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use simulators::behaviour::Behaviour;
+use sqlx::postgres::PgPoolOptions;
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const ADMIN_EMAIL: &str = "admin@shop.test";
+pub const ADMIN_PASSWORD: &str = "test-only-admin-password";
+
+fn quiet() -> TelemetrySettings {
+    TelemetrySettings {
+        log_filter: "info".into(),
+    }
+}
+
+/// The part of every `Application` the harness needs.
+pub trait Runnable {
+    fn address(&self) -> std::net::SocketAddr;
+    fn run_until_signal(
+        self,
+        stop: oneshot::Receiver<()>,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send + 'static;
+}
+
+macro_rules! runnable {
+    ($($service:ident),*) => {$(
+        impl Runnable for $service::startup::Application {
+            fn address(&self) -> std::net::SocketAddr { self.address() }
+            fn run_until_signal(self, stop: oneshot::Receiver<()>) -> impl Future<Output = anyhow::Result<()>> + Send + 'static {
+                // Stop when told to; a dropped sender means "run forever".
+                self.run_until(async move {
+                    if stop.await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                })
+            }
+        }
+    )*};
+}
+runnable!(
+    users,
+    auth,
+    catalog,
+    inventory,
+    payments,
+    orders,
+    notifications,
+    gateway
+);
+
+/// A running service and the means to stop it.
+pub struct Running {
+    pub url: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Running {
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn run<A: Runnable>(app: anyhow::Result<A>) -> Running {
+    let app = app.expect("service builds");
+    let url = format!("http://{}", app.address());
+    let (stop, stopped) = oneshot::channel();
+    serve_in_background(app.run_until_signal(stopped));
+    Running {
+        url,
+        stop: Some(stop),
+    }
+}
+
+async fn run_simulator(server: anyhow::Result<platform::server::HttpServer>) -> String {
+    let server = server.expect("simulator builds");
+    let url = format!("http://{}", server.local_addr());
+    serve_in_background(server.run_until(std::future::pending()));
+    url
+}
+
+/// Knobs of the stack under test.
+#[derive(Default, Clone, Copy)]
+pub struct Options {
+    /// Orders halts its sagas after this step (a simulated crash).
+    pub orders_halt_after: Option<Step>,
+}
+
+pub struct Shop {
+    /// The public API.
+    pub gateway: TestClient,
+    /// Direct access, for what the gateway does not expose (metrics, internals).
+    pub orders: Running,
+    pub email_api: TestClient,
+    pub inventory: TestClient,
+    /// Orders' connection to RabbitMQ runs through this relay: cut it and
+    /// the broker is down for orders.
+    pub broker_relay: TcpRelay,
+    databases: ShopDatabases,
+    orders_deps: OrdersDeps,
+}
+
+struct ShopDatabases {
+    orders: DatabaseSettings,
+    payments: DatabaseSettings,
+    inventory: DatabaseSettings,
+    notifications: DatabaseSettings,
+}
+
+#[derive(Clone)]
+struct OrdersDeps {
+    broker: BrokerSettings,
+    catalog: String,
+    inventory: String,
+    payments: String,
+}
+
+impl Shop {
+    pub async fn start(options: Options) -> Self {
+        init_test_logs();
+        let broker = fresh_broker().await;
+        let users = run(
+            users::startup::Application::build(users::configuration::Settings {
+                server: ServerSettings::for_tests(),
+                database: fresh_database("users").await,
+                telemetry: quiet(),
+            })
+            .await,
+        )
+        .await;
+        let auth = run(
+            auth::startup::Application::build(auth::configuration::Settings {
+                server: ServerSettings::for_tests(),
+                database: fresh_database("auth").await,
+                telemetry: quiet(),
+                users: ClientSettings::fixed("users", users.url.clone()),
+                tokens: auth::configuration::TokenSettings {
+                    signing_key_pem: None,
+                    access_ttl: Duration::from_secs(900),
+                    refresh_ttl: Duration::from_secs(3600),
+                },
+                password_cost: auth::passwords::HashCost {
+                    memory_kib: 1024,
+                    iterations: 1,
+                },
+                bootstrap_admin: Some((
+                    Email::parse(ADMIN_EMAIL).unwrap(),
+                    ADMIN_PASSWORD.to_owned().into(),
+                )),
+            })
+            .await,
+        )
+        .await;
+        let catalog = run(
+            catalog::startup::Application::build(catalog::configuration::Settings {
+                server: ServerSettings::for_tests(),
+                database: fresh_database("catalog").await,
+                telemetry: quiet(),
+            })
+            .await,
+        )
+        .await;
+        let databases = ShopDatabases {
+            orders: fresh_database("orders").await,
+            payments: fresh_database("payments").await,
+            inventory: fresh_database("inventory").await,
+            notifications: fresh_database("notifications").await,
+        };
+        let inventory = run(inventory::startup::Application::build(
+            inventory::configuration::Settings {
+                server: ServerSettings::for_tests(),
+                database: databases.inventory.clone(),
+                telemetry: quiet(),
+                broker: broker.clone(),
+                reservation_ttl: Duration::from_secs(600),
+                expiry_sweep: Duration::from_secs(1),
+            },
+        )
+        .await)
+        .await;
+        let no_faults = Behaviour {
+            latency_ms: 0,
+            jitter_ms: 0,
+            failure_rate: 0.0,
+            decline_rate: 0.0,
+        };
+        let provider = run_simulator(
+            simulators::payments::build(simulators::payments::Settings {
+                server: ServerSettings::for_tests(),
+                telemetry: quiet(),
+                behaviour: no_faults,
+            })
+            .await,
+        )
+        .await;
+        let email_api = run_simulator(
+            simulators::email::build(simulators::email::Settings {
+                server: ServerSettings::for_tests(),
+                telemetry: quiet(),
+                behaviour: no_faults,
+            })
+            .await,
+        )
+        .await;
+        let payments = run(payments::startup::Application::build(
+            payments::configuration::Settings {
+                server: ServerSettings::for_tests(),
+                database: databases.payments.clone(),
+                telemetry: quiet(),
+                provider: ClientSettings::fixed("payment-provider", provider),
+            },
+        )
+        .await)
+        .await;
+        let notifications = run(notifications::startup::Application::build(
+            notifications::configuration::Settings {
+                server: ServerSettings::for_tests(),
+                database: databases.notifications.clone(),
+                telemetry: quiet(),
+                broker: broker.clone(),
+                users: ClientSettings::fixed("users", users.url.clone()),
+                email: ClientSettings::fixed("email-api", email_api.clone()),
+            },
+        )
+        .await)
+        .await;
+
+        let broker_relay = TcpRelay::start(authority_of(broker.url.expose_secret())).await;
+        let orders_broker = BrokerSettings {
+            url: SecretString::from(via_relay(broker.url.expose_secret(), &broker_relay)),
+        };
+        let orders_deps = OrdersDeps {
+            broker: orders_broker,
+            catalog: catalog.url.clone(),
+            inventory: inventory.url.clone(),
+            payments: payments.url.clone(),
+        };
+        let orders = start_orders(&databases.orders, &orders_deps, options.orders_halt_after).await;
+
+        let gateway = run(
+            gateway::startup::Application::build(gateway::configuration::Settings {
+                server: ServerSettings::for_tests(),
+                telemetry: quiet(),
+                upstreams: Upstreams {
+                    auth: ClientSettings::fixed("auth", auth.url.clone()),
+                    users: ClientSettings::fixed("users", users.url.clone()),
+                    catalog: ClientSettings::fixed("catalog", catalog.url.clone()),
+                    inventory: ClientSettings::fixed("inventory", inventory.url.clone()),
+                    orders: ClientSettings::fixed("orders", orders.url.clone()),
+                    notifications: ClientSettings::fixed(
+                        "notifications",
+                        notifications.url.clone(),
+                    ),
+                },
+                rate_limit: RateLimitSettings {
+                    replenish_every: Duration::from_micros(100),
+                    burst: 10_000.try_into().unwrap(),
+                },
+                cache: CacheSettings {
+                    fresh_for: Duration::from_secs(1),
+                    keep_stale_for: Duration::from_secs(60),
+                    max_bytes: 1 << 20,
+                },
+                jwks_min_refresh: Duration::from_secs(1),
+            })
+            .await,
+        )
+        .await;
+
+        Shop {
+            gateway: TestClient {
+                address: gateway.url.clone(),
+                http: reqwest::Client::new(),
+            },
+            orders,
+            email_api: TestClient {
+                address: email_api,
+                http: reqwest::Client::new(),
+            },
+            inventory: TestClient {
+                address: inventory.url.clone(),
+                http: reqwest::Client::new(),
+            },
+            broker_relay,
+            databases,
+            orders_deps,
+        }
+    }
+
+    /// Stops orders mid-whatever and starts a fresh instance on the same
+    /// database and address book (but a new port: the gateway is not
+    /// involved in the tests that use this).
+    pub async fn restart_orders(&mut self) {
+        self.orders.stop();
+        self.orders = start_orders(&self.databases.orders, &self.orders_deps, None).await;
+    }
+
+    /// The invariant checker over this shop's databases.
+    pub async fn invariants(&self, grace: Duration) -> invariants::Report {
+        let connect = |db: &DatabaseSettings| {
+            let url = db.url.expose_secret().to_owned();
+            async move {
+                PgPoolOptions::new()
+                    .max_connections(2)
+                    .connect(&url)
+                    .await
+                    .unwrap()
+            }
+        };
+        let databases = invariants::Databases {
+            orders: connect(&self.databases.orders).await,
+            payments: connect(&self.databases.payments).await,
+            inventory: connect(&self.databases.inventory).await,
+            notifications: connect(&self.databases.notifications).await,
+        };
+        invariants::check(&databases, grace).await.unwrap()
+    }
+
+    /// A raw connection to the payments database (to break an invariant on purpose).
+    pub async fn payments_database(&self) -> sqlx::PgPool {
+        PgPoolOptions::new()
+            .max_connections(1)
+            .connect(self.databases.payments.url.expose_secret())
+            .await
+            .unwrap()
+    }
+
+    pub async fn register(&self, email: &str) -> String {
+        let body = json!({"email": email, "password": PASSWORD, "display_name": "Ada"});
+        let response = self.gateway.post("/api/v1/auth/register", &body).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        self.login(email, PASSWORD).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self
+            .gateway
+            .post(
+                "/api/v1/auth/login",
+                &json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        let session: Value = response.json().await.unwrap();
+        session["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .gateway
+            .http
+            .request(method, self.gateway.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Value {
+        let response = self.send(reqwest::Method::GET, token, path, None).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    /// A product with `stock` units, created by the admin through the gateway.
+    pub async fn product(&self, sku: &str, price_cents: i64, stock: i64) -> i64 {
+        let admin = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let post = reqwest::Method::POST;
+        let _ = self
+            .send(
+                post.clone(),
+                &admin,
+                "/api/v1/categories",
+                Some(&json!({"slug": "things", "name": "Things"})),
+            )
+            .await;
+        let body = json!({"sku": sku, "name": format!("The {sku}"), "price_cents": price_cents, "currency": "EUR", "category": "things"});
+        let created = self
+            .send(post.clone(), &admin, "/api/v1/products", Some(&body))
+            .await;
+        assert_eq!(created.status(), 201);
+        let id = created.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let restocked = self
+            .send(
+                post,
+                &admin,
+                &format!("/api/v1/inventory/{id}/restock"),
+                Some(&json!({"quantity": stock})),
+            )
+            .await;
+        assert_eq!(restocked.status(), 200);
+        id
+    }
+
+    pub async fn order(
+        &self,
+        token: &str,
+        items: &[(i64, i64)],
+        payment_method: &str,
+    ) -> reqwest::Response {
+        let items: Vec<Value> = items
+            .iter()
+            .map(|(p, q)| json!({"product_id": p, "quantity": q}))
+            .collect();
+        let body = json!({"items": items, "payment_method": payment_method});
+        self.send(reqwest::Method::POST, token, "/api/v1/orders", Some(&body))
+            .await
+    }
+
+    /// Waits until the caller has `count` notifications; returns them.
+    pub async fn notifications(&self, token: &str, count: usize) -> Vec<Value> {
+        platform::test_util::eventually(
+            "notifications arrived",
+            Duration::from_secs(30),
+            || async {
+                self.get(token, "/api/v1/notifications").await["items"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+                    >= count
+            },
+        )
+        .await;
+        self.get(token, "/api/v1/notifications").await["items"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Waits until the invariant checker reports nothing in progress and
+    /// returns its final report.
+    pub async fn settled_invariants(&self) -> invariants::Report {
+        let mut report = self.invariants(Duration::from_secs(60)).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !report.in_progress.is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            report = self.invariants(Duration::from_secs(60)).await;
+        }
+        report
+    }
+}
+
+async fn start_orders(
+    database: &DatabaseSettings,
+    deps: &OrdersDeps,
+    halt_after: Option<Step>,
+) -> Running {
+    run(
+        orders::startup::Application::build(orders::configuration::Settings {
+            server: ServerSettings::for_tests(),
+            database: database.clone(),
+            telemetry: quiet(),
+            broker: deps.broker.clone(),
+            catalog: ClientSettings::fixed("catalog", deps.catalog.clone()),
+            inventory: ClientSettings::fixed("inventory", deps.inventory.clone()),
+            payments: ClientSettings::fixed("payments", deps.payments.clone()),
+            saga: SagaSettings {
+                checkout_wait: Duration::from_secs(10),
+                lease: Duration::from_millis(500),
+                retry_base: Duration::from_millis(100),
+                recovery_sweep: Duration::from_millis(100),
+                halt_after,
+            },
+        })
+        .await,
+    )
+    .await
+}
