@@ -9,13 +9,14 @@ source "$REPO_ROOT/scripts/lib/images.sh"
 profile="${SHOP_PROFILE:-release}"
 target_dir="$REPO_ROOT/target/$([ "$profile" = dev ] && echo debug || echo "$profile")"
 packages=()
-for s in "${SHOP_SERVICES[@]}"; do packages+=(-p "$s"); done
+for s in "${SHOP_SERVICES[@]}" "${SHOP_TOOL_CRATES[@]}"; do packages+=(-p "$s"); done
 log "cargo build --profile $profile ${packages[*]}"
 (cd "$REPO_ROOT" && cargo build --locked --profile "$profile" "${packages[@]}" --bins)
 
 context="$REPO_ROOT/target/shop-image"
 rm -rf "$context" && mkdir -p "$context"
 for s in "${SHOP_SERVICES[@]}"; do cp "$target_dir/$s" "$context/shop-$s"; done
+for t in "${SHOP_TOOLS[@]}"; do cp "$target_dir/$t" "$context/shop-${t#shop-}"; done
 cp "$REPO_ROOT/deploy/images/shop/Dockerfile.prebuilt" "$context/Dockerfile"
 log "docker build ${SHOP_IMAGE:-testbed/shop:latest} on $SHOP_BASE_IMAGE"
 docker build -q --build-arg BASE_IMAGE="$SHOP_BASE_IMAGE" -t "${SHOP_IMAGE:-testbed/shop:latest}" "$context" >/dev/null

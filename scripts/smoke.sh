@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compose smoke test: up, wait healthy, register -> login -> list products ->
-# read own profile through the gateway (plus the admin writing the catalog and
-# bad input getting 4xx), then down. Exits non-zero on the first surprise.
+# read own profile -> order -> confirmed -> notified, through the gateway (plus
+# the admin writing the catalog, bad input getting 4xx, and the invariant
+# checker finding nothing), then down. Exits non-zero on the first surprise.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
@@ -43,6 +44,22 @@ expect 200 GET /api/v1/users/me "" "$token"
 [ "$(field "['email']")" = "$email" ] || { log "FAIL: profile is not the caller's"; exit 1; }
 expect 200 GET /api/v1/dashboard "" "$token"
 
+# The order flow: stock, checkout, outcome, notification.
+product="$(request GET '/api/v1/products?q=smoke' >/dev/null; field "['items'][0]['id']")"
+expect 200 POST "/api/v1/inventory/$product/restock" '{"quantity":5}' "$admin"
+expect 201 POST /api/v1/orders "{\"items\":[{\"product_id\":$product,\"quantity\":2}],\"payment_method\":\"tok_visa\"}" "$token"
+[ "$(field "['status']")" = CONFIRMED ] || { log "FAIL: order not confirmed: $(cat /tmp/smoke-body)"; exit 1; }
+expect 201 POST /api/v1/orders "{\"items\":[{\"product_id\":$product,\"quantity\":1}],\"payment_method\":\"tok_decline\"}" "$token"
+[ "$(field "['status']")" = CANCELLED ] || { log "FAIL: declined order not cancelled"; exit 1; }
+for _ in $(seq 1 60); do
+  request GET /api/v1/notifications "" "$token" >/dev/null
+  [ "$(field "['total']")" -ge 2 ] && break
+  sleep 0.5
+done
+[ "$(field "['total']")" -ge 2 ] || { log "FAIL: notifications missing: $(cat /tmp/smoke-body)"; exit 1; }
+log "ok: order confirmed, declined order cancelled, both notified"
+"$REPO_ROOT/scripts/invariants.sh" >&2
+
 # Bad input and bad tokens: 4xx in the JSON error shape.
 expect 401 GET /api/v1/users/me "" "not-a-token"
 [ "$(field "['error']['code']")" = unauthorized ] || exit 1
@@ -50,4 +67,5 @@ expect 400 POST /api/v1/auth/login '{not json'
 expect 409 POST /api/v1/auth/register "{\"email\":\"$email\",\"password\":\"smoke test password\",\"display_name\":\"Again\"}"
 expect 403 POST /api/v1/products '{"sku":"X-1","name":"X","price_cents":1,"currency":"EUR","category":"smoke"}' "$token"
 expect 404 GET /api/v1/products/987654321
+expect 422 POST /api/v1/orders '{"items":[]}' "$token"
 log "smoke test passed"

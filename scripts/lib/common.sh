@@ -3,8 +3,11 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export REPO_ROOT
 COMPOSE_FILE_PATH="$REPO_ROOT/docker-compose.observability.yml"
 COMPOSE_PROJECT="${COMPOSE_PROJECT_NAME:-testbed}"
-# The services of the shop, as crates (services/<name>) and binaries (shop-<name>).
-SHOP_SERVICES=(gateway auth users catalog)
+# What the shop image holds: each crate's binary, installed as shop-<name>.
+# Services (services/<name>), the simulators and the invariant checker.
+SHOP_SERVICES=(gateway auth users catalog inventory orders payments notifications)
+SHOP_TOOLS=(payment-provider email-api shop-invariants)
+SHOP_TOOL_CRATES=(simulators invariants)
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 
