@@ -40,10 +40,7 @@ impl Behaviour {
     }
 
     fn check(&self) -> Result<(), String> {
-        for (name, rate) in [
-            ("failure_rate", self.failure_rate),
-            ("decline_rate", self.decline_rate),
-        ] {
+        for (name, rate) in [("failure_rate", self.failure_rate), ("decline_rate", self.decline_rate)] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("{name} must be between 0 and 1, got {rate}"));
             }
@@ -53,11 +50,7 @@ impl Behaviour {
 
     /// Waits the configured latency.
     pub async fn delay(&self) {
-        let jitter = if self.jitter_ms > 0 {
-            rand::thread_rng().gen_range(0..=self.jitter_ms)
-        } else {
-            0
-        };
+        let jitter = if self.jitter_ms > 0 { rand::thread_rng().gen_range(0..=self.jitter_ms) } else { 0 };
         let total = self.latency_ms + jitter;
         if total > 0 {
             tokio::time::sleep(Duration::from_millis(total)).await;
@@ -95,8 +88,7 @@ pub async fn put_behaviour(
     State(switch): State<BehaviourSwitch>,
     AppJson(next): AppJson<Behaviour>,
 ) -> Result<AppJson<Behaviour>, ApiError> {
-    next.check()
-        .map_err(|message| ApiError::unprocessable("invalid_behaviour", message))?;
+    next.check().map_err(|message| ApiError::unprocessable("invalid_behaviour", message))?;
     *switch.0.write().expect("poisoned") = next;
     tracing::info!(?next, "behaviour changed");
     Ok(AppJson(next))

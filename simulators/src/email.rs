@@ -52,22 +52,13 @@ struct MailState {
 }
 
 pub fn router(behaviour: BehaviourSwitch) -> Router {
-    let state = MailState {
-        behaviour: behaviour.clone(),
-        idempotency: IdempotencyStore::default(),
-        sent: Arc::default(),
-    };
-    Router::new()
-        .route("/v1/messages", post(send).get(list))
-        .with_state(state)
-        .merge(
-            Router::new()
-                .route(
-                    "/admin/behaviour",
-                    get(behaviour::get_behaviour).put(behaviour::put_behaviour),
-                )
-                .with_state(behaviour),
-        )
+    let state =
+        MailState { behaviour: behaviour.clone(), idempotency: IdempotencyStore::default(), sent: Arc::default() };
+    Router::new().route("/v1/messages", post(send).get(list)).with_state(state).merge(
+        Router::new()
+            .route("/admin/behaviour", get(behaviour::get_behaviour).put(behaviour::put_behaviour))
+            .with_state(behaviour),
+    )
 }
 
 async fn send(
@@ -86,17 +77,12 @@ async fn send(
         return Err(ApiError::unavailable("mail relay"));
     }
     if !message.to.contains('@') {
-        return Err(ApiError::unprocessable(
-            "invalid_recipient",
-            "to must be an e-mail address",
-        ));
+        return Err(ApiError::unprocessable("invalid_recipient", "to must be an e-mail address"));
     }
     let body = json!({"id": format!("msg_{}", uuid::Uuid::new_v4().simple()), "status": "queued",
                       "to": message.to, "subject": message.subject, "idempotency_key": key});
     state.sent.lock().expect("poisoned").push(body.clone());
-    state
-        .idempotency
-        .remember(key, fingerprint, StatusCode::ACCEPTED, body.clone());
+    state.idempotency.remember(key, fingerprint, StatusCode::ACCEPTED, body.clone());
     Ok((StatusCode::ACCEPTED, AppJson(body)))
 }
 
@@ -105,23 +91,15 @@ struct ListQuery {
     to: Option<String>,
 }
 
-async fn list(
-    State(state): State<MailState>,
-    AppQuery(query): AppQuery<ListQuery>,
-) -> AppJson<Value> {
+async fn list(State(state): State<MailState>, AppQuery(query): AppQuery<ListQuery>) -> AppJson<Value> {
     let sent = state.sent.lock().expect("poisoned");
-    let items: Vec<Value> = sent
-        .iter()
-        .filter(|m| query.to.as_deref().is_none_or(|to| m["to"] == to))
-        .cloned()
-        .collect();
+    let items: Vec<Value> =
+        sent.iter().filter(|m| query.to.as_deref().is_none_or(|to| m["to"] == to)).cloned().collect();
     AppJson(json!({ "items": items }))
 }
 
 /// Builds and binds the simulator.
 pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
     let behaviour = BehaviourSwitch::new(settings.behaviour);
-    Service::new("email-api", settings.server)
-        .bind(router(behaviour))
-        .await
+    Service::new("email-api", settings.server).bind(router(behaviour)).await
 }

@@ -28,23 +28,15 @@ pub fn key_of(headers: &HeaderMap) -> Result<String, ApiError> {
         .and_then(|v| v.to_str().ok())
         .filter(|k| !k.is_empty() && k.len() <= 255)
         .map(str::to_owned)
-        .ok_or_else(|| {
-            ApiError::bad_request("idempotency_key_required", "send an Idempotency-Key header")
-        })
+        .ok_or_else(|| ApiError::bad_request("idempotency_key_required", "send an Idempotency-Key header"))
 }
 
 impl IdempotencyStore {
     /// The stored answer for `key`, if the request is a repeat.
-    pub fn replay(
-        &self,
-        key: &str,
-        request: &Value,
-    ) -> Result<Option<(StatusCode, Value)>, ApiError> {
+    pub fn replay(&self, key: &str, request: &Value) -> Result<Option<(StatusCode, Value)>, ApiError> {
         match self.0.lock().expect("poisoned").get(key) {
             None => Ok(None),
-            Some(stored) if &stored.request == request => {
-                Ok(Some((stored.status, stored.body.clone())))
-            }
+            Some(stored) if &stored.request == request => Ok(Some((stored.status, stored.body.clone()))),
             Some(_) => Err(ApiError::unprocessable(
                 "idempotency_key_reused",
                 "this Idempotency-Key was used with a different request",
@@ -53,13 +45,6 @@ impl IdempotencyStore {
     }
 
     pub fn remember(&self, key: String, request: Value, status: StatusCode, body: Value) {
-        self.0.lock().expect("poisoned").insert(
-            key,
-            Stored {
-                request,
-                status,
-                body,
-            },
-        );
+        self.0.lock().expect("poisoned").insert(key, Stored { request, status, body });
     }
 }

@@ -76,10 +76,7 @@ pub fn router(behaviour: BehaviourSwitch) -> Router {
         .with_state(state)
         .merge(
             Router::new()
-                .route(
-                    "/admin/behaviour",
-                    get(behaviour::get_behaviour).put(behaviour::put_behaviour),
-                )
+                .route("/admin/behaviour", get(behaviour::get_behaviour).put(behaviour::put_behaviour))
                 .with_state(behaviour),
         )
 }
@@ -100,10 +97,7 @@ async fn charge(
         return Err(ApiError::unavailable("payment network"));
     }
     if request.amount_minor <= 0 {
-        return Err(ApiError::unprocessable(
-            "invalid_amount",
-            "amount_minor must be positive",
-        ));
+        return Err(ApiError::unprocessable("invalid_amount", "amount_minor must be positive"));
     }
     let id = format!("ch_{}", uuid::Uuid::new_v4().simple());
     let declined = request.payment_method == DECLINING_METHOD || behaviour.should_decline();
@@ -120,14 +114,8 @@ async fn charge(
             "currency": request.currency, "reference": request.reference, "refunded_minor": 0}),
         )
     };
-    state
-        .charges
-        .lock()
-        .expect("poisoned")
-        .insert(id, body.clone());
-    state
-        .idempotency
-        .remember(key, fingerprint, status, body.clone());
+    state.charges.lock().expect("poisoned").insert(id, body.clone());
+    state.idempotency.remember(key, fingerprint, status, body.clone());
     Ok((status, AppJson(body)))
 }
 
@@ -162,36 +150,24 @@ async fn refund(
     }
     let body = {
         let mut charges = state.charges.lock().expect("poisoned");
-        let charge = charges
-            .get_mut(&request.charge_id)
-            .ok_or_else(|| ApiError::not_found("no such charge"))?;
+        let charge = charges.get_mut(&request.charge_id).ok_or_else(|| ApiError::not_found("no such charge"))?;
         if charge["status"] != "succeeded" {
-            return Err(ApiError::unprocessable(
-                "charge_not_refundable",
-                "only succeeded charges can be refunded",
-            ));
+            return Err(ApiError::unprocessable("charge_not_refundable", "only succeeded charges can be refunded"));
         }
         let refunded = charge["refunded_minor"].as_i64().unwrap_or(0) + request.amount_minor;
         if request.amount_minor <= 0 || refunded > charge["amount_minor"].as_i64().unwrap_or(0) {
-            return Err(ApiError::unprocessable(
-                "invalid_amount",
-                "refund exceeds the charge",
-            ));
+            return Err(ApiError::unprocessable("invalid_amount", "refund exceeds the charge"));
         }
         charge["refunded_minor"] = json!(refunded);
         json!({"id": format!("re_{}", uuid::Uuid::new_v4().simple()), "status": "succeeded",
                "charge_id": request.charge_id, "amount_minor": request.amount_minor})
     };
-    state
-        .idempotency
-        .remember(key, fingerprint, StatusCode::CREATED, body.clone());
+    state.idempotency.remember(key, fingerprint, StatusCode::CREATED, body.clone());
     Ok((StatusCode::CREATED, AppJson(body)))
 }
 
 /// Builds and binds the simulator.
 pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
     let behaviour = BehaviourSwitch::new(settings.behaviour);
-    Service::new("payment-provider", settings.server)
-        .bind(router(behaviour))
-        .await
+    Service::new("payment-provider", settings.server).bind(router(behaviour)).await
 }

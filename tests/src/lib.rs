@@ -13,8 +13,7 @@ use platform::config::{DatabaseSettings, ServerSettings, TelemetrySettings};
 use platform::email::Email;
 use platform::messaging::BrokerSettings;
 use platform::test_util::{
-    TcpRelay, TestClient, authority_of, fresh_broker, fresh_database, init_test_logs,
-    serve_in_background, via_relay,
+    TcpRelay, TestClient, authority_of, fresh_broker, fresh_database, init_test_logs, serve_in_background, via_relay,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
@@ -27,18 +26,14 @@ pub const ADMIN_EMAIL: &str = "admin@shop.test";
 pub const ADMIN_PASSWORD: &str = "test-only-admin-password";
 
 fn quiet() -> TelemetrySettings {
-    TelemetrySettings {
-        log_filter: "info".into(),
-    }
+    TelemetrySettings::for_tests()
 }
 
 /// The part of every `Application` the harness needs.
 pub trait Runnable {
     fn address(&self) -> std::net::SocketAddr;
-    fn run_until_signal(
-        self,
-        stop: oneshot::Receiver<()>,
-    ) -> impl Future<Output = anyhow::Result<()>> + Send + 'static;
+    fn run_until_signal(self, stop: oneshot::Receiver<()>)
+    -> impl Future<Output = anyhow::Result<()>> + Send + 'static;
 }
 
 macro_rules! runnable {
@@ -56,16 +51,7 @@ macro_rules! runnable {
         }
     )*};
 }
-runnable!(
-    users,
-    auth,
-    catalog,
-    inventory,
-    payments,
-    orders,
-    notifications,
-    gateway
-);
+runnable!(users, auth, catalog, inventory, payments, orders, notifications, gateway);
 
 /// A running service and the means to stop it.
 pub struct Running {
@@ -86,10 +72,7 @@ async fn run<A: Runnable>(app: anyhow::Result<A>) -> Running {
     let url = format!("http://{}", app.address());
     let (stop, stopped) = oneshot::channel();
     serve_in_background(app.run_until_signal(stopped));
-    Running {
-        url,
-        stop: Some(stop),
-    }
+    Running { url, stop: Some(stop) }
 }
 
 async fn run_simulator(server: anyhow::Result<platform::server::HttpServer>) -> String {
@@ -139,46 +122,34 @@ impl Shop {
     pub async fn start(options: Options) -> Self {
         init_test_logs();
         let broker = fresh_broker().await;
-        let users = run(
-            users::startup::Application::build(users::configuration::Settings {
-                server: ServerSettings::for_tests(),
-                database: fresh_database("users").await,
-                telemetry: quiet(),
-            })
-            .await,
-        )
+        let users = run(users::startup::Application::build(users::configuration::Settings {
+            server: ServerSettings::for_tests(),
+            database: fresh_database("users").await,
+            telemetry: quiet(),
+        })
+        .await)
         .await;
-        let auth = run(
-            auth::startup::Application::build(auth::configuration::Settings {
-                server: ServerSettings::for_tests(),
-                database: fresh_database("auth").await,
-                telemetry: quiet(),
-                users: ClientSettings::fixed("users", users.url.clone()),
-                tokens: auth::configuration::TokenSettings {
-                    signing_key_pem: None,
-                    access_ttl: Duration::from_secs(900),
-                    refresh_ttl: Duration::from_secs(3600),
-                },
-                password_cost: auth::passwords::HashCost {
-                    memory_kib: 1024,
-                    iterations: 1,
-                },
-                bootstrap_admin: Some((
-                    Email::parse(ADMIN_EMAIL).unwrap(),
-                    ADMIN_PASSWORD.to_owned().into(),
-                )),
-            })
-            .await,
-        )
+        let auth = run(auth::startup::Application::build(auth::configuration::Settings {
+            server: ServerSettings::for_tests(),
+            database: fresh_database("auth").await,
+            telemetry: quiet(),
+            users: ClientSettings::fixed("users", users.url.clone()),
+            tokens: auth::configuration::TokenSettings {
+                signing_key_pem: None,
+                access_ttl: Duration::from_secs(900),
+                refresh_ttl: Duration::from_secs(3600),
+            },
+            password_cost: auth::passwords::HashCost { memory_kib: 1024, iterations: 1 },
+            bootstrap_admin: Some((Email::parse(ADMIN_EMAIL).unwrap(), ADMIN_PASSWORD.to_owned().into())),
+        })
+        .await)
         .await;
-        let catalog = run(
-            catalog::startup::Application::build(catalog::configuration::Settings {
-                server: ServerSettings::for_tests(),
-                database: fresh_database("catalog").await,
-                telemetry: quiet(),
-            })
-            .await,
-        )
+        let catalog = run(catalog::startup::Application::build(catalog::configuration::Settings {
+            server: ServerSettings::for_tests(),
+            database: fresh_database("catalog").await,
+            telemetry: quiet(),
+        })
+        .await)
         .await;
         let databases = ShopDatabases {
             orders: fresh_database("orders").await,
@@ -186,24 +157,17 @@ impl Shop {
             inventory: fresh_database("inventory").await,
             notifications: fresh_database("notifications").await,
         };
-        let inventory = run(inventory::startup::Application::build(
-            inventory::configuration::Settings {
-                server: ServerSettings::for_tests(),
-                database: databases.inventory.clone(),
-                telemetry: quiet(),
-                broker: broker.clone(),
-                reservation_ttl: Duration::from_secs(600),
-                expiry_sweep: Duration::from_secs(1),
-            },
-        )
+        let inventory = run(inventory::startup::Application::build(inventory::configuration::Settings {
+            server: ServerSettings::for_tests(),
+            database: databases.inventory.clone(),
+            telemetry: quiet(),
+            broker: broker.clone(),
+            reservation_ttl: Duration::from_secs(600),
+            expiry_sweep: Duration::from_secs(1),
+        })
         .await)
         .await;
-        let no_faults = Behaviour {
-            latency_ms: 0,
-            jitter_ms: 0,
-            failure_rate: 0.0,
-            decline_rate: 0.0,
-        };
+        let no_faults = Behaviour { latency_ms: 0, jitter_ms: 0, failure_rate: 0.0, decline_rate: 0.0 };
         let provider = run_simulator(
             simulators::payments::build(simulators::payments::Settings {
                 server: ServerSettings::for_tests(),
@@ -222,33 +186,28 @@ impl Shop {
             .await,
         )
         .await;
-        let payments = run(payments::startup::Application::build(
-            payments::configuration::Settings {
-                server: ServerSettings::for_tests(),
-                database: databases.payments.clone(),
-                telemetry: quiet(),
-                provider: ClientSettings::fixed("payment-provider", provider),
-            },
-        )
+        let payments = run(payments::startup::Application::build(payments::configuration::Settings {
+            server: ServerSettings::for_tests(),
+            database: databases.payments.clone(),
+            telemetry: quiet(),
+            provider: ClientSettings::fixed("payment-provider", provider),
+        })
         .await)
         .await;
-        let notifications = run(notifications::startup::Application::build(
-            notifications::configuration::Settings {
-                server: ServerSettings::for_tests(),
-                database: databases.notifications.clone(),
-                telemetry: quiet(),
-                broker: broker.clone(),
-                users: ClientSettings::fixed("users", users.url.clone()),
-                email: ClientSettings::fixed("email-api", email_api.clone()),
-            },
-        )
+        let notifications = run(notifications::startup::Application::build(notifications::configuration::Settings {
+            server: ServerSettings::for_tests(),
+            database: databases.notifications.clone(),
+            telemetry: quiet(),
+            broker: broker.clone(),
+            users: ClientSettings::fixed("users", users.url.clone()),
+            email: ClientSettings::fixed("email-api", email_api.clone()),
+        })
         .await)
         .await;
 
         let broker_relay = TcpRelay::start(authority_of(broker.url.expose_secret())).await;
-        let orders_broker = BrokerSettings {
-            url: SecretString::from(via_relay(broker.url.expose_secret(), &broker_relay)),
-        };
+        let orders_broker =
+            BrokerSettings { url: SecretString::from(via_relay(broker.url.expose_secret(), &broker_relay)) };
         let orders_deps = OrdersDeps {
             broker: orders_broker,
             catalog: catalog.url.clone(),
@@ -257,50 +216,36 @@ impl Shop {
         };
         let orders = start_orders(&databases.orders, &orders_deps, options.orders_halt_after).await;
 
-        let gateway = run(
-            gateway::startup::Application::build(gateway::configuration::Settings {
-                server: ServerSettings::for_tests(),
-                telemetry: quiet(),
-                upstreams: Upstreams {
-                    auth: ClientSettings::fixed("auth", auth.url.clone()),
-                    users: ClientSettings::fixed("users", users.url.clone()),
-                    catalog: ClientSettings::fixed("catalog", catalog.url.clone()),
-                    inventory: ClientSettings::fixed("inventory", inventory.url.clone()),
-                    orders: ClientSettings::fixed("orders", orders.url.clone()),
-                    notifications: ClientSettings::fixed(
-                        "notifications",
-                        notifications.url.clone(),
-                    ),
-                },
-                rate_limit: RateLimitSettings {
-                    replenish_every: Duration::from_micros(100),
-                    burst: 10_000.try_into().unwrap(),
-                },
-                cache: CacheSettings {
-                    fresh_for: Duration::from_secs(1),
-                    keep_stale_for: Duration::from_secs(60),
-                    max_bytes: 1 << 20,
-                },
-                jwks_min_refresh: Duration::from_secs(1),
-            })
-            .await,
-        )
+        let gateway = run(gateway::startup::Application::build(gateway::configuration::Settings {
+            server: ServerSettings::for_tests(),
+            telemetry: quiet(),
+            upstreams: Upstreams {
+                auth: ClientSettings::fixed("auth", auth.url.clone()),
+                users: ClientSettings::fixed("users", users.url.clone()),
+                catalog: ClientSettings::fixed("catalog", catalog.url.clone()),
+                inventory: ClientSettings::fixed("inventory", inventory.url.clone()),
+                orders: ClientSettings::fixed("orders", orders.url.clone()),
+                notifications: ClientSettings::fixed("notifications", notifications.url.clone()),
+            },
+            rate_limit: RateLimitSettings {
+                replenish_every: Duration::from_micros(100),
+                burst: 10_000.try_into().unwrap(),
+            },
+            cache: CacheSettings {
+                fresh_for: Duration::from_secs(1),
+                keep_stale_for: Duration::from_secs(60),
+                max_bytes: 1 << 20,
+            },
+            jwks_min_refresh: Duration::from_secs(1),
+        })
+        .await)
         .await;
 
         Shop {
-            gateway: TestClient {
-                address: gateway.url.clone(),
-                http: reqwest::Client::new(),
-            },
+            gateway: TestClient { address: gateway.url.clone(), http: reqwest::Client::new() },
             orders,
-            email_api: TestClient {
-                address: email_api,
-                http: reqwest::Client::new(),
-            },
-            inventory: TestClient {
-                address: inventory.url.clone(),
-                http: reqwest::Client::new(),
-            },
+            email_api: TestClient { address: email_api, http: reqwest::Client::new() },
+            inventory: TestClient { address: inventory.url.clone(), http: reqwest::Client::new() },
             broker_relay,
             databases,
             orders_deps,
@@ -319,13 +264,7 @@ impl Shop {
     pub async fn invariants(&self, grace: Duration) -> invariants::Report {
         let connect = |db: &DatabaseSettings| {
             let url = db.url.expose_secret().to_owned();
-            async move {
-                PgPoolOptions::new()
-                    .max_connections(2)
-                    .connect(&url)
-                    .await
-                    .unwrap()
-            }
+            async move { PgPoolOptions::new().max_connections(2).connect(&url).await.unwrap() }
         };
         let databases = invariants::Databases {
             orders: connect(&self.databases.orders).await,
@@ -338,11 +277,7 @@ impl Shop {
 
     /// A raw connection to the payments database (to break an invariant on purpose).
     pub async fn payments_database(&self) -> sqlx::PgPool {
-        PgPoolOptions::new()
-            .max_connections(1)
-            .connect(self.databases.payments.url.expose_secret())
-            .await
-            .unwrap()
+        PgPoolOptions::new().max_connections(1).connect(self.databases.payments.url.expose_secret()).await.unwrap()
     }
 
     pub async fn register(&self, email: &str) -> String {
@@ -353,13 +288,7 @@ impl Shop {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let response = self
-            .gateway
-            .post(
-                "/api/v1/auth/login",
-                &json!({"email": email, "password": password}),
-            )
-            .await;
+        let response = self.gateway.post("/api/v1/auth/login", &json!({"email": email, "password": password})).await;
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
         let session: Value = response.json().await.unwrap();
         session["access_token"].as_str().unwrap().to_owned()
@@ -372,11 +301,7 @@ impl Shop {
         path: &str,
         body: Option<&Value>,
     ) -> reqwest::Response {
-        let mut request = self
-            .gateway
-            .http
-            .request(method, self.gateway.url(path))
-            .bearer_auth(token);
+        let mut request = self.gateway.http.request(method, self.gateway.url(path)).bearer_auth(token);
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -394,66 +319,32 @@ impl Shop {
         let admin = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         let post = reqwest::Method::POST;
         let _ = self
-            .send(
-                post.clone(),
-                &admin,
-                "/api/v1/categories",
-                Some(&json!({"slug": "things", "name": "Things"})),
-            )
+            .send(post.clone(), &admin, "/api/v1/categories", Some(&json!({"slug": "things", "name": "Things"})))
             .await;
         let body = json!({"sku": sku, "name": format!("The {sku}"), "price_cents": price_cents, "currency": "EUR", "category": "things"});
-        let created = self
-            .send(post.clone(), &admin, "/api/v1/products", Some(&body))
-            .await;
+        let created = self.send(post.clone(), &admin, "/api/v1/products", Some(&body)).await;
         assert_eq!(created.status(), 201);
-        let id = created.json::<Value>().await.unwrap()["id"]
-            .as_i64()
-            .unwrap();
+        let id = created.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
         let restocked = self
-            .send(
-                post,
-                &admin,
-                &format!("/api/v1/inventory/{id}/restock"),
-                Some(&json!({"quantity": stock})),
-            )
+            .send(post, &admin, &format!("/api/v1/inventory/{id}/restock"), Some(&json!({"quantity": stock})))
             .await;
         assert_eq!(restocked.status(), 200);
         id
     }
 
-    pub async fn order(
-        &self,
-        token: &str,
-        items: &[(i64, i64)],
-        payment_method: &str,
-    ) -> reqwest::Response {
-        let items: Vec<Value> = items
-            .iter()
-            .map(|(p, q)| json!({"product_id": p, "quantity": q}))
-            .collect();
+    pub async fn order(&self, token: &str, items: &[(i64, i64)], payment_method: &str) -> reqwest::Response {
+        let items: Vec<Value> = items.iter().map(|(p, q)| json!({"product_id": p, "quantity": q})).collect();
         let body = json!({"items": items, "payment_method": payment_method});
-        self.send(reqwest::Method::POST, token, "/api/v1/orders", Some(&body))
-            .await
+        self.send(reqwest::Method::POST, token, "/api/v1/orders", Some(&body)).await
     }
 
     /// Waits until the caller has `count` notifications; returns them.
     pub async fn notifications(&self, token: &str, count: usize) -> Vec<Value> {
-        platform::test_util::eventually(
-            "notifications arrived",
-            Duration::from_secs(30),
-            || async {
-                self.get(token, "/api/v1/notifications").await["items"]
-                    .as_array()
-                    .unwrap()
-                    .len()
-                    >= count
-            },
-        )
+        platform::test_util::eventually("notifications arrived", Duration::from_secs(30), || async {
+            self.get(token, "/api/v1/notifications").await["items"].as_array().unwrap().len() >= count
+        })
         .await;
-        self.get(token, "/api/v1/notifications").await["items"]
-            .as_array()
-            .unwrap()
-            .clone()
+        self.get(token, "/api/v1/notifications").await["items"].as_array().unwrap().clone()
     }
 
     /// Waits until the invariant checker reports nothing in progress and
@@ -469,29 +360,23 @@ impl Shop {
     }
 }
 
-async fn start_orders(
-    database: &DatabaseSettings,
-    deps: &OrdersDeps,
-    halt_after: Option<Step>,
-) -> Running {
-    run(
-        orders::startup::Application::build(orders::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database: database.clone(),
-            telemetry: quiet(),
-            broker: deps.broker.clone(),
-            catalog: ClientSettings::fixed("catalog", deps.catalog.clone()),
-            inventory: ClientSettings::fixed("inventory", deps.inventory.clone()),
-            payments: ClientSettings::fixed("payments", deps.payments.clone()),
-            saga: SagaSettings {
-                checkout_wait: Duration::from_secs(10),
-                lease: Duration::from_millis(500),
-                retry_base: Duration::from_millis(100),
-                recovery_sweep: Duration::from_millis(100),
-                halt_after,
-            },
-        })
-        .await,
-    )
+async fn start_orders(database: &DatabaseSettings, deps: &OrdersDeps, halt_after: Option<Step>) -> Running {
+    run(orders::startup::Application::build(orders::configuration::Settings {
+        server: ServerSettings::for_tests(),
+        database: database.clone(),
+        telemetry: quiet(),
+        broker: deps.broker.clone(),
+        catalog: ClientSettings::fixed("catalog", deps.catalog.clone()),
+        inventory: ClientSettings::fixed("inventory", deps.inventory.clone()),
+        payments: ClientSettings::fixed("payments", deps.payments.clone()),
+        saga: SagaSettings {
+            checkout_wait: Duration::from_secs(10),
+            lease: Duration::from_millis(500),
+            retry_base: Duration::from_millis(100),
+            recovery_sweep: Duration::from_millis(100),
+            halt_after,
+        },
+    })
+    .await)
     .await
 }

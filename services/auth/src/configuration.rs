@@ -58,11 +58,7 @@ impl Settings {
             users: ClientSettings::from_env(env, "users", "USERS", "http://127.0.0.1:8082"),
             tokens: TokenSettings {
                 signing_key_pem: env.optional("AUTH_SIGNING_KEY_PEM").map(SecretString::from),
-                access_ttl: Duration::from_secs(env.number_in(
-                    "AUTH_ACCESS_TOKEN_TTL_SECS",
-                    900,
-                    5..=86_400,
-                )),
+                access_ttl: Duration::from_secs(env.number_in("AUTH_ACCESS_TOKEN_TTL_SECS", 900, 5..=86_400)),
                 refresh_ttl: Duration::from_secs(env.number_in(
                     "AUTH_REFRESH_TOKEN_TTL_SECS",
                     14 * 86_400,
@@ -70,11 +66,7 @@ impl Settings {
                 )),
             },
             password_cost: HashCost {
-                memory_kib: env.number_in(
-                    "AUTH_PASSWORD_HASH_MEMORY_KIB",
-                    19_456,
-                    1_024..=1_048_576,
-                ),
+                memory_kib: env.number_in("AUTH_PASSWORD_HASH_MEMORY_KIB", 19_456, 1_024..=1_048_576),
                 iterations: env.number_in("AUTH_PASSWORD_HASH_ITERATIONS", 2, 1..=10),
             },
             bootstrap_admin,

@@ -12,9 +12,8 @@ use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 /// PKCS#8 v1 prefix of an Ed25519 private key; the 32-byte seed follows.
-const ED25519_PKCS8_PREFIX: [u8; 16] = [
-    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
-];
+const ED25519_PKCS8_PREFIX: [u8; 16] =
+    [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
 
 /// A fresh Ed25519 private key as PKCS#8 PEM.
 pub fn generate_ed25519_pem() -> SecretString {
@@ -23,9 +22,7 @@ pub fn generate_ed25519_pem() -> SecretString {
     rand::rngs::OsRng.fill_bytes(&mut seed);
     der.extend_from_slice(&seed);
     let body = STANDARD.encode(&der);
-    SecretString::from(format!(
-        "-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
-    ))
+    SecretString::from(format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"))
 }
 
 pub struct SigningKeys {
@@ -39,24 +36,14 @@ impl SigningKeys {
     /// From a PKCS#8 PEM Ed25519 key; the key id is the key's JWK thumbprint,
     /// so it changes exactly when the key does.
     pub fn from_pem(pem: &SecretString) -> anyhow::Result<Self> {
-        let encoding = EncodingKey::from_ed_pem(pem.expose_secret().as_bytes()).map_err(|e| {
-            anyhow::anyhow!("AUTH_SIGNING_KEY_PEM is not an Ed25519 PKCS#8 key: {e}")
-        })?;
+        let encoding = EncodingKey::from_ed_pem(pem.expose_secret().as_bytes())
+            .map_err(|e| anyhow::anyhow!("AUTH_SIGNING_KEY_PEM is not an Ed25519 PKCS#8 key: {e}"))?;
         let mut jwk = Jwk::from_encoding_key(&encoding, ALGORITHM)?;
-        let key_id = jwk
-            .thumbprint(ThumbprintHash::SHA256)?
-            .chars()
-            .take(16)
-            .collect::<String>();
+        let key_id = jwk.thumbprint(ThumbprintHash::SHA256)?.chars().take(16).collect::<String>();
         jwk.common.key_id = Some(key_id.clone());
         jwk.common.public_key_use = Some(PublicKeyUse::Signature);
         let decoding = DecodingKey::from_jwk(&jwk)?;
-        Ok(Self {
-            encoding,
-            decoding,
-            key_id,
-            jwks: JwkSet { keys: vec![jwk] },
-        })
+        Ok(Self { encoding, decoding, key_id, jwks: JwkSet { keys: vec![jwk] } })
     }
 
     pub fn jwks(&self) -> &JwkSet {
@@ -68,12 +55,7 @@ impl SigningKeys {
     }
 
     /// A signed access token for `user_id`, valid for `ttl`.
-    pub fn issue(
-        &self,
-        user_id: Uuid,
-        role: Role,
-        ttl: std::time::Duration,
-    ) -> anyhow::Result<(String, AccessClaims)> {
+    pub fn issue(&self, user_id: Uuid, role: Role, ttl: std::time::Duration) -> anyhow::Result<(String, AccessClaims)> {
         let now = chrono::Utc::now().timestamp();
         let claims = AccessClaims {
             sub: user_id,
@@ -86,16 +68,12 @@ impl SigningKeys {
         };
         let mut header = Header::new(ALGORITHM);
         header.kid = Some(self.key_id.clone());
-        Ok((
-            jsonwebtoken::encode(&header, &claims, &self.encoding)?,
-            claims,
-        ))
+        Ok((jsonwebtoken::encode(&header, &claims, &self.encoding)?, claims))
     }
 
     /// Checks a token as the gateway would.
     pub fn verify(&self, token: &str) -> Result<AccessClaims, jsonwebtoken::errors::Error> {
-        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &validation())
-            .map(|data| data.claims)
+        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &validation()).map(|data| data.claims)
     }
 }
 
@@ -108,9 +86,7 @@ mod tests {
     fn issued_tokens_verify_and_carry_the_key_id() {
         let keys = SigningKeys::from_pem(&generate_ed25519_pem()).unwrap();
         let user = Uuid::new_v4();
-        let (token, _) = keys
-            .issue(user, Role::Customer, Duration::from_secs(60))
-            .unwrap();
+        let (token, _) = keys.issue(user, Role::Customer, Duration::from_secs(60)).unwrap();
         let claims = keys.verify(&token).unwrap();
         assert_eq!((claims.sub, claims.role), (user, Role::Customer));
         let header = jsonwebtoken::decode_header(&token).unwrap();
@@ -122,9 +98,7 @@ mod tests {
     fn a_token_from_another_key_does_not_verify() {
         let ours = SigningKeys::from_pem(&generate_ed25519_pem()).unwrap();
         let theirs = SigningKeys::from_pem(&generate_ed25519_pem()).unwrap();
-        let (token, _) = theirs
-            .issue(Uuid::new_v4(), Role::Admin, Duration::from_secs(60))
-            .unwrap();
+        let (token, _) = theirs.issue(Uuid::new_v4(), Role::Admin, Duration::from_secs(60)).unwrap();
         assert!(ours.verify(&token).is_err());
     }
 }

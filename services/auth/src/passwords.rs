@@ -15,8 +15,7 @@ pub struct HashCost {
 
 impl HashCost {
     fn hasher(self) -> Argon2<'static> {
-        let params =
-            Params::new(self.memory_kib, self.iterations, 1, None).expect("valid argon2 params");
+        let params = Params::new(self.memory_kib, self.iterations, 1, None).expect("valid argon2 params");
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
     }
 }
@@ -36,11 +35,8 @@ pub async fn hash_password(password: SecretString, cost: HashCost) -> anyhow::Re
 /// hashes made with an older cost keep verifying.
 pub async fn verify_password(password: SecretString, phc: String) -> anyhow::Result<bool> {
     tokio::task::spawn_blocking(move || {
-        let parsed =
-            PasswordHash::new(&phc).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
-        Ok(Argon2::default()
-            .verify_password(password.expose_secret().as_bytes(), &parsed)
-            .is_ok())
+        let parsed = PasswordHash::new(&phc).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
+        Ok(Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
     })
     .await?
 }
@@ -49,26 +45,13 @@ pub async fn verify_password(password: SecretString, phc: String) -> anyhow::Res
 mod tests {
     use super::*;
 
-    const CHEAP: HashCost = HashCost {
-        memory_kib: 1024,
-        iterations: 1,
-    };
+    const CHEAP: HashCost = HashCost { memory_kib: 1024, iterations: 1 };
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() {
-        let hash = hash_password(SecretString::from("correct horse battery"), CHEAP)
-            .await
-            .unwrap();
+        let hash = hash_password(SecretString::from("correct horse battery"), CHEAP).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(
-            verify_password(SecretString::from("correct horse battery"), hash.clone())
-                .await
-                .unwrap()
-        );
-        assert!(
-            !verify_password(SecretString::from("wrong horse battery"), hash)
-                .await
-                .unwrap()
-        );
+        assert!(verify_password(SecretString::from("correct horse battery"), hash.clone()).await.unwrap());
+        assert!(!verify_password(SecretString::from("wrong horse battery"), hash).await.unwrap());
     }
 }

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use platform::Role;
 use platform::client::ServiceClient;
-use platform::health::ReadinessCheck;
 use platform::server::{HttpServer, Service};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -40,28 +39,17 @@ impl Application {
         let pem = match &settings.tokens.signing_key_pem {
             Some(pem) => pem.clone(),
             None => {
-                tracing::warn!(
-                    "AUTH_SIGNING_KEY_PEM not set: signing with a key generated for this process only"
-                );
+                tracing::warn!("AUTH_SIGNING_KEY_PEM not set: signing with a key generated for this process only");
                 generate_ed25519_pem()
             }
         };
         let keys = Arc::new(SigningKeys::from_pem(&pem)?);
-        let users = ServiceClient::new(settings.users.clone()).await;
-        let dummy_hash = hash_password(
-            "not-a-real-password".to_owned().into(),
-            settings.password_cost,
-        )
-        .await?;
+        let mut service = Service::new("auth", settings.server);
+        let users = service.client(settings.users.clone()).await;
+        let dummy_hash = hash_password("not-a-real-password".to_owned().into(), settings.password_cost).await?;
 
         if let Some((email, password)) = &settings.bootstrap_admin {
-            ensure_admin(
-                &pool,
-                email.as_str(),
-                password.clone(),
-                settings.password_cost,
-            )
-            .await?;
+            ensure_admin(&pool, email.as_str(), password.clone(), settings.password_cost).await?;
         }
 
         let state = AppState {
@@ -72,11 +60,10 @@ impl Application {
             password_cost: settings.password_cost,
             dummy_hash: Arc::new(dummy_hash),
         };
-        let server = Service::new("auth", settings.server)
-            .check_ready(ReadinessCheck::postgres(pool.clone()))
+        let server = service
             // Registration needs users; login, refresh and verify do not.
             .check_ready(users.readiness_check().optional())
-            .close_pool_on_shutdown(pool)
+            .with_database(pool)
             .bind(routes::router(state))
             .await?;
         Ok(Self { server })
@@ -90,10 +77,7 @@ impl Application {
         self.server.run_until_stopped().await
     }
 
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         self.server.run_until(shutdown).await
     }
 }

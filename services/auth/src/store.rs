@@ -34,30 +34,18 @@ pub async fn insert_credentials(
     Ok(())
 }
 
-pub async fn find_by_email(
-    pool: &PgPool,
-    email: &str,
-) -> Result<Option<StoredCredentials>, sqlx::Error> {
-    let row = sqlx::query!(
-        "SELECT user_id, password_hash, role FROM credentials WHERE email = $1",
-        email
-    )
-    .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| StoredCredentials {
-        user_id: r.user_id,
-        password_hash: r.password_hash,
-        role: role_of(&r.role),
-    }))
+pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<StoredCredentials>, sqlx::Error> {
+    let row = sqlx::query!("SELECT user_id, password_hash, role FROM credentials WHERE email = $1", email)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| StoredCredentials { user_id: r.user_id, password_hash: r.password_hash, role: role_of(&r.role) }))
 }
 
 pub async fn email_exists(pool: &PgPool, email: &str) -> Result<bool, sqlx::Error> {
-    Ok(
-        sqlx::query_scalar!("SELECT user_id FROM credentials WHERE email = $1", email)
-            .fetch_optional(pool)
-            .await?
-            .is_some(),
-    )
+    Ok(sqlx::query_scalar!("SELECT user_id FROM credentials WHERE email = $1", email)
+        .fetch_optional(pool)
+        .await?
+        .is_some())
 }
 
 pub async fn insert_refresh_token(
@@ -84,11 +72,7 @@ pub async fn insert_refresh_token(
 /// What presenting a refresh token led to.
 pub enum Rotation {
     /// The token was valid and is now used up; issue the next of `family_id`.
-    Rotated {
-        user_id: Uuid,
-        role: Role,
-        family_id: Uuid,
-    },
+    Rotated { user_id: Uuid, role: Role, family_id: Uuid },
     /// Unknown, expired or revoked.
     Invalid,
     /// Already used once: someone replays it. The whole family is revoked.
@@ -118,39 +102,24 @@ pub async fn use_refresh_token(pool: &PgPool, token_hash: &[u8]) -> Result<Rotat
         tx.commit().await?;
         return Ok(Rotation::Reused);
     }
-    sqlx::query!(
-        "UPDATE refresh_tokens SET used_at = now() WHERE id = $1",
-        token.id
-    )
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query!("UPDATE refresh_tokens SET used_at = now() WHERE id = $1", token.id).execute(&mut *tx).await?;
     tx.commit().await?;
-    Ok(Rotation::Rotated {
-        user_id: token.user_id,
-        role: role_of(&token.role),
-        family_id: token.family_id,
-    })
+    Ok(Rotation::Rotated { user_id: token.user_id, role: role_of(&token.role), family_id: token.family_id })
 }
 
 async fn revoke_family(conn: &mut PgConnection, family_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
-        family_id
-    )
-    .execute(conn)
-    .await?;
+    sqlx::query!("UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL", family_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Logout: revokes the family of the token with `token_hash`, if any.
 pub async fn revoke_by_hash(pool: &PgPool, token_hash: &[u8]) -> Result<(), sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    let family = sqlx::query_scalar!(
-        "SELECT family_id FROM refresh_tokens WHERE token_hash = $1",
-        token_hash
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
+    let family = sqlx::query_scalar!("SELECT family_id FROM refresh_tokens WHERE token_hash = $1", token_hash)
+        .fetch_optional(&mut *conn)
+        .await?;
     if let Some(family_id) = family {
         revoke_family(&mut conn, family_id).await?;
     }

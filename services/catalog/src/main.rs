@@ -4,9 +4,6 @@ use catalog::startup::Application;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = platform::load_settings_or_exit("catalog", Settings::from_env);
-    platform::telemetry::init_telemetry("catalog", &settings.telemetry);
-    Application::build(settings)
-        .await?
-        .run_until_stopped()
-        .await
+    let _telemetry = platform::telemetry::init_telemetry("catalog", &settings.telemetry);
+    Application::build(settings).await?.run_until_stopped().await
 }

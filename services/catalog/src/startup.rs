@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 
-use platform::health::ReadinessCheck;
 use platform::server::{HttpServer, Service};
 use sqlx::PgPool;
 
@@ -25,11 +24,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
         let state = AppState { pool: pool.clone() };
-        let server = Service::new("catalog", settings.server)
-            .check_ready(ReadinessCheck::postgres(pool.clone()))
-            .close_pool_on_shutdown(pool)
-            .bind(routes::router(state))
-            .await?;
+        let server = Service::new("catalog", settings.server).with_database(pool).bind(routes::router(state)).await?;
         Ok(Self { server })
     }
 
@@ -41,10 +36,7 @@ impl Application {
         self.server.run_until_stopped().await
     }
 
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         self.server.run_until(shutdown).await
     }
 }

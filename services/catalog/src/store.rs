@@ -28,19 +28,10 @@ pub struct Category {
 }
 
 pub async fn list_categories(pool: &PgPool) -> Result<Vec<Category>, sqlx::Error> {
-    sqlx::query_as!(
-        Category,
-        "SELECT id, slug, name FROM categories ORDER BY name"
-    )
-    .fetch_all(pool)
-    .await
+    sqlx::query_as!(Category, "SELECT id, slug, name FROM categories ORDER BY name").fetch_all(pool).await
 }
 
-pub async fn insert_category(
-    pool: &PgPool,
-    slug: &CategorySlug,
-    name: &CategoryName,
-) -> Result<Category, sqlx::Error> {
+pub async fn insert_category(pool: &PgPool, slug: &CategorySlug, name: &CategoryName) -> Result<Category, sqlx::Error> {
     sqlx::query_as!(
         Category,
         "INSERT INTO categories (slug, name) VALUES ($1, $2) RETURNING id, slug, name",
@@ -52,17 +43,13 @@ pub async fn insert_category(
 }
 
 pub async fn category_exists(pool: &PgPool, slug: &CategorySlug) -> Result<bool, sqlx::Error> {
-    let found = sqlx::query_scalar!("SELECT id FROM categories WHERE slug = $1", slug.as_str())
-        .fetch_optional(pool)
-        .await?;
+    let found =
+        sqlx::query_scalar!("SELECT id FROM categories WHERE slug = $1", slug.as_str()).fetch_optional(pool).await?;
     Ok(found.is_some())
 }
 
 /// One page of products and the total number that match.
-pub async fn list_products(
-    pool: &PgPool,
-    query: &ListingQuery,
-) -> Result<(Vec<Product>, i64), sqlx::Error> {
+pub async fn list_products(pool: &PgPool, query: &ListingQuery) -> Result<(Vec<Product>, i64), sqlx::Error> {
     let category = query.category.as_ref().map(CategorySlug::as_str);
     let search = query.search.as_ref().map(|s| s.as_str());
     // Sorting by a parameter: each CASE is NULL (and so neutral) unless its
@@ -125,10 +112,7 @@ pub async fn get_product(pool: &PgPool, id: i64) -> Result<Option<Product>, sqlx
 }
 
 /// Inserts a product; `None` when its category does not exist.
-pub async fn insert_product(
-    pool: &PgPool,
-    new: &NewProduct,
-) -> Result<Option<Product>, sqlx::Error> {
+pub async fn insert_product(pool: &PgPool, new: &NewProduct) -> Result<Option<Product>, sqlx::Error> {
     sqlx::query_as!(
         Product,
         r#"
@@ -154,11 +138,7 @@ pub async fn insert_product(
 
 /// Applies the fields present in `patch`; `None` when the product does not exist.
 /// The caller has checked that a new category exists.
-pub async fn update_product(
-    pool: &PgPool,
-    id: i64,
-    patch: &ProductPatch,
-) -> Result<Option<Product>, sqlx::Error> {
+pub async fn update_product(pool: &PgPool, id: i64, patch: &ProductPatch) -> Result<Option<Product>, sqlx::Error> {
     sqlx::query_as!(
         Product,
         r#"
@@ -190,18 +170,12 @@ pub async fn update_product(
 
 /// True when a product was deleted.
 pub async fn delete_product(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query!("DELETE FROM products WHERE id = $1", id)
-        .execute(pool)
-        .await?;
+    let result = sqlx::query!("DELETE FROM products WHERE id = $1", id).execute(pool).await?;
     Ok(result.rows_affected() == 1)
 }
 
 /// Other products of `id`'s category, newest first; `None` when `id` does not exist.
-pub async fn same_category(
-    pool: &PgPool,
-    id: i64,
-    limit: i64,
-) -> Result<Option<Vec<Product>>, sqlx::Error> {
+pub async fn same_category(pool: &PgPool, id: i64, limit: i64) -> Result<Option<Vec<Product>>, sqlx::Error> {
     if get_product(pool, id).await?.is_none() {
         return Ok(None);
     }

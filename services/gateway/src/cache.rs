@@ -59,15 +59,7 @@ impl ResponseCache {
     /// Stores successful answers only.
     pub async fn store(&self, key: String, response: BufferedResponse) {
         if response.status.is_success() {
-            self.entries
-                .insert(
-                    key,
-                    Arc::new(Entry {
-                        response,
-                        stored_at: Instant::now(),
-                    }),
-                )
-                .await;
+            self.entries.insert(key, Arc::new(Entry { response, stored_at: Instant::now() })).await;
         }
     }
 
@@ -82,10 +74,7 @@ pub fn mark(mut response: Response, outcome: &'static str, degraded: bool) -> Re
     let headers = response.headers_mut();
     headers.insert(CACHE_HEADER, HeaderValue::from_static(outcome));
     if degraded {
-        headers.insert(
-            DEGRADED_HEADER,
-            HeaderValue::from_static("catalog-unavailable"),
-        );
+        headers.insert(DEGRADED_HEADER, HeaderValue::from_static("catalog-unavailable"));
     }
     response
 }

@@ -60,25 +60,10 @@ impl Settings {
             upstreams: Upstreams {
                 auth: ClientSettings::from_env(env, "auth", "AUTH", "http://127.0.0.1:8081"),
                 users: ClientSettings::from_env(env, "users", "USERS", "http://127.0.0.1:8082"),
-                catalog: ClientSettings::from_env(
-                    env,
-                    "catalog",
-                    "CATALOG",
-                    "http://127.0.0.1:8083",
-                ),
-                inventory: ClientSettings::from_env(
-                    env,
-                    "inventory",
-                    "INVENTORY",
-                    "http://127.0.0.1:8084",
-                ),
+                catalog: ClientSettings::from_env(env, "catalog", "CATALOG", "http://127.0.0.1:8083"),
+                inventory: ClientSettings::from_env(env, "inventory", "INVENTORY", "http://127.0.0.1:8084"),
                 orders: ClientSettings::from_env(env, "orders", "ORDERS", "http://127.0.0.1:8085"),
-                notifications: ClientSettings::from_env(
-                    env,
-                    "notifications",
-                    "NOTIFICATIONS",
-                    "http://127.0.0.1:8087",
-                ),
+                notifications: ClientSettings::from_env(env, "notifications", "NOTIFICATIONS", "http://127.0.0.1:8087"),
             },
             rate_limit: RateLimitSettings {
                 replenish_every: Duration::from_secs(1) / per_second.max(1),
@@ -87,11 +72,7 @@ impl Settings {
             cache: CacheSettings {
                 fresh_for: env.millis("GATEWAY_CACHE_TTL_MS", 2_000),
                 keep_stale_for: env.millis("GATEWAY_CACHE_STALE_MS", 300_000),
-                max_bytes: env.number_in(
-                    "GATEWAY_CACHE_MAX_BYTES",
-                    32 * 1024 * 1024,
-                    1024..=4 * 1024 * 1024 * 1024,
-                ),
+                max_bytes: env.number_in("GATEWAY_CACHE_MAX_BYTES", 32 * 1024 * 1024, 1024..=4 * 1024 * 1024 * 1024),
             },
             jwks_min_refresh: env.millis("GATEWAY_JWKS_MIN_REFRESH_MS", 10_000),
         }

@@ -20,30 +20,16 @@ pub struct IdentityState {
     pub metrics: GatewayMetrics,
 }
 
-pub async fn establish_identity(
-    State(state): State<IdentityState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn establish_identity(State(state): State<IdentityState>, mut request: Request, next: Next) -> Response {
     let headers = request.headers_mut();
     headers.remove(USER_ID_HEADER);
     headers.remove(USER_ROLE_HEADER);
     let Some(authorization) = headers.get(AUTHORIZATION) else {
         return next.run(request).await;
     };
-    let token = authorization
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+    let token = authorization.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
     let Some(token) = token.filter(|t| !t.is_empty()) else {
-        state
-            .metrics
-            .rejected_tokens
-            .get_or_create(&AuthLabels {
-                reason: "malformed",
-            })
-            .inc();
+        state.metrics.rejected_tokens.get_or_create(&AuthLabels { reason: "malformed" }).inc();
         return ApiError::unauthorized("expected 'Authorization: Bearer <token>'").into_response();
     };
     if !state.jwks.has_keys() {
@@ -59,15 +45,8 @@ pub async fn establish_identity(
             next.run(request).await
         }
         Err(rejection) => {
-            state
-                .metrics
-                .rejected_tokens
-                .get_or_create(&AuthLabels {
-                    reason: rejection.reason(),
-                })
-                .inc();
-            ApiError::unauthorized(format!("access token refused ({})", rejection.reason()))
-                .into_response()
+            state.metrics.rejected_tokens.get_or_create(&AuthLabels { reason: rejection.reason() }).inc();
+            ApiError::unauthorized(format!("access token refused ({})", rejection.reason())).into_response()
         }
     }
 }

@@ -43,12 +43,7 @@ pub struct JwksCache {
 
 impl JwksCache {
     pub fn new(auth: ServiceClient, min_refresh: Duration) -> Self {
-        Self {
-            auth,
-            keys: RwLock::new(HashMap::new()),
-            last_fetch: Mutex::new(None),
-            min_refresh,
-        }
+        Self { auth, keys: RwLock::new(HashMap::new()), last_fetch: Mutex::new(None), min_refresh }
     }
 
     pub fn has_keys(&self) -> bool {
@@ -100,15 +95,10 @@ impl JwksCache {
                 self.key(&kid).ok_or(Rejection::UnknownKey)?
             }
         };
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &key, &validation()).map_err(
-            |e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => Rejection::Expired,
-                _ => Rejection::Invalid,
-            },
-        )?;
-        Ok(Caller {
-            user_id: data.claims.sub,
-            role: data.claims.role,
-        })
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &key, &validation()).map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => Rejection::Expired,
+            _ => Rejection::Invalid,
+        })?;
+        Ok(Caller { user_id: data.claims.sub, role: data.claims.role })
     }
 }

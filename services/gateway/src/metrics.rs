@@ -33,11 +33,7 @@ pub struct GatewayMetrics {
 impl GatewayMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let metrics = Self::default();
-        registry.register(
-            "gateway_cache_requests",
-            "Catalog reads by cache outcome",
-            metrics.cache_requests.clone(),
-        );
+        registry.register("gateway_cache_requests", "Catalog reads by cache outcome", metrics.cache_requests.clone());
         registry.register(
             "gateway_rate_limited_requests",
             "Requests refused with 429 by the per-client rate limit",

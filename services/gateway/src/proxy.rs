@@ -39,27 +39,16 @@ pub async fn forward(
     max_body: usize,
 ) -> Result<reqwest::Response, ApiError> {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, max_body)
-        .await
-        .map_err(|_| ApiError::Rejected {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "payload_too_large",
-            message: format!("request bodies are limited to {max_body} bytes"),
-        })?;
+    let body = axum::body::to_bytes(body, max_body).await.map_err(|_| ApiError::Rejected {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        code: "payload_too_large",
+        message: format!("request bodies are limited to {max_body} bytes"),
+    })?;
     let mut headers = parts.headers;
     strip_hop_by_hop(&mut headers);
     headers.remove(header::AUTHORIZATION);
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_owned();
-    let call = Call {
-        method: parts.method,
-        path_and_query,
-        headers,
-        body: (!body.is_empty()).then_some(body),
-    };
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let call = Call { method: parts.method, path_and_query, headers, body: (!body.is_empty()).then_some(body) };
     Ok(upstream.send(call).await?)
 }
 
@@ -86,24 +75,16 @@ impl BufferedResponse {
     pub async fn read(upstream: reqwest::Response) -> Result<Self, ApiError> {
         let status = upstream.status();
         let content_type = upstream.headers().get(header::CONTENT_TYPE).cloned();
-        let body = upstream
-            .bytes()
-            .await
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("upstream body unreadable: {e}")))?;
-        Ok(Self {
-            status,
-            content_type,
-            body,
-        })
+        let body =
+            upstream.bytes().await.map_err(|e| ApiError::Internal(anyhow::anyhow!("upstream body unreadable: {e}")))?;
+        Ok(Self { status, content_type, body })
     }
 
     pub fn to_response(&self) -> Response {
         let mut response = Response::new(Body::from(self.body.clone()));
         *response.status_mut() = self.status;
         if let Some(content_type) = &self.content_type {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, content_type.clone());
+            response.headers_mut().insert(header::CONTENT_TYPE, content_type.clone());
         }
         response
     }

@@ -62,26 +62,16 @@ pub async fn limit_rate(State(limit): State<RateLimit>, request: Request, next: 
     let key = match request.extensions().get::<Caller>() {
         Some(caller) => ClientKey::User(caller.user_id),
         None => {
-            let ip = request
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+            let ip =
+                request.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
             ClientKey::Ip(ip)
         }
     };
     match limit.check(&key) {
         Ok(()) => next.run(request).await,
         Err(retry_after_secs) => {
-            let client_kind = if matches!(key, ClientKey::User(_)) {
-                "user"
-            } else {
-                "ip"
-            };
-            limit
-                .metrics
-                .rate_limited
-                .get_or_create(&RateLimitLabels { client_kind })
-                .inc();
+            let client_kind = if matches!(key, ClientKey::User(_)) { "user" } else { "ip" };
+            limit.metrics.rate_limited.get_or_create(&RateLimitLabels { client_kind }).inc();
             ApiError::TooManyRequests { retry_after_secs }.into_response()
         }
     }

@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use platform::client::ServiceClient;
 use platform::health::ReadinessCheck;
 use platform::server::{HttpServer, Service};
 
@@ -21,12 +20,13 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let auth = ServiceClient::new(settings.upstreams.auth.clone()).await;
-        let users = ServiceClient::new(settings.upstreams.users.clone()).await;
-        let catalog = ServiceClient::new(settings.upstreams.catalog.clone()).await;
-        let inventory = ServiceClient::new(settings.upstreams.inventory.clone()).await;
-        let orders = ServiceClient::new(settings.upstreams.orders.clone()).await;
-        let notifications = ServiceClient::new(settings.upstreams.notifications.clone()).await;
+        let mut service = Service::new("gateway", settings.server.clone());
+        let auth = service.client(settings.upstreams.auth.clone()).await;
+        let users = service.client(settings.upstreams.users.clone()).await;
+        let catalog = service.client(settings.upstreams.catalog.clone()).await;
+        let inventory = service.client(settings.upstreams.inventory.clone()).await;
+        let orders = service.client(settings.upstreams.orders.clone()).await;
+        let notifications = service.client(settings.upstreams.notifications.clone()).await;
 
         let jwks = Arc::new(JwksCache::new(auth.clone(), settings.jwks_min_refresh));
         // Auth may start after the gateway: keys are fetched again on demand.
@@ -34,7 +34,6 @@ impl Application {
             tracing::warn!(error = %error, "JWKS not loaded at start-up");
         }
 
-        let mut service = Service::new("gateway", settings.server.clone());
         let metrics = GatewayMetrics::register(service.registry());
         let state = GatewayState {
             auth: auth.clone(),
@@ -47,10 +46,7 @@ impl Application {
             metrics: metrics.clone(),
             max_body_bytes: settings.server.max_body_bytes,
         };
-        let identity = IdentityState {
-            jwks: jwks.clone(),
-            metrics: metrics.clone(),
-        };
+        let identity = IdentityState { jwks: jwks.clone(), metrics: metrics.clone() };
         let rate_limit = RateLimit::new(settings.rate_limit, metrics);
 
         service = service
@@ -58,20 +54,14 @@ impl Application {
             .check_ready(ReadinessCheck::new("jwks", move || {
                 let jwks = jwks.clone();
                 async move {
-                    if jwks.has_keys() {
-                        Ok(())
-                    } else {
-                        jwks.refresh().await.map(|_| ()).map_err(|e| e.to_string())
-                    }
+                    if jwks.has_keys() { Ok(()) } else { jwks.refresh().await.map(|_| ()).map_err(|e| e.to_string()) }
                 }
             }))
             // Upstreams are reported, not required: the gateway degrades per route.
             .check_ready(users.readiness_check().optional())
             .check_ready(catalog.readiness_check().optional())
             .check_ready(orders.readiness_check().optional());
-        let server = service
-            .bind(routes::router(state, identity, rate_limit))
-            .await?;
+        let server = service.bind(routes::router(state, identity, rate_limit)).await?;
         Ok(Self { server })
     }
 
@@ -83,10 +73,7 @@ impl Application {
         self.server.run_until_stopped().await
     }
 
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         self.server.run_until(shutdown).await
     }
 }

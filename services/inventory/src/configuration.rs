@@ -26,11 +26,7 @@ impl Settings {
             database: DatabaseSettings::from_env(env, "inventory"),
             telemetry: TelemetrySettings::from_env(env),
             broker: BrokerSettings::from_env(env),
-            reservation_ttl: Duration::from_secs(env.number_in(
-                "INVENTORY_RESERVATION_TTL_SECS",
-                600,
-                1..=86_400,
-            )),
+            reservation_ttl: Duration::from_secs(env.number_in("INVENTORY_RESERVATION_TTL_SECS", 600, 1..=86_400)),
             expiry_sweep: env.millis("INVENTORY_EXPIRY_SWEEP_MS", 5_000),
         }
     }

@@ -10,10 +10,7 @@ use sqlx::PgConnection;
 use crate::store::{self, Commit};
 
 pub fn queue() -> QueueSpec {
-    QueueSpec::new(
-        "inventory.order-events",
-        &["order.confirmed", "order.cancelled"],
-    )
+    QueueSpec::new("inventory.order-events", &["order.confirmed", "order.cancelled"])
 }
 
 pub struct OrderEvents;
@@ -41,9 +38,7 @@ impl MessageHandler for OrderEvents {
                     store::cancel(conn, order_id).await?;
                 }
                 other => {
-                    return Err(HandlerError::Permanent(anyhow::anyhow!(
-                        "unexpected event {other}"
-                    )));
+                    return Err(HandlerError::Permanent(anyhow::anyhow!("unexpected event {other}")));
                 }
             }
             Ok(())

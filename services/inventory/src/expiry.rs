@@ -7,11 +7,7 @@ use sqlx::PgPool;
 
 use crate::startup::InventoryMetrics;
 
-pub fn spawn(
-    pool: PgPool,
-    every: Duration,
-    metrics: InventoryMetrics,
-) -> tokio::task::JoinHandle<()> {
+pub fn spawn(pool: PgPool, every: Duration, metrics: InventoryMetrics) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;

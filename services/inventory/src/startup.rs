@@ -4,7 +4,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use platform::health::ReadinessCheck;
 use platform::messaging::broker::Broker;
 use platform::messaging::consumer::{ConsumerMetrics, IdempotentConsumer};
 use platform::server::{HttpServer, Service};
@@ -43,9 +42,7 @@ impl InventoryMetrics {
     }
 
     pub fn reservations(&self, outcome: &'static str) {
-        self.reservation_outcomes
-            .get_or_create(&ReservationLabels { outcome })
-            .inc();
+        self.reservation_outcomes.get_or_create(&ReservationLabels { outcome }).inc();
     }
 }
 
@@ -79,23 +76,11 @@ impl Application {
         .await;
         expiry::spawn(pool.clone(), settings.expiry_sweep, metrics.clone());
 
-        let state = AppState {
-            pool: pool.clone(),
-            reservation_ttl: settings.reservation_ttl,
-            metrics,
-        };
-        let broker_check = broker.clone();
+        let state = AppState { pool: pool.clone(), reservation_ttl: settings.reservation_ttl, metrics };
         let server = service
-            .check_ready(ReadinessCheck::postgres(pool.clone()))
             // Reservations work without the broker; only the event backstop waits.
-            .check_ready(
-                ReadinessCheck::new("broker", move || {
-                    let broker = broker_check.clone();
-                    async move { broker.is_reachable().await }
-                })
-                .optional(),
-            )
-            .close_pool_on_shutdown(pool)
+            .check_ready(broker.readiness_check().optional())
+            .with_database(pool)
             .bind(routes::router(state))
             .await?;
         Ok(Self { server })
@@ -109,10 +94,7 @@ impl Application {
         self.server.run_until_stopped().await
     }
 
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         self.server.run_until(shutdown).await
     }
 }

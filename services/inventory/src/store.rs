@@ -107,9 +107,7 @@ pub async fn reserve(
     .fetch_optional(&mut *conn)
     .await?;
     if claimed.is_none() {
-        let status = status_of(conn, order_id)
-            .await?
-            .unwrap_or(ReservationStatus::Released);
+        let status = status_of(conn, order_id).await?.unwrap_or(ReservationStatus::Released);
         return Ok(Reserve::Existing(status));
     }
     for line in lines.iter() {
@@ -123,9 +121,7 @@ pub async fn reserve(
         .await?
         .rows_affected();
         if taken == 0 {
-            return Ok(Reserve::Insufficient {
-                product_id: line.product_id,
-            });
+            return Ok(Reserve::Insufficient { product_id: line.product_id });
         }
         sqlx::query!(
             "INSERT INTO reservation_lines (order_id, product_id, quantity) VALUES ($1, $2, $3)",
@@ -140,29 +136,17 @@ pub async fn reserve(
 }
 
 /// The reservation's status, locked for the rest of the transaction.
-async fn status_of(
-    conn: &mut PgConnection,
-    order_id: Uuid,
-) -> Result<Option<ReservationStatus>, sqlx::Error> {
-    let status = sqlx::query_scalar!(
-        "SELECT status FROM reservations WHERE order_id = $1 FOR UPDATE",
-        order_id
-    )
-    .fetch_optional(conn)
-    .await?;
+async fn status_of(conn: &mut PgConnection, order_id: Uuid) -> Result<Option<ReservationStatus>, sqlx::Error> {
+    let status = sqlx::query_scalar!("SELECT status FROM reservations WHERE order_id = $1 FOR UPDATE", order_id)
+        .fetch_optional(conn)
+        .await?;
     Ok(status.as_deref().map(ReservationStatus::parse))
 }
 
-pub async fn reservation_status(
-    pool: &PgPool,
-    order_id: Uuid,
-) -> Result<Option<ReservationStatus>, sqlx::Error> {
-    let status = sqlx::query_scalar!(
-        "SELECT status FROM reservations WHERE order_id = $1",
-        order_id
-    )
-    .fetch_optional(pool)
-    .await?;
+pub async fn reservation_status(pool: &PgPool, order_id: Uuid) -> Result<Option<ReservationStatus>, sqlx::Error> {
+    let status = sqlx::query_scalar!("SELECT status FROM reservations WHERE order_id = $1", order_id)
+        .fetch_optional(pool)
+        .await?;
     Ok(status.as_deref().map(ReservationStatus::parse))
 }
 
@@ -181,9 +165,7 @@ pub async fn commit(conn: &mut PgConnection, order_id: Uuid) -> Result<Commit, s
     match status_of(conn, order_id).await? {
         None => Ok(Commit::Missing),
         Some(ReservationStatus::Committed) => Ok(Commit::Committed),
-        Some(closed @ (ReservationStatus::Released | ReservationStatus::Returned)) => {
-            Ok(Commit::Closed(closed))
-        }
+        Some(closed @ (ReservationStatus::Released | ReservationStatus::Returned)) => Ok(Commit::Closed(closed)),
         Some(ReservationStatus::Reserved) => {
             sqlx::query!(
                 r#"UPDATE stock s SET reserved = s.reserved - l.quantity, sold = s.sold + l.quantity, updated_at = now()
@@ -201,10 +183,7 @@ pub async fn commit(conn: &mut PgConnection, order_id: Uuid) -> Result<Commit, s
 /// Gives the order's units back, whatever state it reached: reserved units
 /// are released, sold ones returned, and an order never seen gets a
 /// tombstone so that a late reservation for it fails. Idempotent.
-pub async fn cancel(
-    conn: &mut PgConnection,
-    order_id: Uuid,
-) -> Result<ReservationStatus, sqlx::Error> {
+pub async fn cancel(conn: &mut PgConnection, order_id: Uuid) -> Result<ReservationStatus, sqlx::Error> {
     match status_of(conn, order_id).await? {
         None => {
             sqlx::query!(
@@ -244,11 +223,7 @@ pub async fn cancel(
     }
 }
 
-async fn set_status(
-    conn: &mut PgConnection,
-    order_id: Uuid,
-    status: ReservationStatus,
-) -> Result<(), sqlx::Error> {
+async fn set_status(conn: &mut PgConnection, order_id: Uuid, status: ReservationStatus) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE reservations SET status = $2, updated_at = now() WHERE order_id = $1",
         order_id,

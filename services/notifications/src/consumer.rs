@@ -15,10 +15,7 @@ use crate::email;
 use crate::store::{self, NewNotification};
 
 pub fn queue() -> QueueSpec {
-    QueueSpec::new(
-        "notifications.order-events",
-        &["order.confirmed", "order.cancelled"],
-    )
+    QueueSpec::new("notifications.order-events", &["order.confirmed", "order.cancelled"])
 }
 
 /// The part of `order.confirmed` / `order.cancelled` (schema 1) we read.
@@ -54,36 +51,17 @@ impl MessageHandler for OrderNotifier {
                 "order.confirmed" => "order_confirmed",
                 "order.cancelled" => "order_cancelled",
                 other => {
-                    return Err(HandlerError::Permanent(anyhow::anyhow!(
-                        "unexpected event {other}"
-                    )));
+                    return Err(HandlerError::Permanent(anyhow::anyhow!("unexpected event {other}")));
                 }
             };
-            let outcome: OrderOutcome =
-                serde_json::from_value(envelope.data.clone()).map_err(|e| {
-                    HandlerError::Permanent(anyhow::anyhow!(
-                        "unreadable {}: {e}",
-                        envelope.event_type
-                    ))
-                })?;
+            let outcome: OrderOutcome = serde_json::from_value(envelope.data.clone())
+                .map_err(|e| HandlerError::Permanent(anyhow::anyhow!("unreadable {}: {e}", envelope.event_type)))?;
             let order_id = envelope.aggregate_id;
-            let amount = format!(
-                "{}.{:02} {}",
-                outcome.total_minor / 100,
-                outcome.total_minor % 100,
-                outcome.currency
-            );
+            let amount = format!("{}.{:02} {}", outcome.total_minor / 100, outcome.total_minor % 100, outcome.currency);
             let (subject, text) = if kind == "order_confirmed" {
-                (
-                    format!("Your order {order_id} is confirmed"),
-                    format!("Thank you! We received {amount}."),
-                )
+                (format!("Your order {order_id} is confirmed"), format!("Thank you! We received {amount}."))
             } else {
-                let reason = outcome
-                    .reason
-                    .as_deref()
-                    .unwrap_or("unknown")
-                    .replace('_', " ");
+                let reason = outcome.reason.as_deref().unwrap_or("unknown").replace('_', " ");
                 (
                     format!("Your order {order_id} was cancelled"),
                     format!("Reason: {reason}. Nothing was charged for it ({amount})."),
@@ -91,10 +69,7 @@ impl MessageHandler for OrderNotifier {
             };
             let recipient = email::address_of(&self.users, outcome.customer_id).await?;
             let (status, provider_message_id) = match &recipient {
-                Some(to) => (
-                    "sent",
-                    Some(email::send(&self.email, envelope.message_id, to, &subject, &text).await?),
-                ),
+                Some(to) => ("sent", Some(email::send(&self.email, envelope.message_id, to, &subject, &text).await?)),
                 None => ("skipped", None),
             };
             store::insert(

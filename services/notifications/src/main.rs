@@ -4,9 +4,6 @@ use notifications::startup::Application;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = platform::load_settings_or_exit("notifications", Settings::from_env);
-    platform::telemetry::init_telemetry("notifications", &settings.telemetry);
-    Application::build(settings)
-        .await?
-        .run_until_stopped()
-        .await
+    let _telemetry = platform::telemetry::init_telemetry("notifications", &settings.telemetry);
+    Application::build(settings).await?.run_until_stopped().await
 }

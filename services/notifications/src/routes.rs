@@ -10,9 +10,7 @@ use crate::startup::AppState;
 use crate::store::{self, Notification};
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/notifications", get(mine))
-        .with_state(state)
+    Router::new().route("/api/v1/notifications", get(mine)).with_state(state)
 }
 
 async fn mine(

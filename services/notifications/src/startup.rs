@@ -3,8 +3,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use platform::client::ServiceClient;
-use platform::health::ReadinessCheck;
 use platform::messaging::broker::Broker;
 use platform::messaging::consumer::{ConsumerMetrics, IdempotentConsumer};
 use platform::server::{HttpServer, Service};
@@ -29,43 +27,25 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
-        let users = ServiceClient::new(settings.users.clone()).await;
-        let email = ServiceClient::new(settings.email.clone()).await;
         let broker = Arc::new(Broker::new(settings.broker.clone()));
         let mut service = Service::new("notifications", settings.server);
+        let users = service.client(settings.users.clone()).await;
+        let email = service.client(settings.email.clone()).await;
         let consumer_metrics = ConsumerMetrics::register(service.registry());
         let sent = Family::default();
-        service.registry().register(
-            "notifications",
-            "Order notifications handled, by kind and status",
-            sent.clone(),
-        );
+        service.registry().register("notifications", "Order notifications handled, by kind and status", sent.clone());
 
-        let notifier = OrderNotifier {
-            users: users.clone(),
-            email: email.clone(),
-            sent,
-        };
-        IdempotentConsumer::new(
-            broker.clone(),
-            pool.clone(),
-            consumer::queue(),
-            notifier,
-            consumer_metrics,
-        )
-        .start()
-        .await;
+        let notifier = OrderNotifier { users: users.clone(), email: email.clone(), sent };
+        IdempotentConsumer::new(broker.clone(), pool.clone(), consumer::queue(), notifier, consumer_metrics)
+            .start()
+            .await;
 
         let state = AppState { pool: pool.clone() };
         let server = service
-            .check_ready(ReadinessCheck::postgres(pool.clone()))
             // Without the broker nothing new arrives: this service has no other job.
-            .check_ready(ReadinessCheck::new("broker", move || {
-                let broker = broker.clone();
-                async move { broker.is_reachable().await }
-            }))
+            .check_ready(broker.readiness_check())
             .check_ready(email.readiness_check().optional())
-            .close_pool_on_shutdown(pool)
+            .with_database(pool)
             .bind(routes::router(state))
             .await?;
         Ok(Self { server })
@@ -79,10 +59,7 @@ impl Application {
         self.server.run_until_stopped().await
     }
 
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         self.server.run_until(shutdown).await
     }
 }

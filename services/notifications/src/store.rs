@@ -46,11 +46,7 @@ pub async fn insert(conn: &mut PgConnection, new: NewNotification<'_>) -> Result
     Ok(())
 }
 
-pub async fn for_user(
-    pool: &PgPool,
-    user_id: Uuid,
-    page: Pagination,
-) -> Result<(Vec<Notification>, i64), sqlx::Error> {
+pub async fn for_user(pool: &PgPool, user_id: Uuid, page: Pagination) -> Result<(Vec<Notification>, i64), sqlx::Error> {
     let items = sqlx::query_as!(
         Notification,
         r#"SELECT id, order_id, kind, subject, status, created_at FROM notifications
@@ -61,11 +57,8 @@ pub async fn for_user(
     )
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar!(
-        r#"SELECT COUNT(*) AS "count!" FROM notifications WHERE user_id = $1"#,
-        user_id
-    )
-    .fetch_one(pool)
-    .await?;
+    let total = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "count!" FROM notifications WHERE user_id = $1"#, user_id)
+        .fetch_one(pool)
+        .await?;
     Ok((items, total))
 }

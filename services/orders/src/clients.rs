@@ -40,10 +40,7 @@ impl From<CallError> for StepError {
 
 async fn error_code(response: reqwest::Response) -> String {
     let body: Value = response.json().await.unwrap_or_default();
-    body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    body["error"]["code"].as_str().unwrap_or_default().to_owned()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,36 +76,23 @@ pub enum Charge {
 impl Clients {
     /// The product as the catalog has it now; `None` if it does not exist.
     pub async fn product(&self, id: i64) -> Result<Option<CatalogProduct>, CallError> {
-        let response = self
-            .catalog
-            .send(Call::get(format!("/api/v1/products/{id}")))
-            .await?;
+        let response = self.catalog.send(Call::get(format!("/api/v1/products/{id}"))).await?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(None),
-            status if status.is_success() => {
-                response
-                    .json()
-                    .await
-                    .map(Some)
-                    .map_err(|e| CallError::BadAnswer {
-                        dependency: "catalog",
-                        reason: e.to_string(),
-                    })
-            }
-            status => Err(CallError::UnexpectedStatus {
-                dependency: "catalog",
-                status: status.as_u16(),
-            }),
+            status if status.is_success() => response
+                .json()
+                .await
+                .map(Some)
+                .map_err(|e| CallError::BadAnswer { dependency: "catalog", reason: e.to_string() }),
+            status => Err(CallError::UnexpectedStatus { dependency: "catalog", status: status.as_u16() }),
         }
     }
 
     pub async fn reserve(&self, order_id: Uuid, lines: &[Line]) -> Result<Reserve, StepError> {
-        let lines: Vec<Value> = lines
-            .iter()
-            .map(|l| json!({"product_id": l.product_id, "quantity": l.quantity}))
-            .collect();
-        let call = Call::new(Method::PUT, format!("/internal/v1/reservations/{order_id}"))
-            .json(&json!({ "lines": lines }));
+        let lines: Vec<Value> =
+            lines.iter().map(|l| json!({"product_id": l.product_id, "quantity": l.quantity})).collect();
+        let call =
+            Call::new(Method::PUT, format!("/internal/v1/reservations/{order_id}")).json(&json!({ "lines": lines }));
         let response = self.inventory.send(call).await?;
         match response.status() {
             status if status.is_success() => Ok(Reserve::Reserved),
@@ -116,41 +100,28 @@ impl Clients {
                 "insufficient_stock" => Ok(Reserve::Insufficient),
                 _ => Ok(Reserve::Closed),
             },
-            status => Err(StepError::Unknown(format!(
-                "inventory answered {status} to a reservation"
-            ))),
+            status => Err(StepError::Unknown(format!("inventory answered {status} to a reservation"))),
         }
     }
 
     pub async fn commit(&self, order_id: Uuid) -> Result<Commit, StepError> {
-        let call = Call::new(
-            Method::POST,
-            format!("/internal/v1/reservations/{order_id}/commit"),
-        );
+        let call = Call::new(Method::POST, format!("/internal/v1/reservations/{order_id}/commit"));
         let response = self.inventory.send(call).await?;
         match response.status() {
             status if status.is_success() => Ok(Commit::Committed),
             StatusCode::CONFLICT | StatusCode::NOT_FOUND => Ok(Commit::Closed),
-            status => Err(StepError::Unknown(format!(
-                "inventory answered {status} to a commit"
-            ))),
+            status => Err(StepError::Unknown(format!("inventory answered {status} to a commit"))),
         }
     }
 
     /// Gives back whatever the order holds (idempotent, also when nothing was reserved).
     pub async fn cancel_reservation(&self, order_id: Uuid) -> Result<(), StepError> {
-        let call = Call::new(
-            Method::POST,
-            format!("/internal/v1/reservations/{order_id}/cancel"),
-        );
+        let call = Call::new(Method::POST, format!("/internal/v1/reservations/{order_id}/cancel"));
         let response = self.inventory.send(call).await?;
         if response.status().is_success() {
             Ok(())
         } else {
-            Err(StepError::Unknown(format!(
-                "inventory answered {} to a cancellation",
-                response.status()
-            )))
+            Err(StepError::Unknown(format!("inventory answered {} to a cancellation", response.status())))
         }
     }
 
@@ -166,36 +137,20 @@ impl Clients {
         let mut headers = HeaderMap::new();
         let key = HeaderValue::from_str(&format!("order-{}", order.id)).expect("ASCII");
         headers.insert("idempotency-key", key);
-        let response = self
-            .payments
-            .send(
-                Call::new(Method::POST, "/api/v1/payments")
-                    .json(&body)
-                    .headers(headers),
-            )
-            .await?;
+        let response =
+            self.payments.send(Call::new(Method::POST, "/api/v1/payments").json(&body).headers(headers)).await?;
         match response.status() {
             status if status.is_success() => {
-                let payment: Value = response
-                    .json()
-                    .await
-                    .map_err(|e| StepError::Unknown(e.to_string()))?;
-                match (
-                    payment["status"].as_str(),
-                    payment["id"].as_str().and_then(|id| id.parse().ok()),
-                ) {
+                let payment: Value = response.json().await.map_err(|e| StepError::Unknown(e.to_string()))?;
+                match (payment["status"].as_str(), payment["id"].as_str().and_then(|id| id.parse().ok())) {
                     (Some("captured"), Some(payment_id)) => Ok(Charge::Captured { payment_id }),
                     _ => Ok(Charge::Declined),
                 }
             }
             StatusCode::CONFLICT => Ok(Charge::InProgress),
             // Payments could not reach its provider and says no charge was made.
-            StatusCode::SERVICE_UNAVAILABLE
-                if error_code(response).await == "dependency_unavailable" =>
-            {
-                Err(StepError::NotDone(
-                    "the payment provider is unavailable".into(),
-                ))
+            StatusCode::SERVICE_UNAVAILABLE if error_code(response).await == "dependency_unavailable" => {
+                Err(StepError::NotDone("the payment provider is unavailable".into()))
             }
             status => Err(StepError::Unknown(format!("payments answered {status}"))),
         }
@@ -203,21 +158,12 @@ impl Clients {
 
     /// Refunds everything captured for the order; true when anything was.
     pub async fn refund_order(&self, order_id: Uuid) -> Result<bool, StepError> {
-        let call = Call::new(
-            Method::POST,
-            format!("/internal/v1/orders/{order_id}/refund"),
-        );
+        let call = Call::new(Method::POST, format!("/internal/v1/orders/{order_id}/refund"));
         let response = self.payments.send(call).await?;
         if !response.status().is_success() {
-            return Err(StepError::Unknown(format!(
-                "payments answered {} to a refund",
-                response.status()
-            )));
+            return Err(StepError::Unknown(format!("payments answered {} to a refund", response.status())));
         }
-        let payments: Vec<Value> = response
-            .json()
-            .await
-            .map_err(|e| StepError::Unknown(e.to_string()))?;
+        let payments: Vec<Value> = response.json().await.map_err(|e| StepError::Unknown(e.to_string()))?;
         Ok(payments.iter().any(|p| p["status"] == "refunded"))
     }
 }

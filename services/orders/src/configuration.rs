@@ -41,33 +41,21 @@ pub struct SagaSettings {
 
 impl Settings {
     pub fn from_env(env: &mut Env) -> Self {
-        let halt_after =
-            env.optional("ORDERS_SAGA_HALT_AFTER")
-                .and_then(|raw| match Step::parse(&raw) {
-                    Some(step) => Some(step),
-                    None => {
-                        env.problem(format!("ORDERS_SAGA_HALT_AFTER={raw:?}: not a saga step"));
-                        None
-                    }
-                });
+        let halt_after = env.optional("ORDERS_SAGA_HALT_AFTER").and_then(|raw| match Step::parse(&raw) {
+            Some(step) => Some(step),
+            None => {
+                env.problem(format!("ORDERS_SAGA_HALT_AFTER={raw:?}: not a saga step"));
+                None
+            }
+        });
         Self {
             server: ServerSettings::from_env(env, DEFAULT_PORT),
             database: DatabaseSettings::from_env(env, "orders"),
             telemetry: TelemetrySettings::from_env(env),
             broker: BrokerSettings::from_env(env),
             catalog: ClientSettings::from_env(env, "catalog", "CATALOG", "http://127.0.0.1:8083"),
-            inventory: ClientSettings::from_env(
-                env,
-                "inventory",
-                "INVENTORY",
-                "http://127.0.0.1:8084",
-            ),
-            payments: ClientSettings::from_env(
-                env,
-                "payments",
-                "PAYMENTS",
-                "http://127.0.0.1:8086",
-            ),
+            inventory: ClientSettings::from_env(env, "inventory", "INVENTORY", "http://127.0.0.1:8084"),
+            payments: ClientSettings::from_env(env, "payments", "PAYMENTS", "http://127.0.0.1:8086"),
             saga: SagaSettings {
                 checkout_wait: env.millis("ORDERS_CHECKOUT_WAIT_MS", 8_000),
                 lease: env.millis("ORDERS_SAGA_LEASE_MS", 15_000),

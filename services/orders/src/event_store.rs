@@ -56,12 +56,10 @@ pub async fn load_events(
     conn: &mut PgConnection,
     order_id: Uuid,
 ) -> Result<Vec<(OrderEvent, DateTime<Utc>)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        "SELECT data, recorded_at FROM order_events WHERE order_id = $1 ORDER BY version",
-        order_id
-    )
-    .fetch_all(conn)
-    .await?;
+    let rows =
+        sqlx::query!("SELECT data, recorded_at FROM order_events WHERE order_id = $1 ORDER BY version", order_id)
+            .fetch_all(conn)
+            .await?;
     rows.into_iter()
         .map(|row| {
             serde_json::from_value(row.data)
@@ -74,15 +72,10 @@ pub async fn load_events(
 /// The order as its events make it; `None` when there is no such stream.
 pub async fn load(conn: &mut PgConnection, order_id: Uuid) -> Result<Option<Order>, sqlx::Error> {
     let events = load_events(conn, order_id).await?;
-    Ok(Order::replay(
-        order_id,
-        events.iter().map(|(e, at)| (e, *at)),
-    ))
+    Ok(Order::replay(order_id, events.iter().map(|(e, at)| (e, *at))))
 }
 
 /// Every order id in the store (for rebuilding projections).
 pub async fn all_order_ids(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar!("SELECT DISTINCT order_id FROM order_events")
-        .fetch_all(pool)
-        .await
+    sqlx::query_scalar!("SELECT DISTINCT order_id FROM order_events").fetch_all(pool).await
 }

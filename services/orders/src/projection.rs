@@ -40,9 +40,7 @@ pub async fn project(conn: &mut PgConnection, order: &Order) -> Result<(), sqlx:
 /// Throws the read model away and replays every stream into it.
 pub async fn rebuild(pool: &PgPool) -> Result<usize, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query!("DELETE FROM order_views")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!("DELETE FROM order_views").execute(&mut *tx).await?;
     let ids = event_store::all_order_ids(pool).await?;
     for id in &ids {
         if let Some(order) = event_store::load(&mut tx, *id).await? {

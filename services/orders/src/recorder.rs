@@ -56,19 +56,12 @@ pub async fn record_new(
 ) -> Result<Order, AppendError> {
     let mut tx = pool.begin().await?;
     let at = event_store::append(&mut tx, order_id, 0, std::slice::from_ref(placed)).await?;
-    let order =
-        Order::replay(order_id, [(placed, at)]).expect("a stream that starts with OrderPlaced");
+    let order = Order::replay(order_id, [(placed, at)]).expect("a stream that starts with OrderPlaced");
     if let Some(envelope) = integration_event(&order, placed) {
         outbox::enqueue(&mut tx, &envelope).await?;
     }
     projection::project(&mut tx, &order).await?;
-    store::insert_saga(
-        &mut tx,
-        order_id,
-        saga.payment_method,
-        saga.first_run_window,
-    )
-    .await?;
+    store::insert_saga(&mut tx, order_id, saga.payment_method, saga.first_run_window).await?;
     if let Some((key, hash)) = checkout_key {
         store::insert_request(&mut tx, order.customer_id, key, hash, order_id).await?;
     }
@@ -95,15 +88,11 @@ fn integration_event(order: &Order, event: &OrderEvent) -> Option<Envelope> {
     });
     let (event_type, extra) = match event {
         OrderEvent::OrderPlaced { lines, .. } => ("order.created", json!({ "lines": lines })),
-        OrderEvent::OrderConfirmed => {
-            ("order.confirmed", json!({ "payment_id": order.payment_id }))
-        }
+        OrderEvent::OrderConfirmed => ("order.confirmed", json!({ "payment_id": order.payment_id })),
         OrderEvent::OrderCancelled { reason } => ("order.cancelled", json!({ "reason": reason })),
         _ => return None,
     };
     let mut data = common;
-    data.as_object_mut()
-        .expect("an object")
-        .extend(extra.as_object().expect("an object").clone());
+    data.as_object_mut().expect("an object").extend(extra.as_object().expect("an object").clone());
     Some(Envelope::new(event_type, order.id, data))
 }

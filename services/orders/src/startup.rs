@@ -5,8 +5,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use platform::client::ServiceClient;
-use platform::health::ReadinessCheck;
 use platform::messaging::broker::Broker;
 use platform::messaging::outbox::{OutboxMetrics, OutboxRelay};
 use platform::server::{HttpServer, Service};
@@ -38,12 +36,12 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
-        let clients = Clients {
-            catalog: ServiceClient::new(settings.catalog.clone()).await,
-            inventory: ServiceClient::new(settings.inventory.clone()).await,
-            payments: ServiceClient::new(settings.payments.clone()).await,
-        };
         let mut service = Service::new("orders", settings.server);
+        let clients = Clients {
+            catalog: service.client(settings.catalog.clone()).await,
+            inventory: service.client(settings.inventory.clone()).await,
+            payments: service.client(settings.payments.clone()).await,
+        };
         let saga_metrics = SagaMetrics::register(service.registry());
         let outbox_metrics = OutboxMetrics::register(service.registry());
 
@@ -70,19 +68,12 @@ impl Application {
             saga_lease: settings.saga.lease,
         };
         let server = service
-            .check_ready(ReadinessCheck::postgres(pool.clone()))
             // Checkout degrades without these (orders are cancelled or wait);
             // report them, do not take orders out of rotation.
             .check_ready(clients.inventory.readiness_check().optional())
             .check_ready(clients.payments.readiness_check().optional())
-            .check_ready(
-                ReadinessCheck::new("broker", move || {
-                    let broker = broker.clone();
-                    async move { broker.is_reachable().await }
-                })
-                .optional(),
-            )
-            .close_pool_on_shutdown(pool)
+            .check_ready(broker.readiness_check().optional())
+            .with_database(pool)
             .bind(routes::router(state))
             .await?;
         Ok(Self { server })
@@ -96,10 +87,7 @@ impl Application {
         self.server.run_until_stopped().await
     }
 
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         self.server.run_until(shutdown).await
     }
 }

@@ -57,12 +57,10 @@ pub async fn views_of(
     )
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar!(
-        r#"SELECT COUNT(*) AS "count!" FROM order_views WHERE customer_id = $1"#,
-        customer_id
-    )
-    .fetch_one(pool)
-    .await?;
+    let total =
+        sqlx::query_scalar!(r#"SELECT COUNT(*) AS "count!" FROM order_views WHERE customer_id = $1"#, customer_id)
+            .fetch_one(pool)
+            .await?;
     Ok((items, total))
 }
 
@@ -94,11 +92,7 @@ pub async fn insert_saga(
 }
 
 /// Takes the saga's lease; `None` if it is done or another runner holds it.
-pub async fn acquire_saga(
-    pool: &PgPool,
-    order_id: Uuid,
-    lease: Duration,
-) -> Result<Option<SagaRow>, sqlx::Error> {
+pub async fn acquire_saga(pool: &PgPool, order_id: Uuid, lease: Duration) -> Result<Option<SagaRow>, sqlx::Error> {
     let until = Utc::now() + lease;
     let row = sqlx::query!(
         r#"UPDATE sagas SET lease_until = $2
@@ -137,12 +131,7 @@ pub async fn advance_saga(
 }
 
 /// The step failed for now: try again after `delay`, maybe from another runner.
-pub async fn retry_saga_later(
-    pool: &PgPool,
-    order_id: Uuid,
-    error: &str,
-    delay: Duration,
-) -> Result<(), sqlx::Error> {
+pub async fn retry_saga_later(pool: &PgPool, order_id: Uuid, error: &str, delay: Duration) -> Result<(), sqlx::Error> {
     let at = Utc::now() + delay;
     sqlx::query!(
         r#"UPDATE sagas SET attempts = attempts + 1, next_attempt_at = $2, lease_until = NULL, last_error = $3,
@@ -158,12 +147,7 @@ pub async fn retry_saga_later(
 }
 
 pub async fn release_saga(pool: &PgPool, order_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE sagas SET lease_until = NULL WHERE order_id = $1",
-        order_id
-    )
-    .execute(pool)
-    .await?;
+    sqlx::query!("UPDATE sagas SET lease_until = NULL WHERE order_id = $1", order_id).execute(pool).await?;
     Ok(())
 }
 
@@ -180,11 +164,7 @@ pub async fn due_sagas(pool: &PgPool, limit: i64) -> Result<Vec<Uuid>, sqlx::Err
 }
 
 /// A previous checkout with this key: its request fingerprint and order.
-pub async fn find_request(
-    pool: &PgPool,
-    customer_id: Uuid,
-    key: &str,
-) -> Result<Option<(Vec<u8>, Uuid)>, sqlx::Error> {
+pub async fn find_request(pool: &PgPool, customer_id: Uuid, key: &str) -> Result<Option<(Vec<u8>, Uuid)>, sqlx::Error> {
     let row = sqlx::query!(
         "SELECT request_hash, order_id FROM order_requests WHERE customer_id = $1 AND key = $2",
         customer_id,

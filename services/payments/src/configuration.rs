@@ -20,12 +20,7 @@ impl Settings {
             server: ServerSettings::from_env(env, DEFAULT_PORT),
             database: DatabaseSettings::from_env(env, "payments"),
             telemetry: TelemetrySettings::from_env(env),
-            provider: ClientSettings::from_env(
-                env,
-                "payment-provider",
-                "PROVIDER",
-                "http://127.0.0.1:9101",
-            ),
+            provider: ClientSettings::from_env(env, "payment-provider", "PROVIDER", "http://127.0.0.1:9101"),
         }
     }
 }

@@ -26,18 +26,10 @@ pub struct Charge {
 impl Charge {
     pub fn parse(request: ChargeRequest) -> Result<Self, String> {
         if request.amount_minor <= 0 {
-            return Err(format!(
-                "amount_minor must be positive, got {}",
-                request.amount_minor
-            ));
+            return Err(format!("amount_minor must be positive, got {}", request.amount_minor));
         }
         let method = request.payment_method.trim();
-        if method.is_empty()
-            || method.len() > 64
-            || !method
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
+        if method.is_empty() || method.len() > 64 || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err("payment_method must be a provider token such as tok_visa".to_owned());
         }
         Ok(Self {
@@ -66,10 +58,7 @@ mod tests {
         assert!(Charge::parse(request(0, "tok_visa")).is_err());
         assert!(Charge::parse(request(-100, "tok_visa")).is_err());
         assert!(Charge::parse(request(100, "")).is_err());
-        assert!(
-            Charge::parse(request(100, "4242 4242 4242 4242")).is_err(),
-            "no card numbers"
-        );
+        assert!(Charge::parse(request(100, "4242 4242 4242 4242")).is_err(), "no card numbers");
         assert!(Charge::parse(request(100, "tok_visa")).is_ok());
     }
 }

@@ -24,14 +24,9 @@ pub fn key_of(headers: &HeaderMap, operation: &str) -> Result<String, ApiError> 
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|k| !k.is_empty())
-        .ok_or_else(|| {
-            ApiError::bad_request("idempotency_key_required", "send an Idempotency-Key header")
-        })?;
+        .ok_or_else(|| ApiError::bad_request("idempotency_key_required", "send an Idempotency-Key header"))?;
     if key.len() > 200 {
-        return Err(ApiError::bad_request(
-            "invalid_idempotency_key",
-            "Idempotency-Key has at most 200 characters",
-        ));
+        return Err(ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key has at most 200 characters"));
     }
     Ok(format!("{operation}:{key}"))
 }
@@ -84,29 +79,15 @@ pub async fn begin(pool: &PgPool, key: &str, fingerprint: &[u8]) -> Result<Begin
         return Ok(Begin::Replay(status, body));
     }
     if !stored.expired {
-        return Err(ApiError::conflict(
-            "request_in_progress",
-            "a request with this Idempotency-Key is running",
-        ));
+        return Err(ApiError::conflict("request_in_progress", "a request with this Idempotency-Key is running"));
     }
-    sqlx::query!(
-        "UPDATE idempotency_keys SET locked_until = $2 WHERE key = $1",
-        key,
-        lease
-    )
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query!("UPDATE idempotency_keys SET locked_until = $2 WHERE key = $1", key, lease).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(Begin::Proceed)
 }
 
 /// Stores the answer, inside the transaction that made the change.
-pub async fn complete(
-    conn: &mut PgConnection,
-    key: &str,
-    status: StatusCode,
-    body: &Value,
-) -> Result<(), sqlx::Error> {
+pub async fn complete(conn: &mut PgConnection, key: &str, status: StatusCode, body: &Value) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE idempotency_keys SET response_status = $2, response_body = $3 WHERE key = $1",
         key,
@@ -120,11 +101,6 @@ pub async fn complete(
 
 /// Frees the key after a failure with no effect, so that a retry may run.
 pub async fn abandon(pool: &PgPool, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "DELETE FROM idempotency_keys WHERE key = $1 AND response_status IS NULL",
-        key
-    )
-    .execute(pool)
-    .await?;
+    sqlx::query!("DELETE FROM idempotency_keys WHERE key = $1 AND response_status IS NULL", key).execute(pool).await?;
     Ok(())
 }

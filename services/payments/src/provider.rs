@@ -38,40 +38,26 @@ pub enum ProviderError {
 
 fn with_key(key: &str) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert(
-        "idempotency-key",
-        HeaderValue::from_str(key).expect("keys are ASCII"),
-    );
+    headers.insert("idempotency-key", HeaderValue::from_str(key).expect("keys are ASCII"));
     headers
 }
 
-pub async fn charge(
-    provider: &ServiceClient,
-    charge: &Charge,
-    key: &str,
-) -> Result<ChargeOutcome, ProviderError> {
+pub async fn charge(provider: &ServiceClient, charge: &Charge, key: &str) -> Result<ChargeOutcome, ProviderError> {
     let body = json!({
         "amount_minor": charge.amount.amount_minor,
         "currency": charge.amount.currency,
         "payment_method": charge.payment_method,
         "reference": charge.order_id,
     });
-    let call = Call::new(Method::POST, "/v1/charges")
-        .json(&body)
-        .headers(with_key(key));
+    let call = Call::new(Method::POST, "/v1/charges").json(&body).headers(with_key(key));
     let response = provider.send(call).await?;
     let status = response.status().as_u16();
     if !matches!(status, 200 | 201 | 402) {
         return Err(ProviderError::Unexpected(status));
     }
-    let answer: ProviderCharge = response
-        .json()
-        .await
-        .map_err(|_| ProviderError::Unexpected(status))?;
+    let answer: ProviderCharge = response.json().await.map_err(|_| ProviderError::Unexpected(status))?;
     Ok(match answer.status.as_str() {
-        "succeeded" => ChargeOutcome::Succeeded {
-            charge_id: answer.id,
-        },
+        "succeeded" => ChargeOutcome::Succeeded { charge_id: answer.id },
         _ => ChargeOutcome::Declined {
             charge_id: answer.id,
             code: answer.decline_code.unwrap_or_else(|| "declined".into()),
@@ -86,16 +72,11 @@ pub async fn refund(
     key: &str,
 ) -> Result<ProviderRefund, ProviderError> {
     let body = json!({ "charge_id": charge_id, "amount_minor": amount_minor });
-    let call = Call::new(Method::POST, "/v1/refunds")
-        .json(&body)
-        .headers(with_key(key));
+    let call = Call::new(Method::POST, "/v1/refunds").json(&body).headers(with_key(key));
     let response = provider.send(call).await?;
     let status = response.status().as_u16();
     if !matches!(status, 200 | 201) {
         return Err(ProviderError::Unexpected(status));
     }
-    response
-        .json()
-        .await
-        .map_err(|_| ProviderError::Unexpected(status))
+    response.json().await.map_err(|_| ProviderError::Unexpected(status))
 }

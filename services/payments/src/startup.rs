@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 
 use platform::client::ServiceClient;
-use platform::health::ReadinessCheck;
 use platform::server::{HttpServer, Service};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -32,18 +31,12 @@ pub struct PaymentMetrics {
 impl PaymentMetrics {
     fn register(registry: &mut Registry) -> Self {
         let metrics = Self::default();
-        registry.register(
-            "payments",
-            "Payment operations by outcome",
-            metrics.payments.clone(),
-        );
+        registry.register("payments", "Payment operations by outcome", metrics.payments.clone());
         metrics
     }
 
     pub fn count(&self, operation: &'static str, outcome: &'static str) {
-        self.payments
-            .get_or_create(&PaymentLabels { operation, outcome })
-            .inc();
+        self.payments.get_or_create(&PaymentLabels { operation, outcome }).inc();
     }
 }
 
@@ -61,18 +54,13 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
-        let provider = ServiceClient::new(settings.provider.clone()).await;
         let mut service = Service::new("payments", settings.server);
+        let provider = service.client(settings.provider.clone()).await;
         let metrics = PaymentMetrics::register(service.registry());
-        let state = AppState {
-            pool: pool.clone(),
-            provider: provider.clone(),
-            metrics,
-        };
+        let state = AppState { pool: pool.clone(), provider: provider.clone(), metrics };
         let server = service
-            .check_ready(ReadinessCheck::postgres(pool.clone()))
             .check_ready(provider.readiness_check().optional())
-            .close_pool_on_shutdown(pool)
+            .with_database(pool)
             .bind(routes::router(state))
             .await?;
         Ok(Self { server })
@@ -86,10 +74,7 @@ impl Application {
         self.server.run_until_stopped().await
     }
 
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         self.server.run_until(shutdown).await
     }
 }

@@ -67,10 +67,7 @@ pub async fn for_order(pool: &PgPool, order_id: Uuid) -> Result<Vec<Payment>, sq
 }
 
 /// The provider's charge id of a captured payment, locked for the refund.
-pub async fn lock_captured(
-    conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<Option<(String, i64)>, sqlx::Error> {
+pub async fn lock_captured(conn: &mut PgConnection, id: Uuid) -> Result<Option<(String, i64)>, sqlx::Error> {
     let row = sqlx::query!(
         "SELECT provider_charge_id, amount_minor FROM payments WHERE id = $1 AND status = 'captured' FOR UPDATE",
         id

@@ -14,7 +14,10 @@ use serde::de::DeserializeOwned;
 use crate::config::Env;
 use crate::error::ApiError;
 use crate::health::ReadinessCheck;
+use crate::metrics::{HttpClientLabels, HttpClientMetrics, TraceExemplar};
 use crate::upstream::{Discovery, UpstreamPool};
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// Per-dependency client settings, read as `<DEP>_URL`, `<DEP>_TIMEOUT_MS`,
 /// `<DEP>_EJECT_MS`, `<DEP>_DNS_REFRESH_MS` (e.g. `USERS_URL`).
@@ -60,33 +63,18 @@ impl ClientSettings {
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     #[error("{dependency}: no instance reachable ({reason})")]
-    Unavailable {
-        dependency: &'static str,
-        reason: String,
-    },
+    Unavailable { dependency: &'static str, reason: String },
     #[error("{dependency}: no answer within {timeout:?}")]
-    Timeout {
-        dependency: &'static str,
-        timeout: Duration,
-    },
+    Timeout { dependency: &'static str, timeout: Duration },
     /// The connection broke after the request may have been sent: whether it
     /// took effect is unknown (only for non-idempotent requests; idempotent
     /// ones are simply repeated on another instance).
     #[error("{dependency}: interrupted ({reason})")]
-    Interrupted {
-        dependency: &'static str,
-        reason: String,
-    },
+    Interrupted { dependency: &'static str, reason: String },
     #[error("{dependency}: unexpected answer {status}")]
-    UnexpectedStatus {
-        dependency: &'static str,
-        status: u16,
-    },
+    UnexpectedStatus { dependency: &'static str, status: u16 },
     #[error("{dependency}: answer could not be read: {reason}")]
-    BadAnswer {
-        dependency: &'static str,
-        reason: String,
-    },
+    BadAnswer { dependency: &'static str, reason: String },
 }
 
 impl From<CallError> for ApiError {
@@ -102,10 +90,7 @@ impl From<CallError> for ApiError {
 
 /// Methods that mean the same when repeated (RFC 9110 §9.2.2).
 pub fn is_idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
-    )
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE)
 }
 
 /// A request to a dependency: path relative to the instance's base URL.
@@ -119,12 +104,7 @@ pub struct Call {
 
 impl Call {
     pub fn new(method: Method, path_and_query: impl Into<String>) -> Self {
-        Self {
-            method,
-            path_and_query: path_and_query.into(),
-            headers: HeaderMap::new(),
-            body: None,
-        }
+        Self { method, path_and_query: path_and_query.into(), headers: HeaderMap::new(), body: None }
     }
 
     pub fn get(path: impl Into<String>) -> Self {
@@ -132,13 +112,8 @@ impl Call {
     }
 
     pub fn json(mut self, body: &impl Serialize) -> Self {
-        self.body = Some(Bytes::from(
-            serde_json::to_vec(body).expect("serialisable body"),
-        ));
-        self.headers.insert(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/json"),
-        );
+        self.body = Some(Bytes::from(serde_json::to_vec(body).expect("serialisable body")));
+        self.headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
         self
     }
 
@@ -155,28 +130,24 @@ pub struct ServiceClient {
     pool: Arc<UpstreamPool>,
     http: reqwest::Client,
     timeout: Duration,
+    metrics: HttpClientMetrics,
 }
 
 impl ServiceClient {
+    /// A client whose metrics are not exported (tools, tests). Services get
+    /// theirs from `server::Service::client`, wired to their `/metrics`.
     pub async fn new(settings: ClientSettings) -> Self {
-        let pool = UpstreamPool::new(
-            settings.name,
-            settings.discovery,
-            settings.eject_for,
-            settings.dns_refresh,
-        )
-        .await;
+        Self::with_metrics(settings, HttpClientMetrics::detached()).await
+    }
+
+    pub async fn with_metrics(settings: ClientSettings, metrics: HttpClientMetrics) -> Self {
+        let pool = UpstreamPool::new(settings.name, settings.discovery, settings.eject_for, settings.dns_refresh).await;
         let http = reqwest::Client::builder()
             .connect_timeout(settings.timeout.min(Duration::from_secs(2)))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .expect("a client without TLS builds");
-        Self {
-            name: settings.name,
-            pool,
-            http,
-            timeout: settings.timeout,
-        }
+        Self { name: settings.name, pool, http, timeout: settings.timeout, metrics }
     }
 
     pub fn name(&self) -> &'static str {
@@ -191,6 +162,42 @@ impl ServiceClient {
     /// connection fails (see below). A 502/503/504 answer or a timeout ejects
     /// the instance and is returned as is.
     pub async fn send(&self, call: Call) -> Result<reqwest::Response, CallError> {
+        // One client span per call (over all attempts), after the
+        // OpenTelemetry HTTP client conventions; its context travels in the
+        // `traceparent` header, so the server's span becomes its child.
+        let span = tracing::info_span!(
+            "http.client",
+            otel.name = %call.method,
+            otel.kind = "client",
+            otel.status_code = tracing::field::Empty,
+            http.request.method = %call.method,
+            peer.service = self.name,
+            url.path = %call.path_and_query.split('?').next().unwrap_or_default(),
+            server.address = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+        );
+        let started = std::time::Instant::now();
+        let method = call.method.to_string();
+        let result = self.send_attempts(call, &span).instrument(span.clone()).await;
+        let status = result.as_ref().map_or(0, |r| r.status().as_u16());
+        span.record("http.response.status_code", status);
+        if status == 0 || status >= 500 {
+            span.record("otel.status_code", "ERROR");
+        }
+        let exemplar = span.in_scope(TraceExemplar::current);
+        self.metrics
+            .request_duration
+            .get_or_create(&HttpClientLabels {
+                peer_service: self.name.to_owned(),
+                http_request_method: method,
+                http_response_status_code: status,
+            })
+            .observe(started.elapsed().as_secs_f64(), exemplar, None);
+        result
+    }
+
+    async fn send_attempts(&self, mut call: Call, span: &tracing::Span) -> Result<reqwest::Response, CallError> {
+        crate::telemetry::propagation::inject_http(&span.context(), &mut call.headers);
         let attempts = self.pool.instance_urls().len().max(1);
         let mut last_reason = "no instance known".to_owned();
         for _ in 0..attempts {
@@ -198,11 +205,9 @@ impl ServiceClient {
                 break;
             };
             let url = format!("{}{}", instance.base_url, call.path_and_query);
-            let mut request = self
-                .http
-                .request(call.method.clone(), &url)
-                .headers(call.headers.clone())
-                .timeout(self.timeout);
+            span.record("server.address", instance.base_url.as_str());
+            let mut request =
+                self.http.request(call.method.clone(), &url).headers(call.headers.clone()).timeout(self.timeout);
             if let Some(body) = &call.body {
                 request = request.body(body.clone());
             }
@@ -217,10 +222,7 @@ impl ServiceClient {
                 }
                 Err(error) if error.is_timeout() => {
                     self.pool.eject(&instance);
-                    return Err(CallError::Timeout {
-                        dependency: self.name,
-                        timeout: self.timeout,
-                    });
+                    return Err(CallError::Timeout { dependency: self.name, timeout: self.timeout });
                 }
                 // Refused: the request never arrived, any method may go elsewhere.
                 // Broken mid-way (e.g. a pooled connection the instance closed
@@ -231,17 +233,11 @@ impl ServiceClient {
                 }
                 Err(error) => {
                     self.pool.eject(&instance);
-                    return Err(CallError::Unavailable {
-                        dependency: self.name,
-                        reason: error.to_string(),
-                    });
+                    return Err(CallError::Unavailable { dependency: self.name, reason: error.to_string() });
                 }
             }
         }
-        Err(CallError::Unavailable {
-            dependency: self.name,
-            reason: last_reason,
-        })
+        Err(CallError::Unavailable { dependency: self.name, reason: last_reason })
     }
 
     /// A readiness check: some instance of the dependency answers `/health`.
@@ -250,10 +246,7 @@ impl ServiceClient {
         ReadinessCheck::new(self.name, move || {
             let client = client.clone();
             async move {
-                let response = client
-                    .send(Call::get("/health"))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let response = client.send(Call::get("/health")).await.map_err(|e| e.to_string())?;
                 if response.status().is_success() {
                     Ok(())
                 } else {
@@ -268,14 +261,8 @@ impl ServiceClient {
         let response = self.send(call).await?;
         let status = response.status();
         if !status.is_success() {
-            return Err(CallError::UnexpectedStatus {
-                dependency: self.name,
-                status: status.as_u16(),
-            });
+            return Err(CallError::UnexpectedStatus { dependency: self.name, status: status.as_u16() });
         }
-        response.json().await.map_err(|e| CallError::BadAnswer {
-            dependency: self.name,
-            reason: e.to_string(),
-        })
+        response.json().await.map_err(|e| CallError::BadAnswer { dependency: self.name, reason: e.to_string() })
     }
 }

@@ -25,17 +25,9 @@ impl Env {
     }
 
     /// For tests: an environment that holds only these pairs.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(
-        pairs: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        let vars = pairs
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
-        Self {
-            vars,
-            problems: Vec::new(),
-        }
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+        let vars = pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        Self { vars, problems: Vec::new() }
     }
 
     pub fn optional(&self, key: &str) -> Option<String> {
@@ -81,11 +73,7 @@ impl Env {
     {
         let value = self.parse(key, default);
         if !range.contains(&value) {
-            self.problems.push(format!(
-                "{key}={value}: must be between {} and {}",
-                range.start(),
-                range.end()
-            ));
+            self.problems.push(format!("{key}={value}: must be between {} and {}", range.start(), range.end()));
         }
         value
     }
@@ -94,9 +82,7 @@ impl Env {
     pub fn millis(&mut self, key: &str, default_ms: u64) -> Duration {
         let ms = self.parse(key, default_ms);
         if ms == 0 {
-            self.problems.push(format!(
-                "{key}=0: must be a positive number of milliseconds"
-            ));
+            self.problems.push(format!("{key}=0: must be a positive number of milliseconds"));
         }
         Duration::from_millis(ms)
     }
@@ -113,11 +99,7 @@ impl Env {
 
     /// Ends reading: `Err` lists every problem seen.
     pub fn finish(self) -> Result<(), ConfigError> {
-        if self.problems.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigError(self.problems))
-        }
+        if self.problems.is_empty() { Ok(()) } else { Err(ConfigError(self.problems)) }
     }
 }
 
@@ -184,8 +166,7 @@ impl DatabaseSettings {
     /// `default_database` is the service's own database name on the shared
     /// development server (one server, a database per service).
     pub fn from_env(env: &mut Env, default_database: &str) -> Self {
-        let default_url =
-            format!("postgres://shop:shop-dev-password@127.0.0.1:5432/{default_database}");
+        let default_url = format!("postgres://shop:shop-dev-password@127.0.0.1:5432/{default_database}");
         let url = env.string("DATABASE_URL", &default_url);
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             env.problem("DATABASE_URL: must start with postgres:// or postgresql://");
@@ -198,24 +179,48 @@ impl DatabaseSettings {
     }
 }
 
-/// Log verbosity and format.
+/// Logs and traces.
 #[derive(Debug, Clone)]
 pub struct TelemetrySettings {
     /// An `EnvFilter` directive, e.g. `info,sqlx=warn`.
     pub log_filter: String,
+    /// `None` when trace export is off (`OTEL_SDK_DISABLED=true` or
+    /// `OTEL_TRACES_EXPORTER=none`).
+    pub traces: Option<TracesSettings>,
+}
+
+/// Where and how much to trace.
+#[derive(Debug, Clone)]
+pub struct TracesSettings {
+    /// OTLP gRPC endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`, default `http://127.0.0.1:4317`).
+    pub endpoint: String,
+    /// Fraction of new traces kept (`OTEL_TRACES_SAMPLER_ARG`, 0..=1, default 1);
+    /// a request that arrives sampled or not keeps its caller's decision.
+    pub sampling_ratio: f64,
+    /// `deployment.environment` (`DEPLOYMENT_ENVIRONMENT`, default `local`).
+    pub environment: String,
 }
 
 impl TelemetrySettings {
     pub fn from_env(env: &mut Env) -> Self {
-        let log_filter = env
-            .optional("RUST_LOG")
-            .unwrap_or_else(|| env.string("LOG_LEVEL", "info,sqlx=warn,tower_http=warn"));
+        let log_filter =
+            env.optional("RUST_LOG").unwrap_or_else(|| env.string("LOG_LEVEL", "info,sqlx=warn,tower_http=warn"));
         if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
-            env.problem(format!(
-                "RUST_LOG/LOG_LEVEL={log_filter:?}: not a valid filter"
-            ));
+            env.problem(format!("RUST_LOG/LOG_LEVEL={log_filter:?}: not a valid filter"));
         }
-        Self { log_filter }
+        let disabled = env.parse("OTEL_SDK_DISABLED", false) || env.string("OTEL_TRACES_EXPORTER", "otlp") == "none";
+        let endpoint = url(env, "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317");
+        let sampling_ratio = env.parse("OTEL_TRACES_SAMPLER_ARG", 1.0);
+        if !(0.0..=1.0).contains(&sampling_ratio) {
+            env.problem(format!("OTEL_TRACES_SAMPLER_ARG={sampling_ratio}: must be between 0 and 1"));
+        }
+        let environment = env.string("DEPLOYMENT_ENVIRONMENT", "local");
+        Self { log_filter, traces: (!disabled).then_some(TracesSettings { endpoint, sampling_ratio, environment }) }
+    }
+
+    /// Tests: logs at info (shown with `TEST_LOG`), no trace export.
+    pub fn for_tests() -> Self {
+        Self { log_filter: "info".into(), traces: None }
     }
 }
 
@@ -223,9 +228,7 @@ impl TelemetrySettings {
 pub fn url(env: &mut Env, key: &str, default: &str) -> String {
     let value = env.string(key, default);
     if !(value.starts_with("http://") || value.starts_with("https://")) {
-        env.problem(format!(
-            "{key}={value:?}: must be an http:// or https:// URL"
-        ));
+        env.problem(format!("{key}={value:?}: must be an http:// or https:// URL"));
     }
     value.trim_end_matches('/').to_owned()
 }
@@ -247,11 +250,8 @@ mod tests {
 
     #[test]
     fn every_bad_value_is_reported_at_once() {
-        let mut env = Env::from_pairs([
-            ("PORT", "eighty"),
-            ("DATABASE_MAX_CONNECTIONS", "0"),
-            ("DATABASE_URL", "mysql://x"),
-        ]);
+        let mut env =
+            Env::from_pairs([("PORT", "eighty"), ("DATABASE_MAX_CONNECTIONS", "0"), ("DATABASE_URL", "mysql://x")]);
         ServerSettings::from_env(&mut env, 8080);
         DatabaseSettings::from_env(&mut env, "users");
         let error = env.finish().unwrap_err();

@@ -15,10 +15,7 @@ const STARTUP_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Connects and runs `migrator`. Migrations are idempotent and serialised by
 /// sqlx's advisory lock, so several instances may start at once.
-pub async fn connect_and_migrate(
-    settings: &DatabaseSettings,
-    migrator: &Migrator,
-) -> anyhow::Result<PgPool> {
+pub async fn connect_and_migrate(settings: &DatabaseSettings, migrator: &Migrator) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = settings
         .url
         .expose_secret()
@@ -40,15 +37,56 @@ pub async fn connect_and_migrate(
                 delay = (delay * 2).min(Duration::from_secs(2));
             }
             Err(error) => {
-                return Err(anyhow::anyhow!(
-                    "database not reachable after {STARTUP_DEADLINE:?}: {error}"
-                ));
+                return Err(anyhow::anyhow!("database not reachable after {STARTUP_DEADLINE:?}: {error}"));
             }
         }
     }
-    migrator
-        .run(&pool)
-        .await
-        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    migrator.run(&pool).await.map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
     Ok(pool)
+}
+
+/// Reports the pool's connections at every scrape, after the OpenTelemetry
+/// database client conventions: `db_client_connections_usage{state}` and
+/// `db_client_connections_max`.
+#[derive(Debug)]
+pub struct PoolCollector {
+    pool: PgPool,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
+struct ConnectionState {
+    state: &'static str,
+}
+
+impl PoolCollector {
+    pub fn register(registry: &mut prometheus_client::registry::Registry, pool: PgPool) {
+        registry.register_collector(Box::new(Self { pool }));
+    }
+}
+
+impl prometheus_client::collector::Collector for PoolCollector {
+    fn encode(&self, mut encoder: prometheus_client::encoding::DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        use prometheus_client::encoding::EncodeMetric;
+        use prometheus_client::metrics::gauge::ConstGauge;
+        let size = i64::from(self.pool.size());
+        let idle = self.pool.num_idle() as i64;
+        let max = i64::from(self.pool.options().get_max_connections());
+        let mut usage = encoder.encode_descriptor(
+            "db_client_connections_usage",
+            "Connections of the database pool, by state",
+            None,
+            ConstGauge::new(0i64).metric_type(),
+        )?;
+        for (state, value) in [("idle", idle), ("used", size - idle)] {
+            ConstGauge::new(value).encode(usage.encode_family(&ConnectionState { state })?)?;
+        }
+        let gauge = ConstGauge::new(max);
+        gauge.encode(encoder.encode_descriptor(
+            "db_client_connections_max",
+            "Most connections the pool opens",
+            None,
+            gauge.metric_type(),
+        )?)?;
+        Ok(())
+    }
 }

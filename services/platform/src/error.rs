@@ -46,11 +46,7 @@ pub enum ApiError {
     Timeout,
     /// An extractor refused the request (bad JSON, bad query, too large ...).
     #[error("{message}")]
-    Rejected {
-        status: StatusCode,
-        code: &'static str,
-        message: String,
-    },
+    Rejected { status: StatusCode, code: &'static str, message: String },
     /// Anything we did not expect. Logged in full, answered as an opaque 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -58,22 +54,13 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::BadRequest {
-            code,
-            message: message.into(),
-        }
+        Self::BadRequest { code, message: message.into() }
     }
     pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Unprocessable {
-            code,
-            message: message.into(),
-        }
+        Self::Unprocessable { code, message: message.into() }
     }
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict {
-            code,
-            message: message.into(),
-        }
+        Self::Conflict { code, message: message.into() }
     }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::NotFound(message.into())
@@ -85,9 +72,7 @@ impl ApiError {
         Self::Forbidden(message.into())
     }
     pub fn unavailable(dependency: impl Into<String>) -> Self {
-        Self::DependencyUnavailable {
-            dependency: dependency.into(),
-        }
+        Self::DependencyUnavailable { dependency: dependency.into() }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -99,9 +84,7 @@ impl ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::DependencyUnavailable { .. } | Self::Overloaded => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::DependencyUnavailable { .. } | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Timeout => StatusCode::GATEWAY_TIMEOUT,
             Self::Rejected { status, .. } => *status,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -129,12 +112,7 @@ impl ApiError {
 /// Builds an error response from parts; used where no `ApiError` exists
 /// (rejections of extractors, responses of layers).
 pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = ErrorBody {
-        error: ErrorDetail {
-            code: code.to_owned(),
-            message: message.into(),
-        },
-    };
+    let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message: message.into() } };
     (status, axum::Json(body)).into_response()
 }
 
@@ -184,9 +162,7 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         if let Some(secs) = retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
@@ -211,9 +187,7 @@ pub trait DbResultExt<T> {
 impl<T> DbResultExt<T> for Result<T, sqlx::Error> {
     fn on_unique_violation(self, code: &'static str, message: &str) -> Result<T, ApiError> {
         self.map_err(|error| match &error {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                ApiError::conflict(code, message)
-            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => ApiError::conflict(code, message),
             _ => ApiError::from(error),
         })
     }
@@ -224,9 +198,7 @@ mod tests {
     use super::*;
 
     async fn body_of(response: Response) -> ErrorBody {
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
         serde_json::from_slice(&bytes).unwrap()
     }
 
@@ -241,10 +213,7 @@ mod tests {
 
     #[tokio::test]
     async fn rate_limited_answers_carry_retry_after() {
-        let response = ApiError::TooManyRequests {
-            retry_after_secs: 3,
-        }
-        .into_response();
+        let response = ApiError::TooManyRequests { retry_after_secs: 3 }.into_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[header::RETRY_AFTER], "3");
         assert_eq!(body_of(response).await.error.code, "rate_limited");

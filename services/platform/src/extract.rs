@@ -39,30 +39,18 @@ impl From<JsonRejection> for ApiError {
             _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
             _ => "bad_body",
         };
-        ApiError::Rejected {
-            status: rejection.status(),
-            code,
-            message: rejection.body_text(),
-        }
+        ApiError::Rejected { status: rejection.status(), code, message: rejection.body_text() }
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        ApiError::Rejected {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid_query",
-            message: rejection.body_text(),
-        }
+        ApiError::Rejected { status: StatusCode::BAD_REQUEST, code: "invalid_query", message: rejection.body_text() }
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        ApiError::Rejected {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid_path",
-            message: rejection.body_text(),
-        }
+        ApiError::Rejected { status: StatusCode::BAD_REQUEST, code: "invalid_path", message: rejection.body_text() }
     }
 }

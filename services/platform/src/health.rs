@@ -41,11 +41,7 @@ impl ReadinessCheck {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), String>> + Send + 'static,
     {
-        Self {
-            name: name.into(),
-            check: Arc::new(move || Box::pin(check())),
-            required: true,
-        }
+        Self { name: name.into(), check: Arc::new(move || Box::pin(check())), required: true }
     }
 
     /// Reported in `/ready`, without making the service unready.
@@ -58,13 +54,7 @@ impl ReadinessCheck {
     pub fn postgres(pool: PgPool) -> Self {
         Self::new("postgres", move || {
             let pool = pool.clone();
-            async move {
-                sqlx::query("SELECT 1")
-                    .execute(&pool)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }
+            async move { sqlx::query("SELECT 1").execute(&pool).await.map(|_| ()).map_err(|e| e.to_string()) }
         })
     }
 }
@@ -121,11 +111,7 @@ async fn ready(State(state): State<OpsState>) -> Response {
         failures.push("shutting down".to_owned());
     }
     if failures.is_empty() {
-        let status = if degraded.is_empty() {
-            "ready"
-        } else {
-            "degraded"
-        };
+        let status = if degraded.is_empty() { "ready" } else { "degraded" };
         let body = json!({ "status": status, "checks": checks, "degraded": degraded });
         (StatusCode::OK, Json(body)).into_response()
     } else {
@@ -139,12 +125,6 @@ async fn ready(State(state): State<OpsState>) -> Response {
 }
 
 async fn metrics(State(state): State<OpsState>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        state.metrics.render(),
-    )
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.render())
         .into_response()
 }

@@ -65,11 +65,7 @@ impl Caller {
 
     /// 403 unless the caller is an admin.
     pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden("admin role required"))
-        }
+        if self.is_admin() { Ok(()) } else { Err(ApiError::forbidden("admin role required")) }
     }
 
     /// True when the caller may act on `user_id`'s resources.
@@ -79,13 +75,9 @@ impl Caller {
 
     /// Writes the identity headers, for calls made on the caller's behalf.
     pub fn write_headers(&self, headers: &mut HeaderMap) {
-        let id = HeaderValue::try_from(self.user_id.to_string())
-            .expect("a uuid is a valid header value");
+        let id = HeaderValue::try_from(self.user_id.to_string()).expect("a uuid is a valid header value");
         headers.insert(USER_ID_HEADER, id);
-        headers.insert(
-            USER_ROLE_HEADER,
-            HeaderValue::from_static(self.role.as_str()),
-        );
+        headers.insert(USER_ROLE_HEADER, HeaderValue::from_static(self.role.as_str()));
     }
 
     /// Reads the identity headers; `None` when absent, `Err` when malformed.
@@ -94,11 +86,7 @@ impl Caller {
             return Ok(None);
         };
         let malformed = || ApiError::unauthorized("malformed identity");
-        let user_id = id
-            .to_str()
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(malformed)?;
+        let user_id = id.to_str().ok().and_then(|s| s.parse().ok()).ok_or_else(malformed)?;
         let role = headers
             .get(&USER_ROLE_HEADER)
             .and_then(|v| v.to_str().ok())
@@ -112,8 +100,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Self::from_headers(&parts.headers)?
-            .ok_or_else(|| ApiError::unauthorized("missing credentials"))
+        Self::from_headers(&parts.headers)?.ok_or_else(|| ApiError::unauthorized("missing credentials"))
     }
 }
 
@@ -131,10 +118,7 @@ mod tests {
 
     #[test]
     fn identity_round_trips_through_headers() {
-        let caller = Caller {
-            user_id: Uuid::new_v4(),
-            role: Role::Admin,
-        };
+        let caller = Caller { user_id: Uuid::new_v4(), role: Role::Admin };
         let mut headers = HeaderMap::new();
         caller.write_headers(&mut headers);
         assert_eq!(Caller::from_headers(&headers).unwrap(), Some(caller));

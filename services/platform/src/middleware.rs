@@ -13,17 +13,14 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use crate::error::{ApiError, code_for_status, error_response};
-use crate::metrics::{HttpServerLabels, HttpServerMetrics};
+use crate::metrics::{HttpServerLabels, HttpServerMetrics, TraceExemplar};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Opens the request's span, and on the way out records its duration and logs
 /// one line per request (operational endpoints at debug level only).
-pub async fn observe_request(
-    State(metrics): State<HttpServerMetrics>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn observe_request(State(metrics): State<HttpServerMetrics>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
     let route = request
@@ -31,20 +28,22 @@ pub async fn observe_request(
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    let request_id = request
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let request_id =
+        request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    // Span name and attributes after the OpenTelemetry HTTP conventions.
     let span = tracing::info_span!(
         "http.request",
+        otel.name = %format!("{method} {route}"),
+        otel.kind = "server",
+        otel.status_code = tracing::field::Empty,
         http.request.method = %method,
         http.route = %route,
         url.path = %request.uri().path(),
         request_id = %request_id,
         http.response.status_code = tracing::field::Empty,
     );
+    // Continue the caller's trace when it sent a `traceparent`.
+    let _ = span.set_parent(crate::telemetry::propagation::extract_http(request.headers()));
 
     metrics.active_requests.inc();
     let response = next.run(request).instrument(span.clone()).await;
@@ -52,6 +51,7 @@ pub async fn observe_request(
 
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
+    let exemplar = span.in_scope(TraceExemplar::current);
     metrics
         .request_duration
         .get_or_create(&HttpServerLabels {
@@ -59,9 +59,12 @@ pub async fn observe_request(
             http_route: route.clone(),
             http_response_status_code: status,
         })
-        .observe(elapsed.as_secs_f64());
+        .observe(elapsed.as_secs_f64(), exemplar, None);
 
     span.record("http.response.status_code", status);
+    if status >= 500 {
+        span.record("otel.status_code", "ERROR");
+    }
     let _entered = span.enter();
     let duration_ms = elapsed.as_secs_f64() * 1000.0;
     if matches!(route.as_str(), "/health" | "/ready" | "/metrics") {
@@ -76,11 +79,7 @@ pub async fn observe_request(
 
 /// Sheds requests beyond the concurrency limit with an immediate 503, so that
 /// overload shows as fast refusals instead of ever-growing latency.
-pub async fn shed_load(
-    State(permits): State<Arc<Semaphore>>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn shed_load(State(permits): State<Arc<Semaphore>>, request: Request, next: Next) -> Response {
     match permits.try_acquire() {
         Ok(_permit) => next.run(request).await,
         Err(_) => ApiError::Overloaded.into_response(),
@@ -113,10 +112,7 @@ pub async fn ensure_json_errors(request: Request, next: Next) -> Response {
     let (mut parts, _) = response.into_parts();
     let replacement = error_response(status, code_for_status(status), message);
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Response::from_parts(parts, replacement.into_body())
 }
 
@@ -128,11 +124,7 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     tracing::error!(panic = detail, "handler panicked");
-    error_response(
-        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        "internal error",
-    )
+    error_response(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
 }
 
 /// 404 for any path no route matches.

@@ -16,9 +16,7 @@ impl Currency {
         if raw.len() == 3 && raw.bytes().all(|b| b.is_ascii_uppercase()) {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(format!(
-                "{raw:?} is not an ISO 4217 currency code (three upper-case letters)"
-            ))
+            Err(format!("{raw:?} is not an ISO 4217 currency code (three upper-case letters)"))
         }
     }
 
@@ -58,10 +56,7 @@ impl Money {
         if amount_minor < 0 {
             return Err(format!("amount must not be negative, got {amount_minor}"));
         }
-        Ok(Self {
-            amount_minor,
-            currency,
-        })
+        Ok(Self { amount_minor, currency })
     }
 }
 

@@ -27,10 +27,7 @@ impl Pagination {
         let page = query.page.unwrap_or(1);
         let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
         if page == 0 {
-            return Err(ApiError::bad_request(
-                "invalid_pagination",
-                "page starts at 1",
-            ));
+            return Err(ApiError::bad_request("invalid_pagination", "page starts at 1"));
         }
         if per_page == 0 || per_page > MAX_PER_PAGE {
             return Err(ApiError::bad_request(
@@ -61,12 +58,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, pagination: Pagination, total: i64) -> Self {
-        Self {
-            items,
-            page: pagination.page,
-            per_page: pagination.per_page,
-            total,
-        }
+        Self { items, page: pagination.page, per_page: pagination.per_page, total }
     }
 }
 
@@ -82,36 +74,14 @@ mod tests {
 
     #[test]
     fn refuses_page_zero_and_oversized_pages() {
-        assert!(
-            Pagination::parse(&PageQuery {
-                page: Some(0),
-                per_page: None
-            })
-            .is_err()
-        );
-        assert!(
-            Pagination::parse(&PageQuery {
-                page: None,
-                per_page: Some(101)
-            })
-            .is_err()
-        );
-        assert!(
-            Pagination::parse(&PageQuery {
-                page: None,
-                per_page: Some(0)
-            })
-            .is_err()
-        );
+        assert!(Pagination::parse(&PageQuery { page: Some(0), per_page: None }).is_err());
+        assert!(Pagination::parse(&PageQuery { page: None, per_page: Some(101) }).is_err());
+        assert!(Pagination::parse(&PageQuery { page: None, per_page: Some(0) }).is_err());
     }
 
     #[test]
     fn offset_follows_page() {
-        let p = Pagination::parse(&PageQuery {
-            page: Some(3),
-            per_page: Some(10),
-        })
-        .unwrap();
+        let p = Pagination::parse(&PageQuery { page: Some(3), per_page: Some(10) }).unwrap();
         assert_eq!(p.offset(), 20);
     }
 }

@@ -17,9 +17,10 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
+use crate::client::{ClientSettings, ServiceClient};
 use crate::config::ServerSettings;
 use crate::health::{OpsState, ReadinessCheck, ops_routes};
-use crate::metrics::{HttpServerMetrics, MetricsEndpoint, service_registry};
+use crate::metrics::{HttpClientMetrics, HttpServerMetrics, MetricsEndpoint, service_registry};
 use crate::middleware;
 
 type ShutdownHook = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
@@ -31,6 +32,7 @@ pub struct Service {
     registry: Registry,
     checks: Vec<ReadinessCheck>,
     hooks: Vec<ShutdownHook>,
+    client_metrics: Option<HttpClientMetrics>,
 }
 
 impl Service {
@@ -41,7 +43,22 @@ impl Service {
             registry: service_registry(name),
             checks: Vec::new(),
             hooks: Vec::new(),
+            client_metrics: None,
         }
+    }
+
+    /// A client for a dependency, its calls recorded in this service's
+    /// `http_client_request_duration_seconds`.
+    pub async fn client(&mut self, settings: ClientSettings) -> ServiceClient {
+        let metrics = match &self.client_metrics {
+            Some(metrics) => metrics.clone(),
+            None => {
+                let metrics = HttpClientMetrics::register(&mut self.registry);
+                self.client_metrics = Some(metrics.clone());
+                metrics
+            }
+        };
+        ServiceClient::with_metrics(settings, metrics).await
     }
 
     /// The registry to register the service's own metrics in.
@@ -64,9 +81,12 @@ impl Service {
         self
     }
 
-    /// Closes the pool after draining, so Postgres sees clean disconnects.
-    pub fn close_pool_on_shutdown(self, pool: sqlx::PgPool) -> Self {
-        self.on_shutdown(move || Box::pin(async move { pool.close().await }))
+    /// The service's database: its pool usage goes to `/metrics`, `/ready`
+    /// checks it, and it is closed after draining (clean disconnects).
+    pub fn with_database(mut self, pool: sqlx::PgPool) -> Self {
+        crate::db::PoolCollector::register(&mut self.registry, pool.clone());
+        self.check_ready(ReadinessCheck::postgres(pool.clone()))
+            .on_shutdown(move || Box::pin(async move { pool.close().await }))
     }
 
     /// Wraps the service's routes in the standard stack and binds the port.
@@ -87,10 +107,7 @@ impl Service {
                 // Refuse at once rather than queue when saturated.
                 .layer(from_fn_with_state(permits, middleware::shed_load))
                 // Bound the time any one request can hold resources.
-                .layer(from_fn_with_state(
-                    self.settings.request_timeout,
-                    middleware::limit_time,
-                ))
+                .layer(from_fn_with_state(self.settings.request_timeout, middleware::limit_time))
                 // Bodies above the limit are refused (413) before being read.
                 .layer(DefaultBodyLimit::max(self.settings.max_body_bytes)),
         );
@@ -101,10 +118,7 @@ impl Service {
                 // ... which is echoed back so clients can quote it.
                 .layer(PropagateRequestIdLayer::x_request_id())
                 // Span, metrics and one log line per request.
-                .layer(from_fn_with_state(
-                    http_metrics,
-                    middleware::observe_request,
-                ))
+                .layer(from_fn_with_state(http_metrics, middleware::observe_request))
                 // A panicking handler answers 500 instead of dropping the connection.
                 .layer(CatchPanicLayer::custom(middleware::panic_response))
                 // Errors from the router or layers get the JSON error shape too.
@@ -112,17 +126,9 @@ impl Service {
         );
 
         let address = SocketAddr::new(self.settings.host, self.settings.port);
-        let listener = TcpListener::bind(address)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
-        Ok(HttpServer {
-            name: self.name,
-            listener,
-            app,
-            settings: self.settings,
-            draining,
-            hooks: self.hooks,
-        })
+        let listener =
+            TcpListener::bind(address).await.map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
+        Ok(HttpServer { name: self.name, listener, app, settings: self.settings, draining, hooks: self.hooks })
     }
 }
 
@@ -138,9 +144,7 @@ pub struct HttpServer {
 
 impl HttpServer {
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully.
@@ -149,18 +153,8 @@ impl HttpServer {
     }
 
     /// Serves until `shutdown` completes, then drains and runs the hooks.
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
-        let Self {
-            name,
-            listener,
-            app,
-            settings,
-            draining,
-            hooks,
-        } = self;
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Self { name, listener, app, settings, draining, hooks } = self;
         tracing::info!(service = name, address = %listener.local_addr()?, "listening");
 
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -168,17 +162,11 @@ impl HttpServer {
         let signal = async move {
             shutdown.await;
             draining.store(true, Ordering::Relaxed);
-            tracing::info!(
-                service = name,
-                "shutdown requested, draining in-flight requests"
-            );
+            tracing::info!(service = name, "shutdown requested, draining in-flight requests");
             let _ = stop_tx.send(true);
         };
-        let serve = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(signal);
+        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(signal);
         let grace = settings.shutdown_grace;
         let grace_expired = async move {
             let _ = grace_rx.wait_for(|stopped| *stopped).await;

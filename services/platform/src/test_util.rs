@@ -45,25 +45,11 @@ async fn start_postgres() -> String {
             .with_tag(tag)
             .with_container_name(CONTAINER_NAME)
             .with_reuse(ReuseDirective::Always)
-            .with_cmd([
-                "-c",
-                "fsync=off",
-                "-c",
-                "max_connections=600",
-                "-c",
-                "synchronous_commit=off",
-            ]);
+            .with_cmd(["-c", "fsync=off", "-c", "max_connections=600", "-c", "synchronous_commit=off"]);
         match request.start().await {
             Ok(container) => {
-                let host = container
-                    .get_host()
-                    .await
-                    .expect("container host")
-                    .to_string();
-                let port = container
-                    .get_host_port_ipv4(5432)
-                    .await
-                    .expect("mapped port");
+                let host = container.get_host().await.expect("container host").to_string();
+                let port = container.get_host_port_ipv4(5432).await.expect("mapped port");
                 let url = format!("postgres://postgres:{PASSWORD}@{host}:{port}");
                 wait_until_accepting(&url).await;
                 return url;
@@ -74,10 +60,7 @@ async fn start_postgres() -> String {
             }
         }
     }
-    panic!(
-        "could not start {image}: {}",
-        last_error.unwrap_or_default()
-    );
+    panic!("could not start {image}: {}", last_error.unwrap_or_default());
 }
 
 /// A reused container may still be starting when another process finds it.
@@ -102,14 +85,9 @@ async fn wait_until_accepting(url: &str) {
 pub async fn fresh_database(prefix: &str) -> DatabaseSettings {
     let server = postgres_server_url().await;
     let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&format!("{server}/postgres"))
-        .await
-        .expect("connect to the test server");
+    let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.expect("connect to the test server");
     let create = format!(r#"CREATE DATABASE "{name}""#);
-    admin
-        .execute(sqlx::raw_sql(sqlx::AssertSqlSafe(create)))
-        .await
-        .expect("create test database");
+    admin.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(create))).await.expect("create test database");
     let _ = admin.close().await;
     DatabaseSettings {
         url: SecretString::from(format!("{server}/{name}")),
@@ -121,26 +99,18 @@ pub async fn fresh_database(prefix: &str) -> DatabaseSettings {
 /// Logs of the code under test, shown only when `TEST_LOG` is set.
 pub fn init_test_logs() {
     if std::env::var_os("TEST_LOG").is_some() {
-        let settings = crate::config::TelemetrySettings {
-            log_filter: "debug,sqlx=warn,hyper=info".into(),
-        };
-        crate::telemetry::init_telemetry("test", &settings);
+        let settings = crate::config::TelemetrySettings { log_filter: "debug,sqlx=warn,hyper=info".into(), traces: None };
+        std::mem::forget(crate::telemetry::init_telemetry("test", &settings));
     }
 }
 
 /// Callers for tests, as the gateway would pass them.
 pub fn customer() -> crate::Caller {
-    crate::Caller {
-        user_id: uuid::Uuid::new_v4(),
-        role: crate::Role::Customer,
-    }
+    crate::Caller { user_id: uuid::Uuid::new_v4(), role: crate::Role::Customer }
 }
 
 pub fn admin() -> crate::Caller {
-    crate::Caller {
-        user_id: uuid::Uuid::new_v4(),
-        role: crate::Role::Admin,
-    }
+    crate::Caller { user_id: uuid::Uuid::new_v4(), role: crate::Role::Admin }
 }
 
 /// Adds a caller's identity headers to a request.
@@ -161,8 +131,8 @@ impl WithCaller for reqwest::RequestBuilder {
 pub async fn error_of(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");
-    let body: crate::error::ErrorBody = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("not the JSON error shape ({e}): {status} {text}"));
+    let body: crate::error::ErrorBody =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not the JSON error shape ({e}): {status} {text}"));
     (status, body.error.code)
 }
 
@@ -175,10 +145,7 @@ pub struct TestClient {
 
 impl TestClient {
     pub fn new(address: std::net::SocketAddr) -> Self {
-        Self {
-            address: format!("http://{address}"),
-            http: reqwest::Client::new(),
-        }
+        Self { address: format!("http://{address}"), http: reqwest::Client::new() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -200,10 +167,7 @@ impl TestClient {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.request(reqwest::Method::GET, path, None)
-            .send()
-            .await
-            .expect("request")
+        self.request(reqwest::Method::GET, path, None).send().await.expect("request")
     }
 
     /// GET that must answer 200 with JSON.
@@ -216,31 +180,15 @@ impl TestClient {
     }
 
     pub async fn get_as(&self, caller: &crate::Caller, path: &str) -> reqwest::Response {
-        self.request(reqwest::Method::GET, path, Some(caller))
-            .send()
-            .await
-            .expect("request")
+        self.request(reqwest::Method::GET, path, Some(caller)).send().await.expect("request")
     }
 
     pub async fn post(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.request(reqwest::Method::POST, path, None)
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+        self.request(reqwest::Method::POST, path, None).json(body).send().await.expect("request")
     }
 
-    pub async fn post_as(
-        &self,
-        caller: &crate::Caller,
-        path: &str,
-        body: &serde_json::Value,
-    ) -> reqwest::Response {
-        self.request(reqwest::Method::POST, path, Some(caller))
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+    pub async fn post_as(&self, caller: &crate::Caller, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.request(reqwest::Method::POST, path, Some(caller)).json(body).send().await.expect("request")
     }
 
     pub async fn put_as(
@@ -249,31 +197,15 @@ impl TestClient {
         path: &str,
         body: &serde_json::Value,
     ) -> reqwest::Response {
-        self.request(reqwest::Method::PUT, path, caller)
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+        self.request(reqwest::Method::PUT, path, caller).json(body).send().await.expect("request")
     }
 
-    pub async fn patch_as(
-        &self,
-        caller: &crate::Caller,
-        path: &str,
-        body: &serde_json::Value,
-    ) -> reqwest::Response {
-        self.request(reqwest::Method::PATCH, path, Some(caller))
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+    pub async fn patch_as(&self, caller: &crate::Caller, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.request(reqwest::Method::PATCH, path, Some(caller)).json(body).send().await.expect("request")
     }
 
     pub async fn delete_as(&self, caller: &crate::Caller, path: &str) -> reqwest::Response {
-        self.request(reqwest::Method::DELETE, path, Some(caller))
-            .send()
-            .await
-            .expect("request")
+        self.request(reqwest::Method::DELETE, path, Some(caller)).send().await.expect("request")
     }
 }
 
@@ -307,22 +239,13 @@ pub async fn fresh_broker() -> crate::messaging::BrokerSettings {
                 .send()
                 .await
                 .expect("RabbitMQ management API");
-            assert!(
-                response.status().is_success(),
-                "{path}: {}",
-                response.status()
-            );
+            assert!(response.status().is_success(), "{path}: {}", response.status());
         }
     };
     put(format!("/api/vhosts/{vhost}"), serde_json::json!({})).await;
-    put(
-        format!("/api/permissions/{vhost}/guest"),
-        serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"}),
-    )
-    .await;
-    crate::messaging::BrokerSettings {
-        url: SecretString::from(format!("{amqp}/{vhost}")),
-    }
+    put(format!("/api/permissions/{vhost}/guest"), serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"}))
+        .await;
+    crate::messaging::BrokerSettings { url: SecretString::from(format!("{amqp}/{vhost}")) }
 }
 
 static RABBITMQ: OnceCell<(String, String)> = OnceCell::const_new();
@@ -331,8 +254,7 @@ async fn start_rabbitmq() -> (String, String) {
     use testcontainers_modules::testcontainers::GenericImage;
     use testcontainers_modules::testcontainers::core::{IntoContainerPort, WaitFor};
 
-    let image =
-        std::env::var("TESTBED_RABBITMQ_IMAGE").unwrap_or_else(|_| "rabbitmq:3-management".into());
+    let image = std::env::var("TESTBED_RABBITMQ_IMAGE").unwrap_or_else(|_| "rabbitmq:3-management".into());
     let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
     let mut last_error = None;
     for _ in 0..5 {
@@ -346,10 +268,7 @@ async fn start_rabbitmq() -> (String, String) {
             Ok(container) => {
                 let host = container.get_host().await.expect("host").to_string();
                 let amqp = container.get_host_port_ipv4(5672).await.expect("amqp port");
-                let http = container
-                    .get_host_port_ipv4(15672)
-                    .await
-                    .expect("management port");
+                let http = container.get_host_port_ipv4(15672).await.expect("management port");
                 let management = format!("http://{host}:{http}");
                 wait_for_management(&management).await;
                 return (format!("amqp://guest:guest@{host}:{amqp}"), management);
@@ -360,10 +279,7 @@ async fn start_rabbitmq() -> (String, String) {
             }
         }
     }
-    panic!(
-        "could not start {image}: {}",
-        last_error.unwrap_or_default()
-    );
+    panic!("could not start {image}: {}", last_error.unwrap_or_default());
 }
 
 async fn wait_for_management(base: &str) {
@@ -379,10 +295,7 @@ async fn wait_for_management(base: &str) {
         if ok {
             return;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "RabbitMQ management API did not come up"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "RabbitMQ management API did not come up");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -398,9 +311,7 @@ pub struct TcpRelay {
 impl TcpRelay {
     /// Starts relaying a random local port to `target` (`host:port`).
     pub async fn start(target: String) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind relay");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
         let address = listener.local_addr().expect("relay address");
         let (up, _) = tokio::sync::watch::channel(true);
         let state = up.subscribe();
@@ -448,11 +359,7 @@ pub fn via_relay(url: &str, relay: &TcpRelay) -> String {
     let (scheme, rest) = url.split_once("://").expect("a URL");
     let (credentials, host_and_path) = rest.rsplit_once('@').map_or(("", rest), |(c, h)| (c, h));
     let path = host_and_path.find('/').map_or("", |i| &host_and_path[i..]);
-    let at = if credentials.is_empty() {
-        String::new()
-    } else {
-        format!("{credentials}@")
-    };
+    let at = if credentials.is_empty() { String::new() } else { format!("{credentials}@") };
     format!("{scheme}://{at}{}{path}", relay.address())
 }
 
@@ -460,11 +367,7 @@ pub fn via_relay(url: &str, relay: &TcpRelay) -> String {
 pub fn authority_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let host_and_path = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
-    host_and_path
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+    host_and_path.split('/').next().unwrap_or_default().to_owned()
 }
 
 /// Waits until `check` holds, polling, for at most `within`; panics naming
@@ -477,10 +380,7 @@ where
 {
     let deadline = tokio::time::Instant::now() + within;
     while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {within:?} waiting for: {what}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "timed out after {within:?} waiting for: {what}");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }

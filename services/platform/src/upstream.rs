@@ -17,11 +17,7 @@ pub enum Discovery {
     /// Fixed base URLs.
     Static(Vec<String>),
     /// Every address `host` resolves to, with this scheme and port.
-    Dns {
-        scheme: String,
-        host: String,
-        port: u16,
-    },
+    Dns { scheme: String, host: String, port: u16 },
 }
 
 impl Discovery {
@@ -29,32 +25,19 @@ impl Discovery {
     pub fn parse(spec: &str) -> Result<Self, String> {
         let spec = spec.trim();
         if let Some(rest) = spec.strip_prefix("dns+") {
-            let (scheme, authority) = rest
-                .split_once("://")
-                .ok_or_else(|| format!("{spec:?}: expected dns+http://host:port"))?;
+            let (scheme, authority) =
+                rest.split_once("://").ok_or_else(|| format!("{spec:?}: expected dns+http://host:port"))?;
             let authority = authority.trim_end_matches('/');
-            let (host, port) = authority
-                .rsplit_once(':')
-                .ok_or_else(|| format!("{spec:?}: a port is required"))?;
+            let (host, port) = authority.rsplit_once(':').ok_or_else(|| format!("{spec:?}: a port is required"))?;
             let port = port.parse().map_err(|_| format!("{spec:?}: bad port"))?;
-            return Ok(Self::Dns {
-                scheme: scheme.to_owned(),
-                host: host.to_owned(),
-                port,
-            });
+            return Ok(Self::Dns { scheme: scheme.to_owned(), host: host.to_owned(), port });
         }
-        let urls: Vec<String> = spec
-            .split(',')
-            .map(|u| u.trim().trim_end_matches('/').to_owned())
-            .filter(|u| !u.is_empty())
-            .collect();
+        let urls: Vec<String> =
+            spec.split(',').map(|u| u.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty()).collect();
         if urls.is_empty() {
             return Err("no instance given".to_owned());
         }
-        if let Some(bad) = urls
-            .iter()
-            .find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
-        {
+        if let Some(bad) = urls.iter().find(|u| !(u.starts_with("http://") || u.starts_with("https://"))) {
             return Err(format!("{bad:?}: must be an http:// or https:// URL"));
         }
         Ok(Self::Static(urls))
@@ -70,17 +53,11 @@ pub struct Instance {
 
 impl Instance {
     fn new(base_url: String) -> Self {
-        Self {
-            base_url,
-            ejected_until: Mutex::new(None),
-        }
+        Self { base_url, ejected_until: Mutex::new(None) }
     }
 
     fn is_ejected(&self, now: Instant) -> bool {
-        self.ejected_until
-            .lock()
-            .expect("poisoned")
-            .is_some_and(|until| until > now)
+        self.ejected_until.lock().expect("poisoned").is_some_and(|until| until > now)
     }
 }
 
@@ -159,10 +136,7 @@ impl UpstreamPool {
     /// How many known instances are currently in rotation.
     pub fn healthy_count(&self) -> usize {
         let now = Instant::now();
-        self.snapshot()
-            .iter()
-            .filter(|i| !i.is_ejected(now))
-            .count()
+        self.snapshot().iter().filter(|i| !i.is_ejected(now)).count()
     }
 
     fn snapshot(&self) -> Arc<Vec<Arc<Instance>>> {
@@ -177,12 +151,7 @@ impl UpstreamPool {
         let old = self.snapshot();
         let next: Vec<Arc<Instance>> = urls
             .into_iter()
-            .map(|url| {
-                old.iter()
-                    .find(|i| i.base_url == url)
-                    .cloned()
-                    .unwrap_or_else(|| Arc::new(Instance::new(url)))
-            })
+            .map(|url| old.iter().find(|i| i.base_url == url).cloned().unwrap_or_else(|| Arc::new(Instance::new(url))))
             .collect();
         *self.instances.write().expect("poisoned") = Arc::new(next);
     }
@@ -212,13 +181,7 @@ impl UpstreamPool {
     }
 }
 
-async fn refresh_dns(
-    pool: Weak<UpstreamPool>,
-    scheme: String,
-    host: String,
-    port: u16,
-    every: Duration,
-) {
+async fn refresh_dns(pool: Weak<UpstreamPool>, scheme: String, host: String, port: u16, every: Duration) {
     loop {
         tokio::time::sleep(every).await;
         let Some(pool) = pool.upgrade() else { return };
@@ -238,11 +201,7 @@ mod tests {
         );
         assert_eq!(
             Discovery::parse("dns+http://catalog:8080").unwrap(),
-            Discovery::Dns {
-                scheme: "http".into(),
-                host: "catalog".into(),
-                port: 8080
-            }
+            Discovery::Dns { scheme: "http".into(), host: "catalog".into(), port: 8080 }
         );
         assert!(Discovery::parse("catalog:8080").is_err());
         assert!(Discovery::parse("dns+http://catalog").is_err());
@@ -251,22 +210,12 @@ mod tests {
     #[tokio::test]
     async fn round_robin_skips_ejected_instances() {
         let discovery = Discovery::parse("http://a:1,http://b:2,http://c:3").unwrap();
-        let pool = UpstreamPool::new(
-            "t",
-            discovery,
-            Duration::from_secs(60),
-            Duration::from_secs(60),
-        )
-        .await;
+        let pool = UpstreamPool::new("t", discovery, Duration::from_secs(60), Duration::from_secs(60)).await;
         let b = pool.snapshot()[1].clone();
         pool.eject(&b);
-        let picked: Vec<String> = (0..6)
-            .map(|_| pool.pick().unwrap().base_url.clone())
-            .collect();
+        let picked: Vec<String> = (0..6).map(|_| pool.pick().unwrap().base_url.clone()).collect();
         assert!(!picked.contains(&"http://b:2".to_owned()), "{picked:?}");
-        assert!(
-            picked.contains(&"http://a:1".to_owned()) && picked.contains(&"http://c:3".to_owned())
-        );
+        assert!(picked.contains(&"http://a:1".to_owned()) && picked.contains(&"http://c:3".to_owned()));
         pool.restore(&b);
         assert_eq!(pool.healthy_count(), 3);
     }

@@ -9,8 +9,7 @@ use futures::future::BoxFuture;
 use platform::messaging::BrokerSettings;
 use platform::messaging::broker::Broker;
 use platform::messaging::consumer::{
-    ConsumerMetrics, HandlerError, IdempotentConsumer, MessageHandler, QueueSpec, declare_queue,
-    queue_depth,
+    ConsumerMetrics, HandlerError, IdempotentConsumer, MessageHandler, QueueSpec, declare_queue, queue_depth,
 };
 use platform::messaging::envelope::Envelope;
 use platform::messaging::outbox::{OutboxMetrics, OutboxRelay, enqueue, publish};
@@ -32,10 +31,7 @@ CREATE TABLE effects (message_id UUID NOT NULL, note TEXT NOT NULL);
 
 async fn database() -> PgPool {
     let settings = fresh_database("messaging").await;
-    let pool = PgPoolOptions::new()
-        .connect(settings.url.expose_secret())
-        .await
-        .unwrap();
+    let pool = PgPoolOptions::new().connect(settings.url.expose_secret()).await.unwrap();
     sqlx::raw_sql(SCHEMA).execute(&pool).await.unwrap();
     pool
 }
@@ -51,9 +47,7 @@ impl MessageHandler for RecordEffect {
     ) -> BoxFuture<'a, Result<(), HandlerError>> {
         Box::pin(async move {
             if envelope.data["poison"] == true {
-                return Err(HandlerError::Permanent(anyhow::anyhow!(
-                    "cannot handle this"
-                )));
+                return Err(HandlerError::Permanent(anyhow::anyhow!("cannot handle this")));
             }
             sqlx::query("INSERT INTO effects (message_id, note) VALUES ($1, $2)")
                 .bind(envelope.message_id)
@@ -66,10 +60,7 @@ impl MessageHandler for RecordEffect {
 }
 
 async fn effects(pool: &PgPool) -> Vec<String> {
-    sqlx::query_scalar("SELECT note FROM effects ORDER BY note")
-        .fetch_all(pool)
-        .await
-        .unwrap()
+    sqlx::query_scalar("SELECT note FROM effects ORDER BY note").fetch_all(pool).await.unwrap()
 }
 
 async fn eventually<F, Fut>(what: &str, check: F)
@@ -88,25 +79,13 @@ async fn start_consumer(broker: BrokerSettings, pool: PgPool) -> Arc<Broker> {
     let broker = Arc::new(Broker::new(broker));
     let channel = broker.channel().await.unwrap();
     declare_queue(&channel, &spec()).await.unwrap();
-    IdempotentConsumer::new(
-        broker.clone(),
-        pool,
-        spec(),
-        RecordEffect,
-        ConsumerMetrics::default(),
-    )
-    .spawn();
+    IdempotentConsumer::new(broker.clone(), pool, spec(), RecordEffect, ConsumerMetrics::default()).spawn();
     broker
 }
 
 async fn write_event(pool: &PgPool, note: &str) {
     let mut tx = pool.begin().await.unwrap();
-    enqueue(
-        &mut tx,
-        &Envelope::new("thing.happened", Uuid::new_v4(), json!({ "note": note })),
-    )
-    .await
-    .unwrap();
+    enqueue(&mut tx, &Envelope::new("thing.happened", Uuid::new_v4(), json!({ "note": note }))).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -114,24 +93,13 @@ async fn write_event(pool: &PgPool, note: &str) {
 async fn committed_events_reach_the_consumer_exactly_once() {
     let (pool, broker) = (database().await, fresh_broker().await);
     start_consumer(broker.clone(), pool.clone()).await;
-    OutboxRelay::new(
-        pool.clone(),
-        Arc::new(Broker::new(broker)),
-        OutboxMetrics::default(),
-    )
-    .spawn();
+    OutboxRelay::new(pool.clone(), Arc::new(Broker::new(broker)), OutboxMetrics::default()).spawn();
 
     write_event(&pool, "a").await;
     write_event(&pool, "b").await;
-    eventually("both events handled", || async {
-        effects(&pool).await == ["a", "b"]
-    })
-    .await;
+    eventually("both events handled", || async { effects(&pool).await == ["a", "b"] }).await;
     let unpublished: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").fetch_one(&pool).await.unwrap();
     assert_eq!(unpublished, 0);
 }
 
@@ -139,26 +107,13 @@ async fn committed_events_reach_the_consumer_exactly_once() {
 async fn a_rolled_back_transaction_sends_nothing() {
     let (pool, broker) = (database().await, fresh_broker().await);
     start_consumer(broker.clone(), pool.clone()).await;
-    OutboxRelay::new(
-        pool.clone(),
-        Arc::new(Broker::new(broker)),
-        OutboxMetrics::default(),
-    )
-    .spawn();
+    OutboxRelay::new(pool.clone(), Arc::new(Broker::new(broker)), OutboxMetrics::default()).spawn();
 
     let mut tx = pool.begin().await.unwrap();
-    enqueue(
-        &mut tx,
-        &Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "never"})),
-    )
-    .await
-    .unwrap();
+    enqueue(&mut tx, &Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "never"}))).await.unwrap();
     tx.rollback().await.unwrap();
     write_event(&pool, "after").await;
-    eventually("the later event handled", || async {
-        !effects(&pool).await.is_empty()
-    })
-    .await;
+    eventually("the later event handled", || async { !effects(&pool).await.is_empty() }).await;
     assert_eq!(effects(&pool).await, ["after"]);
 }
 
@@ -167,46 +122,25 @@ async fn events_wait_in_the_outbox_while_the_broker_is_down() {
     let (pool, broker) = (database().await, fresh_broker().await);
     start_consumer(broker.clone(), pool.clone()).await;
     let relay = TcpRelay::start(authority_of(broker.url.expose_secret())).await;
-    let relayed = BrokerSettings {
-        url: SecretString::from(via_relay(broker.url.expose_secret(), &relay)),
-    };
+    let relayed = BrokerSettings { url: SecretString::from(via_relay(broker.url.expose_secret(), &relay)) };
     let metrics = OutboxMetrics::default();
-    OutboxRelay::new(
-        pool.clone(),
-        Arc::new(Broker::new(relayed)),
-        metrics.clone(),
-    )
-    .spawn();
+    OutboxRelay::new(pool.clone(), Arc::new(Broker::new(relayed)), metrics.clone()).spawn();
     write_event(&pool, "before").await;
-    eventually("first event handled", || async {
-        effects(&pool).await == ["before"]
-    })
-    .await;
+    eventually("first event handled", || async { effects(&pool).await == ["before"] }).await;
 
     relay.cut();
     for note in ["during-1", "during-2", "during-3"] {
         write_event(&pool, note).await;
     }
-    eventually("the relay noticed the broker is gone", || async {
-        metrics.publish_failures.get() > 0
-    })
-    .await;
-    let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    eventually("the relay noticed the broker is gone", || async { metrics.publish_failures.get() > 0 }).await;
+    let waiting: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").fetch_one(&pool).await.unwrap();
     assert_eq!(waiting, 3, "events wait in the outbox");
     assert_eq!(effects(&pool).await, ["before"]);
 
     relay.restore();
-    eventually("everything delivered after recovery", || async {
-        effects(&pool).await.len() == 4
-    })
-    .await;
-    assert_eq!(
-        effects(&pool).await,
-        ["before", "during-1", "during-2", "during-3"]
-    );
+    eventually("everything delivered after recovery", || async { effects(&pool).await.len() == 4 }).await;
+    assert_eq!(effects(&pool).await, ["before", "during-1", "during-2", "during-3"]);
 }
 
 #[tokio::test]
@@ -217,16 +151,8 @@ async fn a_redelivered_message_has_no_second_effect() {
     let envelope = Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "once"}));
     publish(&channel, &envelope).await.unwrap();
     publish(&channel, &envelope).await.unwrap();
-    publish(
-        &channel,
-        &Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "marker"})),
-    )
-    .await
-    .unwrap();
-    eventually("the marker handled", || async {
-        effects(&pool).await.contains(&"marker".to_owned())
-    })
-    .await;
+    publish(&channel, &Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "marker"}))).await.unwrap();
+    eventually("the marker handled", || async { effects(&pool).await.contains(&"marker".to_owned()) }).await;
     assert_eq!(effects(&pool).await, ["marker", "once"]);
 }
 
@@ -249,31 +175,16 @@ async fn poison_messages_are_dead_lettered_and_the_consumer_goes_on() {
         .await
         .unwrap();
     // ... refused by the handler ...
-    publish(
-        &channel,
-        &Envelope::new("thing.happened", Uuid::new_v4(), json!({"poison": true})),
-    )
-    .await
-    .unwrap();
+    publish(&channel, &Envelope::new("thing.happened", Uuid::new_v4(), json!({"poison": true}))).await.unwrap();
     // ... from a future schema ...
     let mut future = Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "v2"}));
     future.schema_version = 2;
     publish(&channel, &future).await.unwrap();
     // ... and a good one after them.
-    publish(
-        &channel,
-        &Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "fine"})),
-    )
-    .await
-    .unwrap();
+    publish(&channel, &Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "fine"}))).await.unwrap();
 
-    eventually("the good message handled", || async {
-        effects(&pool).await == ["fine"]
-    })
-    .await;
+    eventually("the good message handled", || async { effects(&pool).await == ["fine"] }).await;
     let dead_letters = spec().dead_letter_queue();
-    eventually("three messages dead-lettered", || async {
-        queue_depth(&channel, &dead_letters).await.unwrap() == 3
-    })
-    .await;
+    eventually("three messages dead-lettered", || async { queue_depth(&channel, &dead_letters).await.unwrap() == 3 })
+        .await;
 }

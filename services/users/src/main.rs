@@ -4,9 +4,6 @@ use users::startup::Application;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = platform::load_settings_or_exit("users", Settings::from_env);
-    platform::telemetry::init_telemetry("users", &settings.telemetry);
-    Application::build(settings)
-        .await?
-        .run_until_stopped()
-        .await
+    let _telemetry = platform::telemetry::init_telemetry("users", &settings.telemetry);
+    Application::build(settings).await?.run_until_stopped().await
 }

@@ -44,9 +44,7 @@ pub async fn create_profile(
         return Ok(Some((profile, true)));
     }
     let existing = get_profile(pool, user_id).await?;
-    Ok(existing
-        .filter(|p| p.email == email.as_str())
-        .map(|p| (p, false)))
+    Ok(existing.filter(|p| p.email == email.as_str()).map(|p| (p, false)))
 }
 
 pub async fn get_profile(pool: &PgPool, user_id: Uuid) -> Result<Option<Profile>, sqlx::Error> {
@@ -59,11 +57,7 @@ pub async fn get_profile(pool: &PgPool, user_id: Uuid) -> Result<Option<Profile>
     .await
 }
 
-pub async fn rename(
-    pool: &PgPool,
-    user_id: Uuid,
-    display_name: &DisplayName,
-) -> Result<Option<Profile>, sqlx::Error> {
+pub async fn rename(pool: &PgPool, user_id: Uuid, display_name: &DisplayName) -> Result<Option<Profile>, sqlx::Error> {
     sqlx::query_as!(
         Profile,
         r#"
@@ -77,10 +71,7 @@ pub async fn rename(
     .await
 }
 
-pub async fn list_profiles(
-    pool: &PgPool,
-    page: Pagination,
-) -> Result<(Vec<Profile>, i64), sqlx::Error> {
+pub async fn list_profiles(pool: &PgPool, page: Pagination) -> Result<(Vec<Profile>, i64), sqlx::Error> {
     let items = sqlx::query_as!(
         Profile,
         r#"
@@ -92,8 +83,6 @@ pub async fn list_profiles(
     )
     .fetch_all(pool)
     .await?;
-    let total = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "count!" FROM profiles"#)
-        .fetch_one(pool)
-        .await?;
+    let total = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "count!" FROM profiles"#).fetch_one(pool).await?;
     Ok((items, total))
 }

@@ -3,6 +3,6 @@ use simulators::payments::{Settings, build};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = platform::load_settings_or_exit("payment-provider", Settings::from_env);
-    platform::telemetry::init_telemetry("payment-provider", &settings.telemetry);
+    let _telemetry = platform::telemetry::init_telemetry("payment-provider", &settings.telemetry);
     build(settings).await?.run_until_stopped().await
 }

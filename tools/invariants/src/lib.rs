@@ -79,13 +79,8 @@ struct OrderRow {
 }
 
 pub async fn check(db: &Databases, grace: Duration) -> anyhow::Result<Report> {
-    let mut report = Report {
-        orders_checked: 0,
-        products_checked: 0,
-        events_checked: 0,
-        in_progress: vec![],
-        violations: vec![],
-    };
+    let mut report =
+        Report { orders_checked: 0, products_checked: 0, events_checked: 0, in_progress: vec![], violations: vec![] };
     let grace_secs = grace.as_secs_f64();
 
     let orders: HashMap<Uuid, OrderRow> = sqlx::query(
@@ -110,29 +105,19 @@ pub async fn check(db: &Databases, grace: Duration) -> anyhow::Result<Report> {
     .collect();
 
     let mut payments: HashMap<Uuid, Vec<(String, i64)>> = HashMap::new();
-    for r in sqlx::query("SELECT order_id, status, amount_minor FROM payments")
-        .fetch_all(&db.payments)
-        .await?
-    {
-        payments
-            .entry(r.get("order_id"))
-            .or_default()
-            .push((r.get("status"), r.get("amount_minor")));
+    for r in sqlx::query("SELECT order_id, status, amount_minor FROM payments").fetch_all(&db.payments).await? {
+        payments.entry(r.get("order_id")).or_default().push((r.get("status"), r.get("amount_minor")));
     }
-    let reservations: HashMap<Uuid, String> =
-        sqlx::query("SELECT order_id, status FROM reservations")
-            .fetch_all(&db.inventory)
-            .await?
-            .into_iter()
-            .map(|r| (r.get("order_id"), r.get("status")))
-            .collect();
+    let reservations: HashMap<Uuid, String> = sqlx::query("SELECT order_id, status FROM reservations")
+        .fetch_all(&db.inventory)
+        .await?
+        .into_iter()
+        .map(|r| (r.get("order_id"), r.get("status")))
+        .collect();
 
     for (id, order) in &orders {
         report.orders_checked += 1;
-        let running = order
-            .saga_step
-            .as_deref()
-            .is_some_and(|step| step != "done");
+        let running = order.saga_step.as_deref().is_some_and(|step| step != "done");
         if running {
             if order.saga_idle_secs > grace_secs {
                 report.violations.push(format!(
@@ -140,20 +125,12 @@ pub async fn check(db: &Databases, grace: Duration) -> anyhow::Result<Report> {
                     order.saga_step, order.saga_idle_secs, order.status
                 ));
             } else {
-                report.in_progress.push(format!(
-                    "order {id}: saga at {:?} ({})",
-                    order.saga_step, order.status
-                ));
+                report.in_progress.push(format!("order {id}: saga at {:?} ({})", order.saga_step, order.status));
             }
             continue;
         }
-        let captured: Vec<i64> = payments
-            .get(id)
-            .into_iter()
-            .flatten()
-            .filter(|(s, _)| s == "captured")
-            .map(|(_, a)| *a)
-            .collect();
+        let captured: Vec<i64> =
+            payments.get(id).into_iter().flatten().filter(|(s, _)| s == "captured").map(|(_, a)| *a).collect();
         let reservation = reservations.get(id).map(String::as_str);
         match order.status.as_str() {
             "CONFIRMED" | "SHIPPED" => {
@@ -164,27 +141,22 @@ pub async fn check(db: &Databases, grace: Duration) -> anyhow::Result<Report> {
                     ));
                 }
                 if reservation != Some("committed") {
-                    report.violations.push(format!(
-                        "order {id} is {} but its reservation is {reservation:?}",
-                        order.status
-                    ));
+                    report
+                        .violations
+                        .push(format!("order {id} is {} but its reservation is {reservation:?}", order.status));
                 }
             }
             "CANCELLED" => {
                 if !captured.is_empty() {
-                    report.violations.push(format!(
-                        "order {id} is CANCELLED but still has captured payments {captured:?}"
-                    ));
+                    report
+                        .violations
+                        .push(format!("order {id} is CANCELLED but still has captured payments {captured:?}"));
                 }
                 if matches!(reservation, Some("reserved" | "committed")) {
-                    report.violations.push(format!(
-                        "order {id} is CANCELLED but its reservation is {reservation:?}"
-                    ));
+                    report.violations.push(format!("order {id} is CANCELLED but its reservation is {reservation:?}"));
                 }
             }
-            other => report
-                .violations
-                .push(format!("order {id} is {other} with its saga done")),
+            other => report.violations.push(format!("order {id} is {other} with its saga done")),
         }
     }
 
@@ -197,29 +169,21 @@ pub async fn check(db: &Databases, grace: Duration) -> anyhow::Result<Report> {
     )
     .fetch_all(&db.inventory)
     .await?;
-    let by_product: HashMap<i64, (i64, i64)> = lines
-        .into_iter()
-        .map(|r| (r.get("product_id"), (r.get("reserved"), r.get("sold"))))
-        .collect();
-    for r in sqlx::query("SELECT product_id, available, reserved, sold, stocked FROM stock")
-        .fetch_all(&db.inventory)
-        .await?
+    let by_product: HashMap<i64, (i64, i64)> =
+        lines.into_iter().map(|r| (r.get("product_id"), (r.get("reserved"), r.get("sold")))).collect();
+    for r in
+        sqlx::query("SELECT product_id, available, reserved, sold, stocked FROM stock").fetch_all(&db.inventory).await?
     {
         report.products_checked += 1;
         let product: i64 = r.get("product_id");
-        let (available, reserved, sold, stocked): (i32, i32, i32, i32) = (
-            r.get("available"),
-            r.get("reserved"),
-            r.get("sold"),
-            r.get("stocked"),
-        );
+        let (available, reserved, sold, stocked): (i32, i32, i32, i32) =
+            (r.get("available"), r.get("reserved"), r.get("sold"), r.get("stocked"));
         if available + reserved + sold != stocked {
-            report.violations.push(format!(
-                "product {product}: {available} + {reserved} + {sold} != {stocked} stocked"
-            ));
+            report
+                .violations
+                .push(format!("product {product}: {available} + {reserved} + {sold} != {stocked} stocked"));
         }
-        let (expected_reserved, expected_sold) =
-            by_product.get(&product).copied().unwrap_or((0, 0));
+        let (expected_reserved, expected_sold) = by_product.get(&product).copied().unwrap_or((0, 0));
         if i64::from(reserved) != expected_reserved || i64::from(sold) != expected_sold {
             report.violations.push(format!(
                 "product {product}: reserved/sold {reserved}/{sold}, reservations say {expected_reserved}/{expected_sold}"
@@ -248,13 +212,9 @@ pub async fn check(db: &Databases, grace: Duration) -> anyhow::Result<Report> {
         match notified.get(&message_id).copied().unwrap_or(0) {
             1 => {}
             0 if r.get::<f64, _>("age") <= grace_secs => {
-                report.in_progress.push(format!(
-                    "{event_type} {message_id}: notification not sent yet"
-                ));
+                report.in_progress.push(format!("{event_type} {message_id}: notification not sent yet"));
             }
-            n => report
-                .violations
-                .push(format!("{event_type} {message_id} has {n} notifications")),
+            n => report.violations.push(format!("{event_type} {message_id} has {n} notifications")),
         }
     }
     Ok(report)

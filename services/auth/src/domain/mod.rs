@@ -5,16 +5,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 /// Passwords people actually choose first; refused outright.
-const COMMON_PASSWORDS: [&str; 8] = [
-    "password12",
-    "password123",
-    "1234567890",
-    "12345678910",
-    "qwertyuiop",
-    "iloveyou12",
-    "letmein123",
-    "abc1234567",
-];
+const COMMON_PASSWORDS: [&str; 8] =
+    ["password12", "password123", "1234567890", "12345678910", "qwertyuiop", "iloveyou12", "letmein123", "abc1234567"];
 
 /// A password acceptable for a new account: 10 to 128 characters, not one of
 /// the most common ones, not the e-mail address. (Length over composition
@@ -72,13 +64,7 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused() {
-        for weak in [
-            "short",
-            "password123",
-            "aaaaaaaaaaaa",
-            "ada@example.org",
-            &"x".repeat(129),
-        ] {
+        for weak in ["short", "password123", "aaaaaaaaaaaa", "ada@example.org", &"x".repeat(129)] {
             assert!(NewPassword::parse(weak, &email()).is_err(), "{weak}");
         }
         assert!(NewPassword::parse("correct horse battery", &email()).is_ok());

@@ -17,22 +17,13 @@ pub async fn login(
     let stored = store::find_by_email(&state.pool, &email).await?;
     // Verify even for an unknown address, against a dummy hash, so that the
     // answer's timing does not tell which addresses have accounts.
-    let hash = stored.as_ref().map_or_else(
-        || state.dummy_hash.as_str().to_owned(),
-        |c| c.password_hash.clone(),
-    );
+    let hash = stored.as_ref().map_or_else(|| state.dummy_hash.as_str().to_owned(), |c| c.password_hash.clone());
     let matches = verify_password(login.password, hash).await?;
     let Some(credentials) = stored.filter(|_| matches) else {
         tracing::info!("login refused");
         return Err(ApiError::unauthorized("invalid e-mail or password"));
     };
-    let pair = issue_pair(
-        &state,
-        credentials.user_id,
-        credentials.role,
-        uuid::Uuid::now_v7(),
-    )
-    .await?;
+    let pair = issue_pair(&state, credentials.user_id, credentials.role, uuid::Uuid::now_v7()).await?;
     tracing::info!(user_id = %credentials.user_id, "logged in");
     Ok(AppJson(pair))
 }

@@ -30,10 +30,7 @@ pub async fn register(
         .map_err(|message| ApiError::unprocessable("weak_password", message))?;
     let display_name = registration.display_name.trim().to_owned();
     if display_name.is_empty() || display_name.chars().count() > 100 {
-        return Err(ApiError::unprocessable(
-            "invalid_body",
-            "display_name has 1 to 100 characters",
-        ));
+        return Err(ApiError::unprocessable("invalid_body", "display_name has 1 to 100 characters"));
     }
     let email = registration.email;
     let taken = || ApiError::conflict("email_taken", "an account with this e-mail address exists");
@@ -55,19 +52,10 @@ pub async fn register(
         status if status.is_success() => {}
         StatusCode::CONFLICT => return Err(taken()),
         status => {
-            return Err(ApiError::Internal(anyhow::anyhow!(
-                "users answered {status} to profile creation"
-            )));
+            return Err(ApiError::Internal(anyhow::anyhow!("users answered {status} to profile creation")));
         }
     }
     tx.commit().await?;
     tracing::info!(%user_id, "user registered");
-    Ok((
-        StatusCode::CREATED,
-        AppJson(Registered {
-            user_id,
-            email: email.into(),
-            role: Role::Customer,
-        }),
-    ))
+    Ok((StatusCode::CREATED, AppJson(Registered { user_id, email: email.into(), role: Role::Customer })))
 }

@@ -25,25 +25,13 @@ pub struct TokenPair {
 }
 
 /// Issues an access token and a new refresh token of `family_id`.
-pub async fn issue_pair(
-    state: &AppState,
-    user_id: Uuid,
-    role: Role,
-    family_id: Uuid,
-) -> Result<TokenPair, ApiError> {
+pub async fn issue_pair(state: &AppState, user_id: Uuid, role: Role, family_id: Uuid) -> Result<TokenPair, ApiError> {
     let (access_token, _) = state.keys.issue(user_id, role, state.tokens.access_ttl)?;
     let mut secret = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let refresh_token = URL_SAFE_NO_PAD.encode(secret);
     let expires_at = Utc::now() + state.tokens.refresh_ttl;
-    store::insert_refresh_token(
-        &state.pool,
-        family_id,
-        user_id,
-        &digest(&refresh_token),
-        expires_at,
-    )
-    .await?;
+    store::insert_refresh_token(&state.pool, family_id, user_id, &digest(&refresh_token), expires_at).await?;
     Ok(TokenPair {
         access_token,
         token_type: "Bearer".to_owned(),
@@ -66,22 +54,14 @@ pub async fn refresh(
     State(state): State<AppState>,
     AppJson(request): AppJson<RefreshRequest>,
 ) -> Result<AppJson<TokenPair>, ApiError> {
-    match store::use_refresh_token(&state.pool, &digest(request.refresh_token.expose_secret()))
-        .await?
-    {
-        Rotation::Rotated {
-            user_id,
-            role,
-            family_id,
-        } => Ok(AppJson(issue_pair(&state, user_id, role, family_id).await?)),
-        Rotation::Invalid => Err(ApiError::unauthorized(
-            "refresh token invalid, expired or revoked",
-        )),
+    match store::use_refresh_token(&state.pool, &digest(request.refresh_token.expose_secret())).await? {
+        Rotation::Rotated { user_id, role, family_id } => {
+            Ok(AppJson(issue_pair(&state, user_id, role, family_id).await?))
+        }
+        Rotation::Invalid => Err(ApiError::unauthorized("refresh token invalid, expired or revoked")),
         Rotation::Reused => {
             tracing::warn!("refresh token reused: its family is revoked");
-            Err(ApiError::unauthorized(
-                "refresh token already used; log in again",
-            ))
+            Err(ApiError::unauthorized("refresh token already used; log in again"))
         }
     }
 }
@@ -118,10 +98,5 @@ pub async fn verify(
         .keys
         .verify(request.token.expose_secret())
         .map_err(|_| ApiError::unauthorized("token invalid or expired"))?;
-    Ok(AppJson(Verified {
-        active: true,
-        sub: claims.sub,
-        role: claims.role,
-        exp: claims.exp,
-    }))
+    Ok(AppJson(Verified { active: true, sub: claims.sub, role: claims.role, exp: claims.exp }))
 }

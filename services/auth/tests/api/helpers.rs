@@ -36,13 +36,9 @@ pub async fn spawn_users() -> String {
     let settings = users::configuration::Settings {
         server: ServerSettings::for_tests(),
         database: fresh_database("users").await,
-        telemetry: TelemetrySettings {
-            log_filter: "info".into(),
-        },
+        telemetry: TelemetrySettings::for_tests(),
     };
-    let app = users::startup::Application::build(settings)
-        .await
-        .expect("users builds");
+    let app = users::startup::Application::build(settings).await.expect("users builds");
     let address = format!("http://{}", app.address());
     serve_in_background(app.run_until(std::future::pending()));
     address
@@ -54,26 +50,15 @@ pub async fn spawn_auth(users_url: &str) -> TestApp {
     let settings = Settings {
         server: ServerSettings::for_tests(),
         database: fresh_database("auth").await,
-        telemetry: TelemetrySettings {
-            log_filter: "info".into(),
-        },
-        users: ClientSettings {
-            timeout: Duration::from_secs(2),
-            ..ClientSettings::fixed("users", users_url)
-        },
+        telemetry: TelemetrySettings::for_tests(),
+        users: ClientSettings { timeout: Duration::from_secs(2), ..ClientSettings::fixed("users", users_url) },
         tokens: TokenSettings {
             signing_key_pem: None,
             access_ttl: Duration::from_secs(900),
             refresh_ttl: Duration::from_secs(3600),
         },
-        password_cost: HashCost {
-            memory_kib: 1024,
-            iterations: 1,
-        },
-        bootstrap_admin: Some((
-            Email::parse(ADMIN_EMAIL).unwrap(),
-            ADMIN_PASSWORD.to_owned().into(),
-        )),
+        password_cost: HashCost { memory_kib: 1024, iterations: 1 },
+        bootstrap_admin: Some((Email::parse(ADMIN_EMAIL).unwrap(), ADMIN_PASSWORD.to_owned().into())),
     };
     let app = Application::build(settings).await.expect("auth builds");
     let client = TestClient::new(app.address());
@@ -83,19 +68,11 @@ pub async fn spawn_auth(users_url: &str) -> TestApp {
 
 impl TestApp {
     pub async fn register(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post(
-            "/api/v1/auth/register",
-            &json!({"email": email, "password": password, "display_name": "Ada"}),
-        )
-        .await
+        self.post("/api/v1/auth/register", &json!({"email": email, "password": password, "display_name": "Ada"})).await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post(
-            "/api/v1/auth/login",
-            &json!({"email": email, "password": password}),
-        )
-        .await
+        self.post("/api/v1/auth/login", &json!({"email": email, "password": password})).await
     }
 
     /// Registers and logs in; returns the token pair.
@@ -107,15 +84,10 @@ impl TestApp {
     }
 
     pub async fn refresh(&self, refresh_token: &Value) -> reqwest::Response {
-        self.post(
-            "/api/v1/auth/refresh",
-            &json!({"refresh_token": refresh_token}),
-        )
-        .await
+        self.post("/api/v1/auth/refresh", &json!({"refresh_token": refresh_token})).await
     }
 
     pub async fn verify(&self, token: &Value) -> reqwest::Response {
-        self.post("/api/v1/auth/verify", &json!({"token": token}))
-            .await
+        self.post("/api/v1/auth/verify", &json!({"token": token})).await
     }
 }

@@ -9,12 +9,7 @@ async fn login_returns_a_verifiable_access_token_and_a_refresh_token() {
     let session = app.registered_session("ada@example.org").await;
     assert_eq!(session["token_type"], "Bearer");
     assert_eq!(session["expires_in"], 900);
-    let verified: Value = app
-        .verify(&session["access_token"])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let verified: Value = app.verify(&session["access_token"]).await.json().await.unwrap();
     assert_eq!(verified["active"], true);
     assert_eq!(verified["role"], "customer");
 }
@@ -35,12 +30,7 @@ async fn the_bootstrap_admin_logs_in_with_the_admin_role() {
     let response = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_eq!(response.status(), 200);
     let session: Value = response.json().await.unwrap();
-    let verified: Value = app
-        .verify(&session["access_token"])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let verified: Value = app.verify(&session["access_token"]).await.json().await.unwrap();
     assert_eq!(verified["role"], "admin");
 }
 
@@ -51,11 +41,7 @@ async fn the_jwks_publishes_the_key_that_signs_access_tokens() {
     let jwks = app.get_json("/.well-known/jwks.json").await;
     let key = &jwks["keys"][0];
     assert_eq!(
-        (
-            key["kty"].as_str(),
-            key["crv"].as_str(),
-            key["alg"].as_str()
-        ),
+        (key["kty"].as_str(), key["crv"].as_str(), key["alg"].as_str()),
         (Some("OKP"), Some("Ed25519"), Some("EdDSA"))
     );
     assert!(key.get("d").is_none(), "no private part is published");

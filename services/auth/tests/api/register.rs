@@ -17,37 +17,18 @@ async fn registration_creates_credentials_and_a_profile() {
 #[tokio::test]
 async fn registering_the_same_address_twice_is_a_conflict() {
     let app = spawn_app().await;
-    assert_eq!(
-        app.register("ada@example.org", PASSWORD).await.status(),
-        201
-    );
-    let again = app
-        .register("ADA@example.org", "another long password")
-        .await;
+    assert_eq!(app.register("ada@example.org", PASSWORD).await.status(), 201);
+    let again = app.register("ADA@example.org", "another long password").await;
     assert_eq!(error_of(again).await, (409, "email_taken".into()));
 }
 
 #[tokio::test]
 async fn weak_passwords_and_bad_bodies_are_refused() {
     let app = spawn_app().await;
-    assert_eq!(
-        error_of(app.register("ada@example.org", "short").await).await,
-        (422, "weak_password".into())
-    );
-    assert_eq!(
-        error_of(app.register("ada@example.org", "password123").await).await,
-        (422, "weak_password".into())
-    );
-    assert_eq!(
-        error_of(app.register("not-an-address", PASSWORD).await).await,
-        (422, "invalid_body".into())
-    );
-    let missing = app
-        .post(
-            "/api/v1/auth/register",
-            &json!({"email": "ada@example.org"}),
-        )
-        .await;
+    assert_eq!(error_of(app.register("ada@example.org", "short").await).await, (422, "weak_password".into()));
+    assert_eq!(error_of(app.register("ada@example.org", "password123").await).await, (422, "weak_password".into()));
+    assert_eq!(error_of(app.register("not-an-address", PASSWORD).await).await, (422, "invalid_body".into()));
+    let missing = app.post("/api/v1/auth/register", &json!({"email": "ada@example.org"})).await;
     assert_eq!(error_of(missing).await, (422, "invalid_body".into()));
     let malformed = app
         .http
@@ -65,19 +46,10 @@ async fn registration_fails_cleanly_when_users_is_down_and_leaves_nothing_behind
     // Nothing listens on port 1: the users service is down.
     let app = spawn_auth("http://127.0.0.1:1").await;
     let response = app.register("ada@example.org", PASSWORD).await;
-    assert_eq!(
-        error_of(response).await,
-        (503, "dependency_unavailable".into())
-    );
+    assert_eq!(error_of(response).await, (503, "dependency_unavailable".into()));
     // The credentials were rolled back: no login, and the address is still free.
     assert_eq!(app.login("ada@example.org", PASSWORD).await.status(), 401);
-    assert_eq!(
-        error_of(app.register("ada@example.org", PASSWORD).await)
-            .await
-            .0,
-        503,
-        "not 409"
-    );
+    assert_eq!(error_of(app.register("ada@example.org", PASSWORD).await).await.0, 503, "not 409");
     let ready: Value = app.get("/ready").await.json().await.unwrap();
     assert_eq!(ready["status"], "degraded", "{ready}");
 }

@@ -8,17 +8,13 @@ pub struct CategorySlug(String);
 impl CategorySlug {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let ok = (1..=64).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !raw.starts_with('-')
             && !raw.ends_with('-');
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(format!(
-                "{raw:?} is not a category slug (1-64 of a-z, 0-9, '-')"
-            ))
+            Err(format!("{raw:?} is not a category slug (1-64 of a-z, 0-9, '-')"))
         }
     }
 

@@ -21,9 +21,7 @@ impl SortOrder {
             "price_asc" => Ok(Self::PriceAsc),
             "price_desc" => Ok(Self::PriceDesc),
             "name" => Ok(Self::Name),
-            other => Err(format!(
-                "unknown sort {other:?}: use newest, price_asc, price_desc or name"
-            )),
+            other => Err(format!("unknown sort {other:?}: use newest, price_asc, price_desc or name")),
         }
     }
 
@@ -78,35 +76,11 @@ pub struct ListingQuery {
 impl ListingQuery {
     pub fn parse(raw: RawListingQuery) -> Result<Self, ApiError> {
         let invalid = |message: String| ApiError::bad_request("invalid_query", message);
-        let pagination = Pagination::parse(&PageQuery {
-            page: raw.page,
-            per_page: raw.per_page,
-        })?;
-        let category = raw
-            .category
-            .as_deref()
-            .map(CategorySlug::parse)
-            .transpose()
-            .map_err(invalid)?;
-        let search = raw
-            .q
-            .as_deref()
-            .map(SearchText::parse)
-            .transpose()
-            .map_err(invalid)?;
-        let sort = raw
-            .sort
-            .as_deref()
-            .map(SortOrder::parse)
-            .transpose()
-            .map_err(invalid)?
-            .unwrap_or_default();
-        Ok(Self {
-            pagination,
-            category,
-            search,
-            sort,
-        })
+        let pagination = Pagination::parse(&PageQuery { page: raw.page, per_page: raw.per_page })?;
+        let category = raw.category.as_deref().map(CategorySlug::parse).transpose().map_err(invalid)?;
+        let search = raw.q.as_deref().map(SearchText::parse).transpose().map_err(invalid)?;
+        let sort = raw.sort.as_deref().map(SortOrder::parse).transpose().map_err(invalid)?.unwrap_or_default();
+        Ok(Self { pagination, category, search, sort })
     }
 }
 
@@ -116,10 +90,7 @@ mod tests {
 
     #[test]
     fn unknown_sort_orders_are_refused() {
-        let raw = RawListingQuery {
-            sort: Some("random".into()),
-            ..Default::default()
-        };
+        let raw = RawListingQuery { sort: Some("random".into()), ..Default::default() };
         assert!(ListingQuery::parse(raw).is_err());
     }
 

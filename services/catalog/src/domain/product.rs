@@ -38,14 +38,8 @@ pub struct Sku(String);
 impl Sku {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let ok = (1..=64).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
-        if ok {
-            Ok(Self(raw.to_owned()))
-        } else {
-            Err(format!("{raw:?} is not a SKU (A-Z, 0-9, '-')"))
-        }
+            && raw.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+        if ok { Ok(Self(raw.to_owned())) } else { Err(format!("{raw:?} is not a SKU (A-Z, 0-9, '-')")) }
     }
 
     pub fn as_str(&self) -> &str {

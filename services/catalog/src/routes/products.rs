@@ -17,10 +17,7 @@ pub async fn list(
     Ok(AppJson(Page::new(items, query.pagination, total)))
 }
 
-pub async fn detail(
-    State(state): State<AppState>,
-    AppPath(id): AppPath<i64>,
-) -> Result<AppJson<Product>, ApiError> {
+pub async fn detail(State(state): State<AppState>, AppPath(id): AppPath<i64>) -> Result<AppJson<Product>, ApiError> {
     store::get_product(&state.pool, id)
         .await?
         .map(AppJson)
@@ -76,8 +73,5 @@ pub async fn delete(
 }
 
 fn unknown_category(slug: &str) -> ApiError {
-    ApiError::unprocessable(
-        "unknown_category",
-        format!("category {slug:?} does not exist"),
-    )
+    ApiError::unprocessable("unknown_category", format!("category {slug:?} does not exist"))
 }

@@ -16,10 +16,7 @@ impl LimitQuery {
     fn parse(&self) -> Result<i64, ApiError> {
         match self.limit.unwrap_or(5) {
             n @ 1..=20 => Ok(n),
-            _ => Err(ApiError::bad_request(
-                "invalid_query",
-                "limit must be between 1 and 20",
-            )),
+            _ => Err(ApiError::bad_request("invalid_query", "limit must be between 1 and 20")),
         }
     }
 }
@@ -48,7 +45,5 @@ pub async fn general(
     AppQuery(query): AppQuery<LimitQuery>,
 ) -> Result<AppJson<Recommendations>, ApiError> {
     let limit = query.parse()?;
-    Ok(AppJson(Recommendations {
-        items: store::newest(&state.pool, limit).await?,
-    }))
+    Ok(AppJson(Recommendations { items: store::newest(&state.pool, limit).await? }))
 }

@@ -15,25 +15,13 @@ async fn admins_create_categories_that_everyone_can_list() {
 async fn a_duplicate_category_slug_is_a_conflict() {
     let app = spawn_app().await;
     app.create_category("kitchen", "Kitchen").await;
-    let response = app
-        .post_as(
-            &app.admin,
-            "/api/v1/categories",
-            &json!({"slug":"kitchen","name":"Again"}),
-        )
-        .await;
+    let response = app.post_as(&app.admin, "/api/v1/categories", &json!({"slug":"kitchen","name":"Again"})).await;
     assert_eq!(error_of(response).await, (409, "category_exists".into()));
 }
 
 #[tokio::test]
 async fn customers_cannot_create_categories() {
     let app = spawn_app().await;
-    let response = app
-        .post_as(
-            &customer(),
-            "/api/v1/categories",
-            &json!({"slug":"x","name":"X"}),
-        )
-        .await;
+    let response = app.post_as(&customer(), "/api/v1/categories", &json!({"slug":"x","name":"X"})).await;
     assert_eq!(error_of(response).await, (403, "forbidden".into()));
 }

@@ -14,12 +14,10 @@ async fn metrics_expose_request_durations_by_route() {
     app.get("/api/v1/products/1").await;
     let text = app.get("/metrics").await.text().await.unwrap();
     assert!(
-        text.lines().any(
-            |l| l.starts_with("http_server_request_duration_seconds_count")
-                && l.contains(r#"http_route="/api/v1/products/{id}""#)
-                && l.contains(r#"http_response_status_code="404""#)
-                && l.contains(r#"service="catalog""#)
-        ),
+        text.lines().any(|l| l.starts_with("http_server_request_duration_seconds_count")
+            && l.contains(r#"http_route="/api/v1/products/{id}""#)
+            && l.contains(r#"http_response_status_code="404""#)
+            && l.contains(r#"service="catalog""#)),
         "{text}"
     );
 }
@@ -29,12 +27,7 @@ async fn unknown_routes_and_methods_answer_in_the_json_error_shape() {
     let app = spawn_app().await;
     let (status, code) = platform::test_util::error_of(app.get("/nope").await).await;
     assert_eq!((status, code.as_str()), (404, "not_found"));
-    let response = app
-        .http
-        .put(app.url("/api/v1/products"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.http.put(app.url("/api/v1/products")).send().await.unwrap();
     let (status, code) = platform::test_util::error_of(response).await;
     assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
 }
@@ -44,12 +37,6 @@ async fn every_answer_carries_a_request_id() {
     let app = spawn_app().await;
     let response = app.get("/api/v1/products").await;
     assert!(response.headers().contains_key("x-request-id"));
-    let echoed = app
-        .http
-        .get(app.url("/health"))
-        .header("x-request-id", "abc-123")
-        .send()
-        .await
-        .unwrap();
+    let echoed = app.http.get(app.url("/health")).header("x-request-id", "abc-123").send().await.unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "abc-123");
 }

@@ -26,39 +26,22 @@ pub async fn spawn_app() -> TestApp {
     let settings = Settings {
         server: ServerSettings::for_tests(),
         database: fresh_database("catalog").await,
-        telemetry: TelemetrySettings {
-            log_filter: "info".into(),
-        },
+        telemetry: TelemetrySettings::for_tests(),
     };
     let app = Application::build(settings).await.expect("catalog builds");
     let client = TestClient::new(app.address());
     serve_in_background(app.run_until(std::future::pending()));
-    TestApp {
-        client,
-        admin: admin(),
-    }
+    TestApp { client, admin: admin() }
 }
 
 impl TestApp {
     pub async fn create_category(&self, slug: &str, name: &str) {
-        let response = self
-            .post_as(
-                &self.admin,
-                "/api/v1/categories",
-                &json!({"slug": slug, "name": name}),
-            )
-            .await;
+        let response = self.post_as(&self.admin, "/api/v1/categories", &json!({"slug": slug, "name": name})).await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     }
 
     /// Creates a product as admin and returns it.
-    pub async fn create_product(
-        &self,
-        sku: &str,
-        name: &str,
-        price_cents: i64,
-        category: &str,
-    ) -> Value {
+    pub async fn create_product(&self, sku: &str, name: &str, price_cents: i64, category: &str) -> Value {
         let body = json!({
             "sku": sku, "name": name, "description": format!("The {name}, for testing"),
             "price_cents": price_cents, "currency": "EUR", "category": category,

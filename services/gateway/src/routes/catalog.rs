@@ -10,14 +10,8 @@ use crate::cache::{Lookup, mark};
 use crate::metrics::CacheLabels;
 use crate::proxy::{BufferedResponse, forward, stream_back};
 
-pub async fn read(
-    State(state): State<GatewayState>,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let key = request.uri().path_and_query().map_or_else(
-        || request.uri().path().to_owned(),
-        |p| p.as_str().to_owned(),
-    );
+pub async fn read(State(state): State<GatewayState>, request: Request) -> Result<Response, ApiError> {
+    let key = request.uri().path_and_query().map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
     let stale = match state.cache.lookup(&key).await {
         Lookup::Fresh(response) => {
             count(&state, "hit");
@@ -27,9 +21,7 @@ pub async fn read(
         Lookup::Missing => None,
     };
     let outcome = match forward(&state.catalog, request, state.max_body_bytes).await {
-        Ok(upstream) if upstream.status().is_server_error() => {
-            Err(ApiError::unavailable("catalog"))
-        }
+        Ok(upstream) if upstream.status().is_server_error() => Err(ApiError::unavailable("catalog")),
         Ok(upstream) => Ok(BufferedResponse::read(upstream).await?),
         Err(error) => Err(error),
     };
@@ -50,19 +42,11 @@ pub async fn read(
 }
 
 fn count(state: &GatewayState, result: &'static str) {
-    state
-        .metrics
-        .cache_requests
-        .get_or_create(&CacheLabels { result })
-        .inc();
+    state.metrics.cache_requests.get_or_create(&CacheLabels { result }).inc();
 }
 
 /// Needs a caller; catalog itself checks that the caller is an admin.
-pub async fn write(
-    State(state): State<GatewayState>,
-    _caller: Caller,
-    request: Request,
-) -> Result<Response, ApiError> {
+pub async fn write(State(state): State<GatewayState>, _caller: Caller, request: Request) -> Result<Response, ApiError> {
     let upstream = forward(&state.catalog, request, state.max_body_bytes).await?;
     if upstream.status().is_success() {
         state.cache.invalidate_all();

@@ -37,19 +37,11 @@ pub struct Section {
 
 impl Section {
     fn ok(data: Value) -> Self {
-        Self {
-            status: "ok",
-            data: Some(data),
-            error: None,
-        }
+        Self { status: "ok", data: Some(data), error: None }
     }
 
     fn failed(status: &'static str, data: Option<Value>, error: &ApiError) -> Self {
-        Self {
-            status,
-            data,
-            error: Some(json!({ "code": error.code(), "message": error.to_string() })),
-        }
+        Self { status, data, error: Some(json!({ "code": error.code(), "message": error.to_string() })) }
     }
 }
 
@@ -78,15 +70,6 @@ pub async fn dashboard(State(state): State<GatewayState>, caller: Caller) -> App
         Ok(data) => Section::ok(data),
         Err(error) => Section::failed("fallback", Some(json!({ "items": [] })), &error),
     };
-    let degraded = [&profile, &recent_orders, &recommendations]
-        .iter()
-        .any(|s| s.status != "ok");
-    AppJson(Dashboard {
-        degraded,
-        sections: Sections {
-            profile,
-            recent_orders,
-            recommendations,
-        },
-    })
+    let degraded = [&profile, &recent_orders, &recommendations].iter().any(|s| s.status != "ok");
+    AppJson(Dashboard { degraded, sections: Sections { profile, recent_orders, recommendations } })
 }

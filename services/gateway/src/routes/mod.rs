@@ -43,25 +43,13 @@ pub fn router(state: GatewayState, identity: IdentityState, rate_limit: RateLimi
         .route("/api/v1/products", get(catalog::read).post(catalog::write))
         .route(
             "/api/v1/products/{*rest}",
-            get(catalog::read)
-                .patch(catalog::write)
-                .put(catalog::write)
-                .delete(catalog::write),
+            get(catalog::read).patch(catalog::write).put(catalog::write).delete(catalog::write),
         )
-        .route(
-            "/api/v1/categories",
-            get(catalog::read).post(catalog::write),
-        )
+        .route("/api/v1/categories", get(catalog::read).post(catalog::write))
         .route("/api/v1/recommendations", get(catalog::read))
         // inventory: availability is public; restocking needs a caller (inventory checks the role).
-        .route(
-            "/api/v1/inventory/{product_id}",
-            get(passthrough::to_inventory),
-        )
-        .route(
-            "/api/v1/inventory/{product_id}/restock",
-            post(passthrough::to_inventory_as_caller),
-        )
+        .route("/api/v1/inventory/{product_id}", get(passthrough::to_inventory))
+        .route("/api/v1/inventory/{product_id}/restock", post(passthrough::to_inventory_as_caller))
         // orders and notifications: the caller's own.
         .route("/api/v1/orders", any(passthrough::to_orders))
         .route("/api/v1/orders/{*rest}", any(passthrough::to_orders))

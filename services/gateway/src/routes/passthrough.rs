@@ -10,25 +10,15 @@ use platform::{ApiError, Caller};
 use super::GatewayState;
 use crate::proxy::{forward, stream_back};
 
-async fn pass(
-    upstream: &ServiceClient,
-    request: Request,
-    max_body: usize,
-) -> Result<Response, ApiError> {
+async fn pass(upstream: &ServiceClient, request: Request, max_body: usize) -> Result<Response, ApiError> {
     Ok(stream_back(forward(upstream, request, max_body).await?))
 }
 
-pub async fn to_auth(
-    State(state): State<GatewayState>,
-    request: Request,
-) -> Result<Response, ApiError> {
+pub async fn to_auth(State(state): State<GatewayState>, request: Request) -> Result<Response, ApiError> {
     pass(&state.auth, request, state.max_body_bytes).await
 }
 
-pub async fn to_inventory(
-    State(state): State<GatewayState>,
-    request: Request,
-) -> Result<Response, ApiError> {
+pub async fn to_inventory(State(state): State<GatewayState>, request: Request) -> Result<Response, ApiError> {
     pass(&state.inventory, request, state.max_body_bytes).await
 }
 
@@ -40,19 +30,11 @@ pub async fn to_inventory_as_caller(
     pass(&state.inventory, request, state.max_body_bytes).await
 }
 
-pub async fn to_users(
-    State(state): State<GatewayState>,
-    _: Caller,
-    request: Request,
-) -> Result<Response, ApiError> {
+pub async fn to_users(State(state): State<GatewayState>, _: Caller, request: Request) -> Result<Response, ApiError> {
     pass(&state.users, request, state.max_body_bytes).await
 }
 
-pub async fn to_orders(
-    State(state): State<GatewayState>,
-    _: Caller,
-    request: Request,
-) -> Result<Response, ApiError> {
+pub async fn to_orders(State(state): State<GatewayState>, _: Caller, request: Request) -> Result<Response, ApiError> {
     pass(&state.orders, request, state.max_body_bytes).await
 }
 

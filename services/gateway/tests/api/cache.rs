@@ -13,51 +13,27 @@ async fn catalog_reads_are_served_from_the_cache_until_a_write() {
     let second = shop.get("/api/v1/products").await;
     assert_eq!(second.headers()["x-cache"], "HIT");
     assert_eq!(second.text().await.unwrap(), first.text().await.unwrap());
-    assert_eq!(
-        shop.get("/api/v1/products?page=1").await.headers()["x-cache"],
-        "MISS",
-        "the query is part of the key"
-    );
+    assert_eq!(shop.get("/api/v1/products?page=1").await.headers()["x-cache"], "MISS", "the query is part of the key");
 
     let admin = shop.admin_token().await;
     let path = format!("/api/v1/products/{}", products[0]["id"]);
-    shop.send_with(
-        reqwest::Method::PATCH,
-        &admin,
-        &path,
-        &json!({"price_cents": 1}),
-    )
-    .await;
+    shop.send_with(reqwest::Method::PATCH, &admin, &path, &json!({"price_cents": 1})).await;
     let after_write = shop.get("/api/v1/products").await;
-    assert_eq!(
-        after_write.headers()["x-cache"],
-        "MISS",
-        "writes invalidate"
-    );
-    assert!(
-        shop.metric(r#"gateway_cache_requests_total{result="hit"}"#)
-            .await
-            >= 1.0
-    );
+    assert_eq!(after_write.headers()["x-cache"], "MISS", "writes invalidate");
+    assert!(shop.metric(r#"gateway_cache_requests_total{result="hit"}"#).await >= 1.0);
 }
 
 #[tokio::test]
 async fn errors_are_not_cached() {
     let shop = spawn_shop().await;
     assert_eq!(shop.get("/api/v1/products/4242").await.status(), 404);
-    assert_eq!(
-        shop.get("/api/v1/products/4242").await.headers()["x-cache"],
-        "MISS"
-    );
+    assert_eq!(shop.get("/api/v1/products/4242").await.headers()["x-cache"], "MISS");
 }
 
 #[tokio::test]
 async fn when_catalog_is_down_cached_reads_are_served_marked_degraded() {
     // Nothing is fresh: every read asks catalog, the cache is only a fallback.
-    let mut shop = ShopBuilder::default()
-        .cache_fresh_for(Duration::ZERO)
-        .spawn()
-        .await;
+    let mut shop = ShopBuilder::default().cache_fresh_for(Duration::ZERO).spawn().await;
     shop.seed_catalog().await;
     let live = shop.get("/api/v1/products").await;
     assert_eq!(live.headers()["x-cache"], "MISS");
@@ -71,8 +47,5 @@ async fn when_catalog_is_down_cached_reads_are_served_marked_degraded() {
     assert_eq!(fallback.text().await.unwrap(), live_body);
 
     let never_cached = shop.get("/api/v1/categories").await;
-    assert_eq!(
-        platform::test_util::error_of(never_cached).await,
-        (503, "dependency_unavailable".into())
-    );
+    assert_eq!(platform::test_util::error_of(never_cached).await, (503, "dependency_unavailable".into()));
 }

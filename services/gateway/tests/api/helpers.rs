@@ -20,9 +20,7 @@ pub const ADMIN_EMAIL: &str = "admin@shop.test";
 pub const ADMIN_PASSWORD: &str = "test-only-admin-password";
 
 fn quiet() -> TelemetrySettings {
-    TelemetrySettings {
-        log_filter: "info".into(),
-    }
+    TelemetrySettings::for_tests()
 }
 
 /// A catalog instance that a test can stop.
@@ -93,10 +91,8 @@ impl ShopBuilder {
     /// A budget of `burst` requests that refills one per minute: slow enough
     /// that no refill happens during a test.
     pub fn rate_limit_burst(mut self, burst: u32) -> Self {
-        self.rate_limit = RateLimitSettings {
-            replenish_every: Duration::from_secs(60),
-            burst: burst.try_into().unwrap(),
-        };
+        self.rate_limit =
+            RateLimitSettings { replenish_every: Duration::from_secs(60), burst: burst.try_into().unwrap() };
         self
     }
 
@@ -116,10 +112,7 @@ impl ShopBuilder {
         for _ in 0..self.catalog_instances {
             catalogs.push(spawn_catalog(catalog_db.clone()).await);
         }
-        let mut catalog_urls: Vec<String> = catalogs
-            .iter()
-            .map(|c| format!("http://{}", c.address))
-            .collect();
+        let mut catalog_urls: Vec<String> = catalogs.iter().map(|c| format!("http://{}", c.address)).collect();
         for _ in 0..self.dead_catalog_instances {
             catalog_urls.push(format!("http://{}", closed_port()));
         }
@@ -137,10 +130,7 @@ impl ShopBuilder {
                 // The order flow has its own end-to-end tests (tests/e2e): here nobody answers.
                 inventory: ClientSettings::fixed("inventory", format!("http://{}", closed_port())),
                 orders: ClientSettings::fixed("orders", format!("http://{}", closed_port())),
-                notifications: ClientSettings::fixed(
-                    "notifications",
-                    format!("http://{}", closed_port()),
-                ),
+                notifications: ClientSettings::fixed("notifications", format!("http://{}", closed_port())),
             },
             rate_limit: self.rate_limit,
             cache: self.cache,
@@ -149,11 +139,7 @@ impl ShopBuilder {
         let app = Application::build(settings).await.expect("gateway builds");
         let gateway = TestClient::new(app.address());
         serve_in_background(app.run_until(std::future::pending()));
-        Shop {
-            gateway,
-            catalogs,
-            signing_key_pem,
-        }
+        Shop { gateway, catalogs, signing_key_pem }
     }
 }
 
@@ -169,9 +155,7 @@ async fn spawn_users() -> String {
         database: fresh_database("users").await,
         telemetry: quiet(),
     };
-    let app = users::startup::Application::build(settings)
-        .await
-        .expect("users builds");
+    let app = users::startup::Application::build(settings).await.expect("users builds");
     let address = format!("http://{}", app.address());
     serve_in_background(app.run_until(std::future::pending()));
     address
@@ -188,41 +172,25 @@ async fn spawn_auth(users: &str, signing_key_pem: SecretString) -> String {
             access_ttl: Duration::from_secs(900),
             refresh_ttl: Duration::from_secs(3600),
         },
-        password_cost: HashCost {
-            memory_kib: 1024,
-            iterations: 1,
-        },
-        bootstrap_admin: Some((
-            Email::parse(ADMIN_EMAIL).unwrap(),
-            ADMIN_PASSWORD.to_owned().into(),
-        )),
+        password_cost: HashCost { memory_kib: 1024, iterations: 1 },
+        bootstrap_admin: Some((Email::parse(ADMIN_EMAIL).unwrap(), ADMIN_PASSWORD.to_owned().into())),
     };
-    let app = auth::startup::Application::build(settings)
-        .await
-        .expect("auth builds");
+    let app = auth::startup::Application::build(settings).await.expect("auth builds");
     let address = format!("http://{}", app.address());
     serve_in_background(app.run_until(std::future::pending()));
     address
 }
 
 async fn spawn_catalog(database: DatabaseSettings) -> CatalogInstance {
-    let settings = catalog::configuration::Settings {
-        server: ServerSettings::for_tests(),
-        database,
-        telemetry: quiet(),
-    };
-    let app = catalog::startup::Application::build(settings)
-        .await
-        .expect("catalog builds");
+    let settings =
+        catalog::configuration::Settings { server: ServerSettings::for_tests(), database, telemetry: quiet() };
+    let app = catalog::startup::Application::build(settings).await.expect("catalog builds");
     let address = app.address();
     let (stop, stopped) = oneshot::channel::<()>();
     serve_in_background(app.run_until(async move {
         let _ = stopped.await;
     }));
-    CatalogInstance {
-        address,
-        stop: Some(stop),
-    }
+    CatalogInstance { address, stop: Some(stop) }
 }
 
 impl Shop {
@@ -234,12 +202,7 @@ impl Shop {
 
     /// Logs in and returns the access token.
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let response = self
-            .post(
-                "/api/v1/auth/login",
-                &json!({"email": email, "password": password}),
-            )
-            .await;
+        let response = self.post("/api/v1/auth/login", &json!({"email": email, "password": password})).await;
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
         let session: Value = response.json().await.unwrap();
         session["access_token"].as_str().unwrap().to_owned()
@@ -255,28 +218,11 @@ impl Shop {
     }
 
     pub async fn get_with(&self, token: &str, path: &str) -> reqwest::Response {
-        self.http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
+        self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap()
     }
 
-    pub async fn send_with(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        path: &str,
-        body: &Value,
-    ) -> reqwest::Response {
-        self.http
-            .request(method, self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+    pub async fn send_with(&self, method: reqwest::Method, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.http.request(method, self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
     }
 
     /// A category and a few products, created by the admin through the gateway.
@@ -284,23 +230,14 @@ impl Shop {
         let admin = self.admin_token().await;
         let post = reqwest::Method::POST;
         let created = self
-            .send_with(
-                post.clone(),
-                &admin,
-                "/api/v1/categories",
-                &json!({"slug": "kitchen", "name": "Kitchen"}),
-            )
+            .send_with(post.clone(), &admin, "/api/v1/categories", &json!({"slug": "kitchen", "name": "Kitchen"}))
             .await;
         assert_eq!(created.status(), 201);
         let mut products = Vec::new();
-        for (sku, name, price) in [
-            ("MUG-1", "Enamel mug", 1200),
-            ("KETTLE-1", "Copper kettle", 4500),
-        ] {
-            let body = json!({"sku": sku, "name": name, "price_cents": price, "currency": "EUR", "category": "kitchen"});
-            let response = self
-                .send_with(post.clone(), &admin, "/api/v1/products", &body)
-                .await;
+        for (sku, name, price) in [("MUG-1", "Enamel mug", 1200), ("KETTLE-1", "Copper kettle", 4500)] {
+            let body =
+                json!({"sku": sku, "name": name, "price_cents": price, "currency": "EUR", "category": "kitchen"});
+            let response = self.send_with(post.clone(), &admin, "/api/v1/products", &body).await;
             assert_eq!(response.status(), 201);
             products.push(response.json().await.unwrap());
         }
@@ -309,29 +246,20 @@ impl Shop {
 
     /// The value of one series in the gateway's `/metrics`, 0 when absent.
     pub async fn metric(&self, name_and_labels: &str) -> f64 {
-        metric_value(
-            &self.get("/metrics").await.text().await.unwrap(),
-            name_and_labels,
-        )
+        metric_value(&self.get("/metrics").await.text().await.unwrap(), name_and_labels)
     }
 }
 
 /// Reads `name{labels}` from a Prometheus text exposition; the labels given
 /// must all be present on the series (others may be too).
 pub fn metric_value(exposition: &str, name_and_labels: &str) -> f64 {
-    let (name, labels) = name_and_labels
-        .split_once('{')
-        .map_or((name_and_labels, ""), |(n, l)| (n, l.trim_end_matches('}')));
+    let (name, labels) =
+        name_and_labels.split_once('{').map_or((name_and_labels, ""), |(n, l)| (n, l.trim_end_matches('}')));
     exposition
         .lines()
         .filter(|line| !line.starts_with('#'))
         .filter(|line| line.split(['{', ' ']).next() == Some(name))
-        .filter(|line| {
-            labels
-                .split(',')
-                .filter(|l| !l.is_empty())
-                .all(|l| line.contains(l))
-        })
+        .filter(|line| labels.split(',').filter(|l| !l.is_empty()).all(|l| line.contains(l)))
         .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
         .sum()
 }

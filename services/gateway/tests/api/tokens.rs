@@ -16,11 +16,7 @@ const PROTECTED: &str = "/api/v1/users/me";
 
 async fn assert_refused(shop: &Shop, token: &str, why: &str) {
     let response = shop.get_with(token, PROTECTED).await;
-    assert_eq!(
-        error_of(response).await,
-        (401, "unauthorized".into()),
-        "{why}"
-    );
+    assert_eq!(error_of(response).await, (401, "unauthorized".into()), "{why}");
 }
 
 async fn key_id(shop: &Shop) -> String {
@@ -51,17 +47,8 @@ fn sign(pem: &SecretString, kid: &str, claims: &AccessClaims) -> String {
 #[tokio::test]
 async fn a_missing_token_on_a_protected_route_is_401() {
     let shop = spawn_shop().await;
-    assert_eq!(
-        error_of(shop.get(PROTECTED).await).await,
-        (401, "unauthorized".into())
-    );
-    let basic = shop
-        .http
-        .get(shop.url(PROTECTED))
-        .basic_auth("ada", Some("pw"))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(error_of(shop.get(PROTECTED).await).await, (401, "unauthorized".into()));
+    let basic = shop.http.get(shop.url(PROTECTED)).basic_auth("ada", Some("pw")).send().await.unwrap();
     assert_eq!(error_of(basic).await.0, 401);
 }
 
@@ -69,17 +56,8 @@ async fn a_missing_token_on_a_protected_route_is_401() {
 async fn expired_tokens_are_refused() {
     let shop = spawn_shop().await;
     let kid = key_id(&shop).await;
-    assert_refused(
-        &shop,
-        &sign(&shop.signing_key_pem, &kid, &claims(-3600)),
-        "expired",
-    )
-    .await;
-    assert!(
-        shop.metric(r#"gateway_rejected_tokens_total{reason="expired"}"#)
-            .await
-            >= 1.0
-    );
+    assert_refused(&shop, &sign(&shop.signing_key_pem, &kid, &claims(-3600)), "expired").await;
+    assert!(shop.metric(r#"gateway_rejected_tokens_total{reason="expired"}"#).await >= 1.0);
 }
 
 #[tokio::test]
@@ -97,8 +75,7 @@ async fn tampered_tokens_are_refused() {
     let shop = spawn_shop().await;
     let token = shop.customer_token("ada@example.org").await;
     let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
-    let mut payload: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+    let mut payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
     payload["role"] = json!("admin");
     parts[1] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).unwrap());
     assert_refused(&shop, &parts.join("."), "payload changed to admin").await;
@@ -110,23 +87,9 @@ async fn tokens_signed_with_another_key_are_refused() {
     let shop = spawn_shop().await;
     let kid = key_id(&shop).await;
     let other_key = auth::keys::generate_ed25519_pem();
-    assert_refused(
-        &shop,
-        &sign(&other_key, &kid, &claims(600)),
-        "right kid, wrong key",
-    )
-    .await;
-    assert_refused(
-        &shop,
-        &sign(&other_key, "made-up-kid", &claims(600)),
-        "unknown kid",
-    )
-    .await;
-    assert!(
-        shop.metric(r#"gateway_rejected_tokens_total{reason="unknown_key"}"#)
-            .await
-            >= 1.0
-    );
+    assert_refused(&shop, &sign(&other_key, &kid, &claims(600)), "right kid, wrong key").await;
+    assert_refused(&shop, &sign(&other_key, "made-up-kid", &claims(600)), "unknown kid").await;
+    assert!(shop.metric(r#"gateway_rejected_tokens_total{reason="unknown_key"}"#).await >= 1.0);
 }
 
 #[tokio::test]
@@ -135,19 +98,15 @@ async fn alg_none_and_symmetric_algorithms_are_refused() {
     let kid = key_id(&shop).await;
     let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(600)).unwrap());
 
-    let none_header =
-        URL_SAFE_NO_PAD.encode(json!({"alg": "none", "typ": "JWT", "kid": kid}).to_string());
+    let none_header = URL_SAFE_NO_PAD.encode(json!({"alg": "none", "typ": "JWT", "kid": kid}).to_string());
     assert_refused(&shop, &format!("{none_header}.{payload}."), "alg none").await;
 
     // HS256 keyed with the public key: the classic algorithm-confusion attack.
     let jwks = shop.get_json("/.well-known/jwks.json").await;
-    let public = URL_SAFE_NO_PAD
-        .decode(jwks["keys"][0]["x"].as_str().unwrap())
-        .unwrap();
+    let public = URL_SAFE_NO_PAD.decode(jwks["keys"][0]["x"].as_str().unwrap()).unwrap();
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(kid);
-    let forged =
-        jsonwebtoken::encode(&header, &claims(600), &EncodingKey::from_secret(&public)).unwrap();
+    let forged = jsonwebtoken::encode(&header, &claims(600), &EncodingKey::from_secret(&public)).unwrap();
     assert_refused(&shop, &forged, "HS256 with the public key").await;
 }
 

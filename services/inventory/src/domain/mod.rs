@@ -13,10 +13,7 @@ impl Quantity {
     pub fn parse(raw: i64) -> Result<Self, String> {
         match i32::try_from(raw) {
             Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Self(n)),
-            _ => Err(format!(
-                "quantity must be between 1 and {}, got {raw}",
-                Self::MAX
-            )),
+            _ => Err(format!("quantity must be between 1 and {}, got {raw}", Self::MAX)),
         }
     }
 
@@ -60,10 +57,7 @@ impl ReservationLines {
             return Err("a reservation has at most 100 lines".to_owned());
         }
         lines.sort_by_key(|l| l.product_id);
-        if lines
-            .windows(2)
-            .any(|pair| pair[0].product_id == pair[1].product_id)
-        {
+        if lines.windows(2).any(|pair| pair[0].product_id == pair[1].product_id) {
             return Err("each product may appear once".to_owned());
         }
         Ok(Self(lines))
@@ -79,10 +73,7 @@ mod tests {
     use super::*;
 
     fn line(product_id: i64, quantity: i64) -> ReservationLine {
-        ReservationLine {
-            product_id,
-            quantity: Quantity::parse(quantity).unwrap(),
-        }
+        ReservationLine { product_id, quantity: Quantity::parse(quantity).unwrap() }
     }
 
     #[test]
@@ -96,10 +87,7 @@ mod tests {
     #[test]
     fn lines_are_sorted_and_unique() {
         let lines = ReservationLines::parse(vec![line(9, 1), line(2, 1)]).unwrap();
-        assert_eq!(
-            lines.iter().map(|l| l.product_id).collect::<Vec<_>>(),
-            [2, 9]
-        );
+        assert_eq!(lines.iter().map(|l| l.product_id).collect::<Vec<_>>(), [2, 9]);
         assert!(ReservationLines::parse(vec![line(2, 1), line(2, 3)]).is_err());
         assert!(ReservationLines::parse(vec![]).is_err());
     }

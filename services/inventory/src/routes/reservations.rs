@@ -31,37 +31,24 @@ pub async fn reserve(
     AppPath(order_id): AppPath<Uuid>,
     AppJson(request): AppJson<ReserveRequest>,
 ) -> Result<(StatusCode, AppJson<Reservation>), ApiError> {
-    let lines = ReservationLines::parse(request.lines)
-        .map_err(|m| ApiError::unprocessable("invalid_body", m))?;
+    let lines = ReservationLines::parse(request.lines).map_err(|m| ApiError::unprocessable("invalid_body", m))?;
     let mut tx = state.pool.begin().await?;
     let outcome = store::reserve(&mut tx, order_id, &lines, state.reservation_ttl).await?;
     match outcome {
         Reserve::Reserved => {
             tx.commit().await?;
             state.metrics.reservations("reserved");
-            Ok((
-                StatusCode::CREATED,
-                AppJson(Reservation {
-                    order_id,
-                    status: ReservationStatus::Reserved,
-                }),
-            ))
+            Ok((StatusCode::CREATED, AppJson(Reservation { order_id, status: ReservationStatus::Reserved })))
         }
-        Reserve::Existing(
-            status @ (ReservationStatus::Reserved | ReservationStatus::Committed),
-        ) => Ok((StatusCode::OK, AppJson(Reservation { order_id, status }))),
-        Reserve::Existing(_) => Err(ApiError::conflict(
-            "reservation_closed",
-            "this order's reservation was cancelled",
-        )),
+        Reserve::Existing(status @ (ReservationStatus::Reserved | ReservationStatus::Committed)) => {
+            Ok((StatusCode::OK, AppJson(Reservation { order_id, status })))
+        }
+        Reserve::Existing(_) => Err(ApiError::conflict("reservation_closed", "this order's reservation was cancelled")),
         Reserve::Insufficient { product_id } => {
             // Dropping the transaction undoes the lines reserved before this one.
             drop(tx);
             state.metrics.reservations("insufficient");
-            Err(ApiError::conflict(
-                "insufficient_stock",
-                format!("not enough units of product {product_id}"),
-            ))
+            Err(ApiError::conflict("insufficient_stock", format!("not enough units of product {product_id}")))
         }
     }
 }
@@ -86,18 +73,10 @@ pub async fn commit(
         Commit::Committed => {
             tx.commit().await?;
             state.metrics.reservations("committed");
-            Ok(AppJson(Reservation {
-                order_id,
-                status: ReservationStatus::Committed,
-            }))
+            Ok(AppJson(Reservation { order_id, status: ReservationStatus::Committed }))
         }
-        Commit::Closed(_) => Err(ApiError::conflict(
-            "reservation_closed",
-            "this order's reservation was cancelled",
-        )),
-        Commit::Missing => Err(ApiError::not_found(format!(
-            "no reservation for order {order_id}"
-        ))),
+        Commit::Closed(_) => Err(ApiError::conflict("reservation_closed", "this order's reservation was cancelled")),
+        Commit::Missing => Err(ApiError::not_found(format!("no reservation for order {order_id}"))),
     }
 }
 

@@ -17,13 +17,8 @@ pub async fn availability(
     State(state): State<AppState>,
     AppPath(product_id): AppPath<i64>,
 ) -> Result<AppJson<Availability>, ApiError> {
-    let available = store::stock_of(&state.pool, product_id)
-        .await?
-        .map_or(0, |s| s.available);
-    Ok(AppJson(Availability {
-        product_id,
-        available,
-    }))
+    let available = store::stock_of(&state.pool, product_id).await?.map_or(0, |s| s.available);
+    Ok(AppJson(Availability { product_id, available }))
 }
 
 pub async fn detail(
@@ -51,17 +46,9 @@ pub async fn restock(
 ) -> Result<AppJson<Stock>, ApiError> {
     caller.require_admin()?;
     if product_id <= 0 {
-        return Err(ApiError::bad_request(
-            "invalid_path",
-            "product ids are positive",
-        ));
+        return Err(ApiError::bad_request("invalid_path", "product ids are positive"));
     }
     let stock = store::restock(&state.pool, product_id, body.quantity.get()).await?;
-    tracing::info!(
-        product_id,
-        quantity = body.quantity.get(),
-        available = stock.available,
-        "restocked"
-    );
+    tracing::info!(product_id, quantity = body.quantity.get(), available = stock.available, "restocked");
     Ok(AppJson(stock))
 }

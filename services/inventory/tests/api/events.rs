@@ -25,16 +25,9 @@ async fn order_events_commit_and_return_reserved_units() {
     let confirmation = Envelope::new("order.confirmed", confirmed, json!({}));
     publish(&channel, &confirmation).await.unwrap();
     publish(&channel, &confirmation).await.unwrap(); // a duplicate delivery
-    publish(
-        &channel,
-        &Envelope::new(
-            "order.cancelled",
-            cancelled,
-            json!({"reason": "payment_declined"}),
-        ),
-    )
-    .await
-    .unwrap();
+    publish(&channel, &Envelope::new("order.cancelled", cancelled, json!({"reason": "payment_declined"})))
+        .await
+        .unwrap();
 
     eventually("both events applied", Duration::from_secs(20), || async {
         app.status(confirmed).await == "committed" && app.status(cancelled).await == "released"

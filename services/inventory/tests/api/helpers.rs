@@ -5,9 +5,7 @@ use inventory::configuration::Settings;
 use inventory::startup::Application;
 use platform::config::{ServerSettings, TelemetrySettings};
 use platform::messaging::BrokerSettings;
-use platform::test_util::{
-    TestClient, admin, fresh_broker, fresh_database, init_test_logs, serve_in_background,
-};
+use platform::test_util::{TestClient, admin, fresh_broker, fresh_database, init_test_logs, serve_in_background};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -33,16 +31,12 @@ pub async fn spawn_with_ttl(reservation_ttl: Duration) -> TestApp {
     let settings = Settings {
         server: ServerSettings::for_tests(),
         database: fresh_database("inventory").await,
-        telemetry: TelemetrySettings {
-            log_filter: "info".into(),
-        },
+        telemetry: TelemetrySettings::for_tests(),
         broker: broker.clone(),
         reservation_ttl,
         expiry_sweep: Duration::from_millis(50),
     };
-    let app = Application::build(settings)
-        .await
-        .expect("inventory builds");
+    let app = Application::build(settings).await.expect("inventory builds");
     let client = TestClient::new(app.address());
     serve_in_background(app.run_until(std::future::pending()));
     TestApp { client, broker }
@@ -50,44 +44,24 @@ pub async fn spawn_with_ttl(reservation_ttl: Duration) -> TestApp {
 
 impl TestApp {
     pub async fn restock(&self, product_id: i64, quantity: i64) -> reqwest::Response {
-        self.post_as(
-            &admin(),
-            &format!("/api/v1/inventory/{product_id}/restock"),
-            &json!({"quantity": quantity}),
-        )
-        .await
+        self.post_as(&admin(), &format!("/api/v1/inventory/{product_id}/restock"), &json!({"quantity": quantity})).await
     }
 
     pub async fn reserve(&self, order_id: Uuid, lines: &[(i64, i64)]) -> reqwest::Response {
-        let lines: Vec<Value> = lines
-            .iter()
-            .map(|(p, q)| json!({"product_id": p, "quantity": q}))
-            .collect();
-        self.put_as(
-            None,
-            &format!("/internal/v1/reservations/{order_id}"),
-            &json!({"lines": lines}),
-        )
-        .await
+        let lines: Vec<Value> = lines.iter().map(|(p, q)| json!({"product_id": p, "quantity": q})).collect();
+        self.put_as(None, &format!("/internal/v1/reservations/{order_id}"), &json!({"lines": lines})).await
     }
 
     pub async fn act(&self, order_id: Uuid, action: &str) -> reqwest::Response {
-        self.http
-            .post(self.url(&format!("/internal/v1/reservations/{order_id}/{action}")))
-            .send()
-            .await
-            .unwrap()
+        self.http.post(self.url(&format!("/internal/v1/reservations/{order_id}/{action}"))).send().await.unwrap()
     }
 
     pub async fn stock(&self, product_id: i64) -> Value {
-        self.get_json(&format!("/internal/v1/stock/{product_id}"))
-            .await
+        self.get_json(&format!("/internal/v1/stock/{product_id}")).await
     }
 
     pub async fn status(&self, order_id: Uuid) -> String {
-        let reservation = self
-            .get_json(&format!("/internal/v1/reservations/{order_id}"))
-            .await;
+        let reservation = self.get_json(&format!("/internal/v1/reservations/{order_id}")).await;
         reservation["status"].as_str().unwrap().to_owned()
     }
 }
@@ -95,10 +69,6 @@ impl TestApp {
 /// available + reserved + sold == stocked, and the numbers given.
 pub fn assert_stock(stock: &Value, available: i64, reserved: i64, sold: i64) {
     let n = |k: &str| stock[k].as_i64().unwrap();
-    assert_eq!(
-        (n("available"), n("reserved"), n("sold")),
-        (available, reserved, sold),
-        "{stock}"
-    );
+    assert_eq!((n("available"), n("reserved"), n("sold")), (available, reserved, sold), "{stock}");
     assert_eq!(n("available") + n("reserved") + n("sold"), n("stocked"));
 }

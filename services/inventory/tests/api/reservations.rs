@@ -52,10 +52,7 @@ async fn cancelling_releases_reserved_units() {
     app.reserve(order, &[(1, 4)]).await;
     assert_eq!(app.act(order, "cancel").await.status(), 200);
     assert_stock(&app.stock(1).await, 4, 0, 0);
-    assert_eq!(
-        error_of(app.act(order, "commit").await).await,
-        (409, "reservation_closed".into())
-    );
+    assert_eq!(error_of(app.act(order, "commit").await).await, (409, "reservation_closed".into()));
 }
 
 #[tokio::test]
@@ -65,10 +62,7 @@ async fn a_reservation_arriving_after_its_cancellation_is_refused() {
     let order = Uuid::new_v4();
     // The saga gave up on a slow reserve call and cancelled first.
     assert_eq!(app.act(order, "cancel").await.status(), 200);
-    assert_eq!(
-        error_of(app.reserve(order, &[(1, 1)]).await).await,
-        (409, "reservation_closed".into())
-    );
+    assert_eq!(error_of(app.reserve(order, &[(1, 1)]).await).await, (409, "reservation_closed".into()));
     assert_stock(&app.stock(1).await, 4, 0, 0);
 }
 
@@ -77,9 +71,7 @@ async fn concurrent_orders_never_take_more_than_there_is() {
     let app = spawn_app().await;
     app.restock(1, 5).await;
     let attempts = 40;
-    let results =
-        futures::future::join_all((0..attempts).map(|_| app.reserve(Uuid::new_v4(), &[(1, 1)])))
-            .await;
+    let results = futures::future::join_all((0..attempts).map(|_| app.reserve(Uuid::new_v4(), &[(1, 1)]))).await;
     let reserved = results.iter().filter(|r| r.status() == 201).count();
     let refused = results.iter().filter(|r| r.status() == 409).count();
     assert_eq!((reserved, refused), (5, attempts - 5));
@@ -93,11 +85,9 @@ async fn reservations_that_are_never_committed_expire() {
     let order = Uuid::new_v4();
     app.reserve(order, &[(1, 2)]).await;
     assert_stock(&app.stock(1).await, 1, 2, 0);
-    platform::test_util::eventually(
-        "the reservation expired",
-        std::time::Duration::from_secs(10),
-        || async { app.status(order).await == "released" },
-    )
+    platform::test_util::eventually("the reservation expired", std::time::Duration::from_secs(10), || async {
+        app.status(order).await == "released"
+    })
     .await;
     assert_stock(&app.stock(1).await, 3, 0, 0);
 }
@@ -106,37 +96,11 @@ async fn reservations_that_are_never_committed_expire() {
 async fn bad_reservation_requests_are_client_errors() {
     let app = spawn_app().await;
     let order = Uuid::new_v4();
-    assert_eq!(
-        error_of(app.reserve(order, &[]).await).await.0,
-        422,
-        "empty"
-    );
-    assert_eq!(
-        error_of(app.reserve(order, &[(1, 0)]).await).await.0,
-        422,
-        "zero"
-    );
-    assert_eq!(
-        error_of(app.reserve(order, &[(1, -2)]).await).await.0,
-        422,
-        "negative"
-    );
-    assert_eq!(
-        error_of(app.reserve(order, &[(1, 1), (1, 2)]).await)
-            .await
-            .0,
-        422,
-        "duplicate product"
-    );
-    assert_eq!(
-        error_of(app.act(Uuid::new_v4(), "commit").await).await.0,
-        404
-    );
-    let not_uuid = app
-        .http
-        .post(app.url("/internal/v1/reservations/abc/commit"))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(error_of(app.reserve(order, &[]).await).await.0, 422, "empty");
+    assert_eq!(error_of(app.reserve(order, &[(1, 0)]).await).await.0, 422, "zero");
+    assert_eq!(error_of(app.reserve(order, &[(1, -2)]).await).await.0, 422, "negative");
+    assert_eq!(error_of(app.reserve(order, &[(1, 1), (1, 2)]).await).await.0, 422, "duplicate product");
+    assert_eq!(error_of(app.act(Uuid::new_v4(), "commit").await).await.0, 404);
+    let not_uuid = app.http.post(app.url("/internal/v1/reservations/abc/commit")).send().await.unwrap();
     assert_eq!(error_of(not_uuid).await.0, 400);
 }

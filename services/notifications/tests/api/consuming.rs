@@ -17,10 +17,7 @@ async fn a_confirmed_order_sends_one_email_and_lists_it() {
 
     let notifications = app.wait_for(&ada, 1).await;
     assert_eq!(
-        (
-            notifications[0]["kind"].as_str(),
-            notifications[0]["status"].as_str()
-        ),
+        (notifications[0]["kind"].as_str(), notifications[0]["status"].as_str()),
         (Some("order_confirmed"), Some("sent"))
     );
     let emails = app.emails_sent().await;
@@ -28,30 +25,18 @@ async fn a_confirmed_order_sends_one_email_and_lists_it() {
     let body: Value = serde_json::from_slice(&emails[0].body).unwrap();
     assert_eq!(body["to"], "ada@example.org");
     assert!(body["text"].as_str().unwrap().contains("25.99 EUR"));
-    assert_eq!(
-        emails[0]
-            .headers
-            .get("idempotency-key")
-            .unwrap()
-            .to_str()
-            .unwrap(),
-        event.message_id.to_string()
-    );
+    assert_eq!(emails[0].headers.get("idempotency-key").unwrap().to_str().unwrap(), event.message_id.to_string());
 }
 
 #[tokio::test]
 async fn a_cancellation_says_why() {
     let app = spawn_app().await;
     let ada = app.registered_customer("ada@example.org").await;
-    app.publish(&app.order_event("order.cancelled", &ada, Some("payment_declined")))
-        .await;
+    app.publish(&app.order_event("order.cancelled", &ada, Some("payment_declined"))).await;
     let notifications = app.wait_for(&ada, 1).await;
     assert_eq!(notifications[0]["kind"], "order_cancelled");
     let body: Value = serde_json::from_slice(&app.emails_sent().await[0].body).unwrap();
-    assert!(
-        body["text"].as_str().unwrap().contains("payment declined"),
-        "{body}"
-    );
+    assert!(body["text"].as_str().unwrap().contains("payment declined"), "{body}");
 }
 
 #[tokio::test]
@@ -65,11 +50,7 @@ async fn a_duplicate_delivery_sends_one_email() {
     app.publish(&marker).await;
     let notifications = app.wait_for(&ada, 2).await;
     assert_eq!(notifications.len(), 2, "{notifications:?}");
-    assert_eq!(
-        app.emails_sent().await.len(),
-        2,
-        "the duplicate sent nothing"
-    );
+    assert_eq!(app.emails_sent().await.len(), 2, "the duplicate sent nothing");
 }
 
 #[tokio::test]
@@ -79,18 +60,15 @@ async fn poison_messages_are_dead_lettered_and_later_ones_still_processed() {
     let mut poison = app.order_event("order.confirmed", &ada, None);
     poison.data = json!({"nonsense": true});
     app.publish(&poison).await;
-    app.publish(&app.order_event("order.confirmed", &ada, None))
-        .await;
+    app.publish(&app.order_event("order.confirmed", &ada, None)).await;
 
     let notifications = app.wait_for(&ada, 1).await;
     assert_eq!(notifications.len(), 1);
     let channel = app.broker.channel().await.unwrap();
     let dead_letters = notifications::consumer::queue().dead_letter_queue();
-    eventually(
-        "the poison message is dead-lettered",
-        Duration::from_secs(20),
-        || async { queue_depth(&channel, &dead_letters).await.unwrap() == 1 },
-    )
+    eventually("the poison message is dead-lettered", Duration::from_secs(20), || async {
+        queue_depth(&channel, &dead_letters).await.unwrap() == 1
+    })
     .await;
 }
 
@@ -98,8 +76,7 @@ async fn poison_messages_are_dead_lettered_and_later_ones_still_processed() {
 async fn a_user_without_a_profile_is_skipped_not_retried_forever() {
     let app = spawn_app().await;
     let operator = customer(); // no profile, like the bootstrap admin
-    app.publish(&app.order_event("order.confirmed", &operator, None))
-        .await;
+    app.publish(&app.order_event("order.confirmed", &operator, None)).await;
     let notifications = app.wait_for(&operator, 1).await;
     assert_eq!(notifications[0]["status"], "skipped");
     assert!(app.emails_sent().await.is_empty());
@@ -116,29 +93,19 @@ async fn when_the_email_api_fails_the_event_is_retried_and_sent_once() {
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/messages"))
-        .respond_with(
-            ResponseTemplate::new(202).set_body_json(json!({"id": "msg_9", "status": "queued"})),
-        )
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"id": "msg_9", "status": "queued"})))
         .mount(&email_api)
         .await;
     let app = spawn_with_email_api(email_api).await;
     let ada = app.registered_customer("ada@example.org").await;
-    app.publish(&app.order_event("order.confirmed", &ada, None))
-        .await;
+    app.publish(&app.order_event("order.confirmed", &ada, None)).await;
     let notifications = app.wait_for(&ada, 1).await;
     assert_eq!(notifications.len(), 1);
-    assert_eq!(
-        app.emails_sent().await.len(),
-        3,
-        "two failures, then one success"
-    );
+    assert_eq!(app.emails_sent().await.len(), 3, "two failures, then one success");
 }
 
 #[tokio::test]
 async fn notifications_need_a_caller() {
     let app = spawn_app().await;
-    assert_eq!(
-        error_of(app.get("/api/v1/notifications").await).await,
-        (401, "unauthorized".into())
-    );
+    assert_eq!(error_of(app.get("/api/v1/notifications").await).await, (401, "unauthorized".into()));
 }

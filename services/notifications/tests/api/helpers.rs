@@ -10,9 +10,7 @@ use platform::config::{ServerSettings, TelemetrySettings};
 use platform::messaging::broker::Broker;
 use platform::messaging::envelope::Envelope;
 use platform::messaging::outbox::publish;
-use platform::test_util::{
-    TestClient, customer, fresh_broker, fresh_database, init_test_logs, serve_in_background,
-};
+use platform::test_util::{TestClient, customer, fresh_broker, fresh_database, init_test_logs, serve_in_background};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use wiremock::matchers::{method, path};
@@ -33,9 +31,7 @@ impl Deref for TestApp {
 }
 
 fn quiet() -> TelemetrySettings {
-    TelemetrySettings {
-        log_filter: "info".into(),
-    }
+    TelemetrySettings::for_tests()
 }
 
 /// Notifications with users beside it and an e-mail API that accepts all.
@@ -43,9 +39,7 @@ pub async fn spawn_app() -> TestApp {
     let email_api = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/messages"))
-        .respond_with(
-            ResponseTemplate::new(202).set_body_json(json!({"id": "msg_1", "status": "queued"})),
-        )
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"id": "msg_1", "status": "queued"})))
         .mount(&email_api)
         .await;
     spawn_with_email_api(email_api).await
@@ -72,18 +66,11 @@ pub async fn spawn_with_email_api(email_api: MockServer) -> TestApp {
         users: ClientSettings::fixed("users", users.address.clone()),
         email: ClientSettings::fixed("email-api", email_api.uri()),
     };
-    let app = Application::build(settings)
-        .await
-        .expect("notifications builds");
+    let app = Application::build(settings).await.expect("notifications builds");
     let client = TestClient::new(app.address());
     serve_in_background(app.run_until(std::future::pending()));
     let broker = Arc::new(Broker::new(broker_settings.clone()));
-    TestApp {
-        client,
-        users,
-        email_api,
-        broker,
-    }
+    TestApp { client, users, email_api, broker }
 }
 
 impl TestApp {
@@ -91,24 +78,12 @@ impl TestApp {
     pub async fn registered_customer(&self, email: &str) -> Caller {
         let caller = customer();
         let body = json!({"email": email, "display_name": "Ada"});
-        let response = self
-            .users
-            .put_as(
-                None,
-                &format!("/internal/v1/profiles/{}", caller.user_id),
-                &body,
-            )
-            .await;
+        let response = self.users.put_as(None, &format!("/internal/v1/profiles/{}", caller.user_id), &body).await;
         assert_eq!(response.status(), 201);
         caller
     }
 
-    pub fn order_event(
-        &self,
-        event_type: &str,
-        customer: &Caller,
-        reason: Option<&str>,
-    ) -> Envelope {
+    pub fn order_event(&self, event_type: &str, customer: &Caller, reason: Option<&str>) -> Envelope {
         let mut data = json!({"order_id": Uuid::new_v4(), "customer_id": customer.user_id, "total_minor": 2599, "currency": "EUR"});
         if let Some(reason) = reason {
             data["reason"] = json!(reason);
@@ -122,22 +97,15 @@ impl TestApp {
     }
 
     pub async fn notifications_of(&self, caller: &Caller) -> Vec<Value> {
-        let page: Value = self
-            .get_as(caller, "/api/v1/notifications")
-            .await
-            .json()
-            .await
-            .unwrap();
+        let page: Value = self.get_as(caller, "/api/v1/notifications").await.json().await.unwrap();
         page["items"].as_array().cloned().unwrap_or_default()
     }
 
     /// Waits until `caller` has `count` notifications.
     pub async fn wait_for(&self, caller: &Caller, count: usize) -> Vec<Value> {
-        platform::test_util::eventually(
-            "notifications stored",
-            Duration::from_secs(20),
-            || async { self.notifications_of(caller).await.len() >= count },
-        )
+        platform::test_util::eventually("notifications stored", Duration::from_secs(20), || async {
+            self.notifications_of(caller).await.len() >= count
+        })
         .await;
         self.notifications_of(caller).await
     }

@@ -21,20 +21,11 @@ pub struct Line {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OrderEvent {
-    OrderPlaced {
-        customer_id: Uuid,
-        lines: Vec<Line>,
-        currency: String,
-        total_minor: i64,
-    },
+    OrderPlaced { customer_id: Uuid, lines: Vec<Line>, currency: String, total_minor: i64 },
     StockReserved,
-    PaymentCaptured {
-        payment_id: Uuid,
-    },
+    PaymentCaptured { payment_id: Uuid },
     OrderConfirmed,
-    OrderCancelled {
-        reason: String,
-    },
+    OrderCancelled { reason: String },
     StockReleased,
     PaymentRefunded,
     OrderShipped,

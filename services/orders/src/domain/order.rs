@@ -59,19 +59,10 @@ pub enum CancelRefusal {
 impl Order {
     /// Rebuilds an order from its events, oldest first. `None` for an empty
     /// stream or one that does not start with `OrderPlaced`.
-    pub fn replay<'a>(
-        id: Uuid,
-        events: impl IntoIterator<Item = (&'a OrderEvent, DateTime<Utc>)>,
-    ) -> Option<Self> {
+    pub fn replay<'a>(id: Uuid, events: impl IntoIterator<Item = (&'a OrderEvent, DateTime<Utc>)>) -> Option<Self> {
         let mut events = events.into_iter();
         let (first, at) = events.next()?;
-        let OrderEvent::OrderPlaced {
-            customer_id,
-            lines,
-            currency,
-            total_minor,
-        } = first
-        else {
+        let OrderEvent::OrderPlaced { customer_id, lines, currency, total_minor } = first else {
             return None;
         };
         let mut order = Self {
@@ -119,9 +110,7 @@ impl Order {
     /// only confirmed orders that have not shipped.
     pub fn cancel_by_customer(&self) -> Result<OrderEvent, CancelRefusal> {
         match self.status {
-            OrderStatus::Confirmed => Ok(OrderEvent::OrderCancelled {
-                reason: "customer_request".into(),
-            }),
+            OrderStatus::Confirmed => Ok(OrderEvent::OrderCancelled { reason: "customer_request".into() }),
             OrderStatus::Pending => Err(CancelRefusal::InProgress),
             OrderStatus::Shipped => Err(CancelRefusal::Shipped),
             OrderStatus::Cancelled => Err(CancelRefusal::AlreadyCancelled),
@@ -140,12 +129,7 @@ mod tests {
     fn placed() -> OrderEvent {
         OrderEvent::OrderPlaced {
             customer_id: Uuid::nil(),
-            lines: vec![Line {
-                product_id: 1,
-                name: "Mug".into(),
-                unit_price_minor: 500,
-                quantity: 2,
-            }],
+            lines: vec![Line { product_id: 1, name: "Mug".into(), unit_price_minor: 500, quantity: 2 }],
             currency: "EUR".into(),
             total_minor: 1000,
         }
@@ -159,10 +143,7 @@ mod tests {
     #[test]
     fn a_placed_order_is_pending() {
         let order = replay(&[placed()]);
-        assert_eq!(
-            (order.status, order.version, order.item_count()),
-            (OrderStatus::Pending, 1, 2)
-        );
+        assert_eq!((order.status, order.version, order.item_count()), (OrderStatus::Pending, 1, 2));
     }
 
     #[test]
@@ -183,9 +164,7 @@ mod tests {
     fn cancellation_keeps_its_reason() {
         let order = replay(&[
             placed(),
-            OrderEvent::OrderCancelled {
-                reason: "payment_declined".into(),
-            },
+            OrderEvent::OrderCancelled { reason: "payment_declined".into() },
             OrderEvent::StockReleased,
         ]);
         assert_eq!(order.status, OrderStatus::Cancelled);
@@ -202,34 +181,18 @@ mod tests {
 
     #[test]
     fn only_confirmed_orders_may_be_cancelled_by_the_customer() {
-        assert_eq!(
-            replay(&[placed()]).cancel_by_customer(),
-            Err(CancelRefusal::InProgress)
-        );
+        assert_eq!(replay(&[placed()]).cancel_by_customer(), Err(CancelRefusal::InProgress));
         let confirmed = replay(&[placed(), OrderEvent::OrderConfirmed]);
         assert!(confirmed.cancel_by_customer().is_ok());
-        let shipped = replay(&[
-            placed(),
-            OrderEvent::OrderConfirmed,
-            OrderEvent::OrderShipped,
-        ]);
+        let shipped = replay(&[placed(), OrderEvent::OrderConfirmed, OrderEvent::OrderShipped]);
         assert_eq!(shipped.cancel_by_customer(), Err(CancelRefusal::Shipped));
         let cancelled = replay(&[placed(), OrderEvent::OrderCancelled { reason: "x".into() }]);
-        assert_eq!(
-            cancelled.cancel_by_customer(),
-            Err(CancelRefusal::AlreadyCancelled)
-        );
+        assert_eq!(cancelled.cancel_by_customer(), Err(CancelRefusal::AlreadyCancelled));
     }
 
     #[test]
     fn events_round_trip_through_json() {
-        for event in [
-            placed(),
-            OrderEvent::PaymentCaptured {
-                payment_id: Uuid::new_v4(),
-            },
-            OrderEvent::OrderShipped,
-        ] {
+        for event in [placed(), OrderEvent::PaymentCaptured { payment_id: Uuid::new_v4() }, OrderEvent::OrderShipped] {
             let json = serde_json::to_value(&event).unwrap();
             assert_eq!(json["type"], event.name());
             assert_eq!(serde_json::from_value::<OrderEvent>(json).unwrap(), event);

@@ -25,10 +25,7 @@ pub struct PaymentMethod(String);
 impl PaymentMethod {
     pub fn parse(raw: Option<&str>) -> Result<Self, String> {
         let raw = raw.unwrap_or("tok_visa").trim();
-        if raw.is_empty()
-            || raw.len() > 64
-            || !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
+        if raw.is_empty() || raw.len() > 64 || !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err("payment_method must be a provider token such as tok_visa".into());
         }
         Ok(Self(raw.to_owned()))
@@ -57,29 +54,17 @@ impl NewOrder {
         let mut lines = request.items;
         for line in &lines {
             if line.product_id <= 0 {
-                return Err(format!(
-                    "product_id must be positive, got {}",
-                    line.product_id
-                ));
+                return Err(format!("product_id must be positive, got {}", line.product_id));
             }
             if !(1..=100).contains(&line.quantity) {
-                return Err(format!(
-                    "quantity must be between 1 and 100, got {}",
-                    line.quantity
-                ));
+                return Err(format!("quantity must be between 1 and 100, got {}", line.quantity));
             }
         }
         lines.sort_by_key(|l| l.product_id);
-        if lines
-            .windows(2)
-            .any(|pair| pair[0].product_id == pair[1].product_id)
-        {
+        if lines.windows(2).any(|pair| pair[0].product_id == pair[1].product_id) {
             return Err("each product may appear once; raise its quantity instead".into());
         }
-        Ok(Self {
-            lines,
-            payment_method: PaymentMethod::parse(request.payment_method.as_deref())?,
-        })
+        Ok(Self { lines, payment_method: PaymentMethod::parse(request.payment_method.as_deref())? })
     }
 }
 
@@ -89,13 +74,7 @@ mod tests {
 
     fn request(items: &[(i64, i64)]) -> NewOrderRequest {
         NewOrderRequest {
-            items: items
-                .iter()
-                .map(|&(product_id, quantity)| RequestedLine {
-                    product_id,
-                    quantity,
-                })
-                .collect(),
+            items: items.iter().map(|&(product_id, quantity)| RequestedLine { product_id, quantity }).collect(),
             payment_method: None,
         }
     }

@@ -20,15 +20,12 @@ pub async fn place_order(
     headers: HeaderMap,
     AppJson(body): AppJson<Value>,
 ) -> Result<(StatusCode, AppJson<OrderView>), ApiError> {
-    let request: NewOrderRequest = serde_json::from_value(body.clone())
-        .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))?;
+    let request: NewOrderRequest =
+        serde_json::from_value(body.clone()).map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))?;
     let new = NewOrder::parse(request).map_err(|m| ApiError::unprocessable("invalid_order", m))?;
 
     // A repeated checkout (same Idempotency-Key) returns the first order.
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let hash = Sha256::digest(body.to_string().as_bytes()).to_vec();
     if let Some(key) = &key
         && let Some(existing) = previous_order(&state, &caller, key, &hash).await?
@@ -37,25 +34,12 @@ pub async fn place_order(
     }
 
     let (lines, currency) = price(&state, &new).await?;
-    let total_minor = lines
-        .iter()
-        .map(|l| l.unit_price_minor * i64::from(l.quantity))
-        .sum();
+    let total_minor = lines.iter().map(|l| l.unit_price_minor * i64::from(l.quantity)).sum();
     let order_id = Uuid::now_v7();
-    let placed = OrderEvent::OrderPlaced {
-        customer_id: caller.user_id,
-        lines,
-        currency,
-        total_minor,
-    };
-    let saga = NewSaga {
-        payment_method: new.payment_method.as_str(),
-        first_run_window: state.saga_lease,
-    };
+    let placed = OrderEvent::OrderPlaced { customer_id: caller.user_id, lines, currency, total_minor };
+    let saga = NewSaga { payment_method: new.payment_method.as_str(), first_run_window: state.saga_lease };
     let checkout_key = key.as_deref().map(|k| (k, hash.as_slice()));
-    if let Err(error) =
-        recorder::record_new(&state.pool, order_id, &placed, saga, checkout_key).await
-    {
+    if let Err(error) = recorder::record_new(&state.pool, order_id, &placed, saga, checkout_key).await {
         // The same key raced us: answer with the order that won.
         if let Some(key) = &key
             && let Some(existing) = previous_order(&state, &caller, key, &hash).await?
@@ -74,11 +58,7 @@ pub async fn place_order(
     let saga = tokio::spawn(async move { runner.run(order_id).await });
     let _ = tokio::time::timeout_at(deadline, saga).await;
     let view = wait_for_outcome(&state, order_id, deadline).await?;
-    let status = if view.status == "PENDING" {
-        StatusCode::ACCEPTED
-    } else {
-        StatusCode::CREATED
-    };
+    let status = if view.status == "PENDING" { StatusCode::ACCEPTED } else { StatusCode::CREATED };
     Ok((status, AppJson(view)))
 }
 
@@ -119,25 +99,16 @@ async fn previous_order(
 
 /// Looks every product up in the catalog: names and prices as of now.
 async fn price(state: &AppState, new: &NewOrder) -> Result<(Vec<Line>, String), ApiError> {
-    let lookups = new
-        .lines
-        .iter()
-        .map(|line| state.clients.product(line.product_id));
+    let lookups = new.lines.iter().map(|line| state.clients.product(line.product_id));
     let products = futures::future::join_all(lookups).await;
     let mut lines = Vec::with_capacity(new.lines.len());
     let mut currency: Option<String> = None;
     for (requested, product) in new.lines.iter().zip(products) {
         let product = product?.ok_or_else(|| {
-            ApiError::unprocessable(
-                "unknown_product",
-                format!("product {} does not exist", requested.product_id),
-            )
+            ApiError::unprocessable("unknown_product", format!("product {} does not exist", requested.product_id))
         })?;
         if currency.as_ref().is_some_and(|c| *c != product.currency) {
-            return Err(ApiError::unprocessable(
-                "mixed_currencies",
-                "all items of an order must have one currency",
-            ));
+            return Err(ApiError::unprocessable("mixed_currencies", "all items of an order must have one currency"));
         }
         currency = Some(product.currency.clone());
         lines.push(Line {

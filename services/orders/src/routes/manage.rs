@@ -16,9 +16,7 @@ use crate::store::{self, OrderView};
 
 async fn load_for(state: &AppState, caller: &Caller, id: Uuid) -> Result<Order, ApiError> {
     let mut conn = state.pool.acquire().await?;
-    let order = event_store::load(&mut conn, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let order = event_store::load(&mut conn, id).await?.ok_or_else(|| not_found(id))?;
     if !caller.may_access(order.customer_id) {
         return Err(not_found(id));
     }
@@ -27,10 +25,7 @@ async fn load_for(state: &AppState, caller: &Caller, id: Uuid) -> Result<Order, 
 
 fn conflict(error: AppendError) -> ApiError {
     match error {
-        AppendError::Conflict(_) => ApiError::conflict(
-            "concurrent_change",
-            "the order changed meanwhile; try again",
-        ),
+        AppendError::Conflict(_) => ApiError::conflict("concurrent_change", "the order changed meanwhile; try again"),
         AppendError::Database(e) => e.into(),
     }
 }
@@ -51,22 +46,13 @@ pub async fn cancel(
         };
         ApiError::conflict(code, refusal.to_string())
     })?;
-    let compensate = SagaMove {
-        step: Step::Compensate,
-        charge_uncertain: false,
-    };
-    recorder::record(&state.pool, &order, &[event], Some(compensate))
-        .await
-        .map_err(conflict)?;
+    let compensate = SagaMove { step: Step::Compensate, charge_uncertain: false };
+    recorder::record(&state.pool, &order, &[event], Some(compensate)).await.map_err(conflict)?;
     state.outbox.notify_one();
     let runner = state.saga.clone();
     tokio::spawn(async move { runner.run(id).await });
     tracing::info!(order_id = %id, "order cancelled by the customer");
-    Ok(AppJson(
-        store::view(&state.pool, id)
-            .await?
-            .ok_or_else(|| not_found(id))?,
-    ))
+    Ok(AppJson(store::view(&state.pool, id).await?.ok_or_else(|| not_found(id))?))
 }
 
 /// Admins mark confirmed orders as shipped (after which they cannot be cancelled).
@@ -78,19 +64,10 @@ pub async fn ship(
     caller.require_admin()?;
     let order = load_for(&state, &caller, id).await?;
     if order.status != OrderStatus::Confirmed {
-        return Err(ApiError::conflict(
-            "order_not_confirmed",
-            "only confirmed orders can ship",
-        ));
+        return Err(ApiError::conflict("order_not_confirmed", "only confirmed orders can ship"));
     }
-    recorder::record(&state.pool, &order, &[OrderEvent::OrderShipped], None)
-        .await
-        .map_err(conflict)?;
-    Ok(AppJson(
-        store::view(&state.pool, id)
-            .await?
-            .ok_or_else(|| not_found(id))?,
-    ))
+    recorder::record(&state.pool, &order, &[OrderEvent::OrderShipped], None).await.map_err(conflict)?;
+    Ok(AppJson(store::view(&state.pool, id).await?.ok_or_else(|| not_found(id))?))
 }
 
 /// Replays every event stream into a fresh read model.

@@ -20,9 +20,7 @@ pub async fn order(
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
 ) -> Result<AppJson<OrderView>, ApiError> {
-    let view = store::view(&state.pool, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let view = store::view(&state.pool, id).await?.ok_or_else(|| not_found(id))?;
     if !caller.may_access(view.customer_id) {
         return Err(not_found(id));
     }
@@ -50,10 +48,5 @@ pub async fn events(
     if events.is_empty() {
         return Err(not_found(id));
     }
-    Ok(AppJson(
-        events
-            .into_iter()
-            .map(|(e, _)| serde_json::to_value(e).expect("serialises"))
-            .collect(),
-    ))
+    Ok(AppJson(events.into_iter().map(|(e, _)| serde_json::to_value(e).expect("serialises")).collect()))
 }

@@ -46,11 +46,7 @@ pub struct SagaMetrics {
 impl SagaMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let metrics = Self::default();
-        registry.register(
-            "orders",
-            "Orders that reached an outcome",
-            metrics.orders.clone(),
-        );
+        registry.register("orders", "Orders that reached an outcome", metrics.orders.clone());
         registry.register(
             "saga_compensations",
             "Sagas compensated, by cancellation reason",
@@ -73,24 +69,13 @@ struct Transition {
 
 impl Transition {
     fn to(step: Step, events: Vec<OrderEvent>) -> Self {
-        Self {
-            events,
-            next: SagaMove {
-                step,
-                charge_uncertain: false,
-            },
-        }
+        Self { events, next: SagaMove { step, charge_uncertain: false } }
     }
 
     fn cancel(reason: &str, charge_uncertain: bool) -> Self {
         Self {
-            events: vec![OrderEvent::OrderCancelled {
-                reason: reason.to_owned(),
-            }],
-            next: SagaMove {
-                step: Step::Compensate,
-                charge_uncertain,
-            },
+            events: vec![OrderEvent::OrderCancelled { reason: reason.to_owned() }],
+            next: SagaMove { step: Step::Compensate, charge_uncertain },
         }
     }
 }
@@ -113,14 +98,7 @@ impl SagaRunner {
         outbox: Arc<Notify>,
         metrics: SagaMetrics,
     ) -> Self {
-        Self {
-            pool,
-            clients,
-            settings,
-            outbox,
-            metrics,
-            halted: Default::default(),
-        }
+        Self { pool, clients, settings, outbox, metrics, halted: Default::default() }
     }
 
     /// True once a simulated crash (`halt_after`) stopped this instance's sagas.
@@ -137,13 +115,7 @@ impl SagaRunner {
     pub async fn run(&self, order_id: Uuid) {
         if let Err(error) = self.try_run(order_id).await {
             tracing::warn!(%order_id, error = %format!("{error:#}"), "saga runner failed; recovery will resume it");
-            let _ = store::retry_saga_later(
-                &self.pool,
-                order_id,
-                &error.to_string(),
-                self.settings.retry_base,
-            )
-            .await;
+            let _ = store::retry_saga_later(&self.pool, order_id, &error.to_string(), self.settings.retry_base).await;
         }
     }
 
@@ -151,8 +123,7 @@ impl SagaRunner {
         if self.is_halted() {
             return Ok(());
         }
-        let Some(mut saga) = store::acquire_saga(&self.pool, order_id, self.settings.lease).await?
-        else {
+        let Some(mut saga) = store::acquire_saga(&self.pool, order_id, self.settings.lease).await? else {
             return Ok(());
         };
         loop {
@@ -168,36 +139,18 @@ impl SagaRunner {
             let transition = match self.decide(&order, &saga).await {
                 Ok(transition) => transition,
                 Err(reason) => {
-                    self.metrics
-                        .step_retries
-                        .get_or_create(&StepLabels {
-                            step: step.as_str(),
-                        })
-                        .inc();
+                    self.metrics.step_retries.get_or_create(&StepLabels { step: step.as_str() }).inc();
                     let delay = self.backoff(saga.attempts);
                     tracing::info!(%order_id, step = step.as_str(), %reason, retry_in_ms = delay.as_millis() as u64, "saga step deferred");
                     store::retry_saga_later(&self.pool, order_id, &reason, delay).await?;
                     return Ok(());
                 }
             };
-            let after = match recorder::record(
-                &self.pool,
-                &order,
-                &transition.events,
-                Some(transition.next),
-            )
-            .await
-            {
+            let after = match recorder::record(&self.pool, &order, &transition.events, Some(transition.next)).await {
                 Ok(after) => after,
                 Err(crate::event_store::AppendError::Conflict(_)) => {
                     // Someone (a customer's cancellation) changed the order meanwhile: decide again.
-                    store::retry_saga_later(
-                        &self.pool,
-                        order_id,
-                        "concurrent change",
-                        Duration::ZERO,
-                    )
-                    .await?;
+                    store::retry_saga_later(&self.pool, order_id, "concurrent change", Duration::ZERO).await?;
                     return Ok(());
                 }
                 Err(error) => return Err(error.into()),
@@ -210,8 +163,7 @@ impl SagaRunner {
             saga.attempts = 0;
             if self.settings.halt_after == Some(step) {
                 tracing::warn!(%order_id, step = step.as_str(), "saga halted by ORDERS_SAGA_HALT_AFTER (simulated crash)");
-                self.halted
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                self.halted.store(true, std::sync::atomic::Ordering::Relaxed);
                 return Ok(());
             }
             if saga.step == Step::Done {
@@ -225,9 +177,7 @@ impl SagaRunner {
     async fn decide(&self, order: &Order, saga: &SagaRow) -> Result<Transition, String> {
         match saga.step {
             Step::Reserve => Ok(match self.clients.reserve(order.id, &order.lines).await {
-                Ok(Reserve::Reserved) => {
-                    Transition::to(Step::Charge, vec![OrderEvent::StockReserved])
-                }
+                Ok(Reserve::Reserved) => Transition::to(Step::Charge, vec![OrderEvent::StockReserved]),
                 Ok(Reserve::Insufficient) => Transition::cancel("out_of_stock", false),
                 Ok(Reserve::Closed) => Transition::cancel("reservation_closed", false),
                 Err(error) => {
@@ -238,10 +188,7 @@ impl SagaRunner {
             Step::Charge => match self.clients.charge(order, &saga.payment_method).await {
                 Ok(Charge::Captured { payment_id }) => Ok(Transition::to(
                     Step::Commit,
-                    vec![
-                        OrderEvent::PaymentCaptured { payment_id },
-                        OrderEvent::OrderConfirmed,
-                    ],
+                    vec![OrderEvent::PaymentCaptured { payment_id }, OrderEvent::OrderConfirmed],
                 )),
                 Ok(Charge::Declined) => Ok(Transition::cancel("payment_declined", false)),
                 Ok(Charge::InProgress) => Err("the charge is still in progress".into()),
@@ -269,23 +216,13 @@ impl SagaRunner {
     /// Undoes what the order holds: stock back, money back. Every call is
     /// idempotent, so a compensation interrupted half-way is simply redone.
     async fn compensate(&self, order: &Order, saga: &SagaRow) -> Result<Transition, String> {
-        self.clients
-            .cancel_reservation(order.id)
-            .await
-            .map_err(|e| e.to_string())?;
+        self.clients.cancel_reservation(order.id).await.map_err(|e| e.to_string())?;
         let refunded = if order.payment_id.is_some() && !order.payment_refunded {
-            self.clients
-                .refund_order(order.id)
-                .await
-                .map_err(|e| e.to_string())?
+            self.clients.refund_order(order.id).await.map_err(|e| e.to_string())?
         } else if saga.charge_uncertain && order.payment_id.is_none() {
             // Ask again with the same key: payments answers what happened.
             match self.clients.charge(order, &saga.payment_method).await {
-                Ok(Charge::Captured { .. }) => self
-                    .clients
-                    .refund_order(order.id)
-                    .await
-                    .map_err(|e| e.to_string())?,
+                Ok(Charge::Captured { .. }) => self.clients.refund_order(order.id).await.map_err(|e| e.to_string())?,
                 Ok(Charge::Declined) | Err(StepError::NotDone(_)) => false,
                 Ok(Charge::InProgress) => return Err("the charge is still in progress".into()),
                 Err(StepError::Unknown(reason)) => return Err(reason),
@@ -312,26 +249,11 @@ impl SagaRunner {
         for event in events {
             match event {
                 OrderEvent::OrderConfirmed => {
-                    self.metrics
-                        .orders
-                        .get_or_create(&OutcomeLabels {
-                            outcome: "confirmed",
-                        })
-                        .inc();
+                    self.metrics.orders.get_or_create(&OutcomeLabels { outcome: "confirmed" }).inc();
                 }
                 OrderEvent::OrderCancelled { reason } => {
-                    self.metrics
-                        .orders
-                        .get_or_create(&OutcomeLabels {
-                            outcome: "cancelled",
-                        })
-                        .inc();
-                    self.metrics
-                        .compensations
-                        .get_or_create(&ReasonLabels {
-                            reason: reason.clone(),
-                        })
-                        .inc();
+                    self.metrics.orders.get_or_create(&OutcomeLabels { outcome: "cancelled" }).inc();
+                    self.metrics.compensations.get_or_create(&ReasonLabels { reason: reason.clone() }).inc();
                 }
                 _ => {}
             }

@@ -14,9 +14,7 @@ async fn parallel_orders_for_the_last_units_confirm_exactly_as_many_as_there_are
     let started = Instant::now();
     let customers: Vec<_> = (0..orders).map(|_| customer()).collect();
     let items = [(mug, 1)];
-    let responses =
-        futures::future::join_all(customers.iter().map(|c| shop.place(c, &items, "tok_visa")))
-            .await;
+    let responses = futures::future::join_all(customers.iter().map(|c| shop.place(c, &items, "tok_visa"))).await;
     let mut confirmed = 0;
     let mut cancelled = 0;
     for response in responses {
@@ -31,10 +29,7 @@ async fn parallel_orders_for_the_last_units_confirm_exactly_as_many_as_there_are
             other => panic!("unexpected status {other:?}"),
         }
     }
-    eprintln!(
-        "{orders} parallel orders for {units} units settled in {:?}",
-        started.elapsed()
-    );
+    eprintln!("{orders} parallel orders for {units} units settled in {:?}", started.elapsed());
     assert_eq!((confirmed, cancelled), (units, orders as i64 - units));
     assert_stock(&shop.stock(mug).await, 0, 0, units);
 }

@@ -20,11 +20,7 @@ async fn an_order_whose_process_died_after_reserving_is_finished_after_restart()
     let order = shop.settled(&pending["id"]).await;
     assert_eq!(order["status"], "CONFIRMED");
     assert_stock(&shop.stock(mug).await, 2, 0, 1);
-    assert_eq!(
-        shop.payments_of(&pending["id"]).await.len(),
-        1,
-        "charged once"
-    );
+    assert_eq!(shop.payments_of(&pending["id"]).await.len(), 1, "charged once");
 }
 
 #[tokio::test]
@@ -33,10 +29,7 @@ async fn an_order_whose_process_died_after_a_declined_charge_is_compensated_afte
     let mug = shop.product("MUG-1", 500, 3).await;
     let response = shop.place(&shop.customer, &[(mug, 2)], "tok_decline").await;
     let order: Value = response.json().await.unwrap();
-    assert_eq!(
-        order["status"], "CANCELLED",
-        "the decision is recorded before the halt"
-    );
+    assert_eq!(order["status"], "CANCELLED", "the decision is recorded before the halt");
     assert_stock(&shop.stock(mug).await, 1, 2, 0);
 
     shop.restart_orders().await;

@@ -8,24 +8,13 @@ async fn the_event_stream_tells_the_orders_story() {
     let mug = shop.product("MUG-1", 500, 3).await;
     let order = shop.checkout(&[(mug, 1)], "tok_visa").await;
     let events: Vec<Value> = shop
-        .get_json(&format!(
-            "/internal/v1/orders/{}/events",
-            order["id"].as_str().unwrap()
-        ))
+        .get_json(&format!("/internal/v1/orders/{}/events", order["id"].as_str().unwrap()))
         .await
         .as_array()
         .unwrap()
         .clone();
     let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert_eq!(
-        types,
-        [
-            "order_placed",
-            "stock_reserved",
-            "payment_captured",
-            "order_confirmed"
-        ]
-    );
+    assert_eq!(types, ["order_placed", "stock_reserved", "payment_captured", "order_confirmed"]);
 }
 
 #[tokio::test]
@@ -40,15 +29,8 @@ async fn rebuilding_the_read_model_from_the_events_gives_the_same_views() {
     for id in &ids {
         before.push(shop.order(id).await);
     }
-    let rebuilt: Value = shop
-        .http
-        .post(shop.url("/internal/v1/read-model/rebuild"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rebuilt: Value =
+        shop.http.post(shop.url("/internal/v1/read-model/rebuild")).send().await.unwrap().json().await.unwrap();
     assert_eq!(rebuilt["orders"], 4);
     for (id, view) in ids.iter().zip(before) {
         assert_eq!(shop.order(id).await, view, "view of {id} after replay");
@@ -71,17 +53,7 @@ async fn concurrent_writers_cannot_both_append_to_one_version() {
     let mut statuses = [a.status().as_u16(), b.status().as_u16()];
     statuses.sort();
     assert_eq!(statuses, [200, 409]);
-    let events: Value = shop
-        .get_json(&format!(
-            "/internal/v1/orders/{}/events",
-            order["id"].as_str().unwrap()
-        ))
-        .await;
-    let cancellations = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["type"] == "order_cancelled")
-        .count();
+    let events: Value = shop.get_json(&format!("/internal/v1/orders/{}/events", order["id"].as_str().unwrap())).await;
+    let cancellations = events.as_array().unwrap().iter().filter(|e| e["type"] == "order_cancelled").count();
     assert_eq!(cancellations, 1);
 }

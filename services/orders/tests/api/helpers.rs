@@ -15,9 +15,7 @@ use simulators::behaviour::Behaviour;
 use tokio::sync::oneshot;
 
 fn quiet() -> TelemetrySettings {
-    TelemetrySettings {
-        log_filter: "info".into(),
-    }
+    TelemetrySettings::for_tests()
 }
 
 /// Everything orders talks to, running, plus orders itself.
@@ -57,33 +55,27 @@ pub async fn spawn_shop_with(halt_after: Option<Step>) -> Shop {
     init_test_logs();
     let broker = fresh_broker().await;
     let provider = spawn_provider().await;
-    let catalog = spawn(catalog::startup::Application::build(
-        catalog::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database: fresh_database("catalog").await,
-            telemetry: quiet(),
-        },
-    ))
+    let catalog = spawn(catalog::startup::Application::build(catalog::configuration::Settings {
+        server: ServerSettings::for_tests(),
+        database: fresh_database("catalog").await,
+        telemetry: quiet(),
+    }))
     .await;
-    let inventory = spawn(inventory::startup::Application::build(
-        inventory::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database: fresh_database("inventory").await,
-            telemetry: quiet(),
-            broker: broker.clone(),
-            reservation_ttl: Duration::from_secs(600),
-            expiry_sweep: Duration::from_secs(1),
-        },
-    ))
+    let inventory = spawn(inventory::startup::Application::build(inventory::configuration::Settings {
+        server: ServerSettings::for_tests(),
+        database: fresh_database("inventory").await,
+        telemetry: quiet(),
+        broker: broker.clone(),
+        reservation_ttl: Duration::from_secs(600),
+        expiry_sweep: Duration::from_secs(1),
+    }))
     .await;
-    let payments = spawn(payments::startup::Application::build(
-        payments::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database: fresh_database("payments").await,
-            telemetry: quiet(),
-            provider: ClientSettings::fixed("payment-provider", provider),
-        },
-    ))
+    let payments = spawn(payments::startup::Application::build(payments::configuration::Settings {
+        server: ServerSettings::for_tests(),
+        database: fresh_database("payments").await,
+        telemetry: quiet(),
+        provider: ClientSettings::fixed("payment-provider", provider),
+    }))
     .await;
     let upstreams = Upstreams {
         catalog: catalog.address.clone(),
@@ -91,8 +83,7 @@ pub async fn spawn_shop_with(halt_after: Option<Step>) -> Shop {
         payments: payments.address.clone(),
     };
     let orders_database = fresh_database("orders").await;
-    let (orders, stop_orders) =
-        start_orders(&orders_database, &broker, &upstreams, halt_after).await;
+    let (orders, stop_orders) = start_orders(&orders_database, &broker, &upstreams, halt_after).await;
     Shop {
         orders,
         catalog,
@@ -140,12 +131,7 @@ async fn spawn_provider() -> String {
     let server = simulators::payments::build(simulators::payments::Settings {
         server: ServerSettings::for_tests(),
         telemetry: quiet(),
-        behaviour: Behaviour {
-            latency_ms: 0,
-            jitter_ms: 0,
-            failure_rate: 0.0,
-            decline_rate: 0.0,
-        },
+        behaviour: Behaviour { latency_ms: 0, jitter_ms: 0, failure_rate: 0.0, decline_rate: 0.0 },
     })
     .await
     .expect("provider builds");
@@ -176,9 +162,7 @@ async fn start_orders(
             halt_after,
         },
     };
-    let app = orders::startup::Application::build(settings)
-        .await
-        .expect("orders builds");
+    let app = orders::startup::Application::build(settings).await.expect("orders builds");
     let client = TestClient::new(app.address());
     let (stop, stopped) = oneshot::channel::<()>();
     serve_in_background(app.run_until(async move {
@@ -194,101 +178,52 @@ impl Shop {
         if let Some(stop) = self.stop_orders.take() {
             let _ = stop.send(());
         }
-        let (orders, stop) =
-            start_orders(&self.orders_database, &self.broker, &self.upstreams, None).await;
+        let (orders, stop) = start_orders(&self.orders_database, &self.broker, &self.upstreams, None).await;
         self.orders = orders;
         self.stop_orders = Some(stop);
     }
 
     /// A product with `stock` units, priced `price` cents; returns its id.
     pub async fn product(&self, sku: &str, price: i64, stock: i64) -> i64 {
-        let _ = self
-            .catalog
-            .post_as(
-                &self.admin,
-                "/api/v1/categories",
-                &json!({"slug": "things", "name": "Things"}),
-            )
-            .await;
+        let _ =
+            self.catalog.post_as(&self.admin, "/api/v1/categories", &json!({"slug": "things", "name": "Things"})).await;
         let body = json!({"sku": sku, "name": format!("Product {sku}"), "price_cents": price, "currency": "EUR", "category": "things"});
-        let created: Value = self
-            .catalog
-            .post_as(&self.admin, "/api/v1/products", &body)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let created: Value = self.catalog.post_as(&self.admin, "/api/v1/products", &body).await.json().await.unwrap();
         let id = created["id"].as_i64().expect("product created");
         if stock > 0 {
             let restocked = self
                 .inventory
-                .post_as(
-                    &self.admin,
-                    &format!("/api/v1/inventory/{id}/restock"),
-                    &json!({"quantity": stock}),
-                )
+                .post_as(&self.admin, &format!("/api/v1/inventory/{id}/restock"), &json!({"quantity": stock}))
                 .await;
             assert_eq!(restocked.status(), 200);
         }
         id
     }
 
-    pub async fn place(
-        &self,
-        caller: &Caller,
-        items: &[(i64, i64)],
-        payment_method: &str,
-    ) -> reqwest::Response {
-        let items: Vec<Value> = items
-            .iter()
-            .map(|(p, q)| json!({"product_id": p, "quantity": q}))
-            .collect();
-        self.orders
-            .post_as(
-                caller,
-                "/api/v1/orders",
-                &json!({"items": items, "payment_method": payment_method}),
-            )
-            .await
+    pub async fn place(&self, caller: &Caller, items: &[(i64, i64)], payment_method: &str) -> reqwest::Response {
+        let items: Vec<Value> = items.iter().map(|(p, q)| json!({"product_id": p, "quantity": q})).collect();
+        self.orders.post_as(caller, "/api/v1/orders", &json!({"items": items, "payment_method": payment_method})).await
     }
 
     /// Places an order and returns its final view (the saga finished).
     pub async fn checkout(&self, items: &[(i64, i64)], payment_method: &str) -> Value {
         let response = self.place(&self.customer, items, payment_method).await;
-        assert_eq!(
-            response.status(),
-            201,
-            "saga finished within the checkout wait"
-        );
+        assert_eq!(response.status(), 201, "saga finished within the checkout wait");
         response.json().await.unwrap()
     }
 
     pub async fn order(&self, id: &Value) -> Value {
-        let response = self
-            .orders
-            .get_as(
-                &self.customer,
-                &format!("/api/v1/orders/{}", id.as_str().unwrap()),
-            )
-            .await;
+        let response = self.orders.get_as(&self.customer, &format!("/api/v1/orders/{}", id.as_str().unwrap())).await;
         assert_eq!(response.status(), 200);
         response.json().await.unwrap()
     }
 
     pub async fn stock(&self, product_id: i64) -> Value {
-        self.inventory
-            .get_json(&format!("/internal/v1/stock/{product_id}"))
-            .await
+        self.inventory.get_json(&format!("/internal/v1/stock/{product_id}")).await
     }
 
     pub async fn payments_of(&self, order_id: &Value) -> Vec<Value> {
-        let list = self
-            .payments
-            .get_json(&format!(
-                "/api/v1/payments?order_id={}",
-                order_id.as_str().unwrap()
-            ))
-            .await;
+        let list = self.payments.get_json(&format!("/api/v1/payments?order_id={}", order_id.as_str().unwrap())).await;
         list.as_array().unwrap().clone()
     }
 
@@ -298,34 +233,19 @@ impl Shop {
         let id = order_id.as_str().unwrap();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
-            let order: Value = self
-                .orders
-                .get_as(&admin(), &format!("/api/v1/orders/{id}"))
-                .await
-                .json()
-                .await
-                .unwrap();
-            let reservation: Value = self
-                .inventory
-                .get(&format!("/internal/v1/reservations/{id}"))
-                .await
-                .json()
-                .await
-                .unwrap_or_default();
+            let order: Value =
+                self.orders.get_as(&admin(), &format!("/api/v1/orders/{id}")).await.json().await.unwrap();
+            let reservation: Value =
+                self.inventory.get(&format!("/internal/v1/reservations/{id}")).await.json().await.unwrap_or_default();
             let settled = match order["status"].as_str() {
                 Some("CONFIRMED") => reservation["status"] == "committed",
-                Some("CANCELLED") => {
-                    reservation["status"] == "released" || reservation["status"] == "returned"
-                }
+                Some("CANCELLED") => reservation["status"] == "released" || reservation["status"] == "returned",
                 _ => false,
             };
             if settled {
                 return order;
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "order {id} did not settle: {order} / {reservation}"
-            );
+            assert!(tokio::time::Instant::now() < deadline, "order {id} did not settle: {order} / {reservation}");
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
@@ -334,10 +254,6 @@ impl Shop {
 /// available + reserved + sold == stocked, and the given numbers.
 pub fn assert_stock(stock: &Value, available: i64, reserved: i64, sold: i64) {
     let n = |k: &str| stock[k].as_i64().unwrap();
-    assert_eq!(
-        (n("available"), n("reserved"), n("sold")),
-        (available, reserved, sold),
-        "{stock}"
-    );
+    assert_eq!((n("available"), n("reserved"), n("sold")), (available, reserved, sold), "{stock}");
     assert_eq!(n("available") + n("reserved") + n("sold"), n("stocked"));
 }

@@ -21,16 +21,16 @@ pub async fn charge(
     AppJson(request): AppJson<Value>,
 ) -> Result<(StatusCode, AppJson<Value>), ApiError> {
     let key = idempotency::key_of(&headers, "charge")?;
-    let parsed: ChargeRequest = serde_json::from_value(request.clone())
-        .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))?;
+    let parsed: ChargeRequest =
+        serde_json::from_value(request.clone()).map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))?;
     let charge = Charge::parse(parsed).map_err(|m| ApiError::unprocessable("invalid_body", m))?;
     match idempotency::begin(&state.pool, &key, &idempotency::fingerprint(&request)).await? {
         Begin::Replay(status, body) => Ok((status, AppJson(body))),
         // Detached from the request: a client that hangs up mid-way must not
         // cancel us between charging at the provider and recording it.
-        Begin::Proceed => tokio::spawn(charge_and_record(state, key, charge))
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?,
+        Begin::Proceed => {
+            tokio::spawn(charge_and_record(state, key, charge)).await.map_err(|e| ApiError::Internal(e.into()))?
+        }
     }
 }
 
@@ -50,10 +50,8 @@ async fn charge_and_record(
             // The key stays locked until its lease ends; a retry after that
             // asks the provider again with the same provider key and learns
             // the outcome. Any other failure left no charge: free the key now.
-            let outcome_unknown = matches!(
-                error,
-                ProviderError::Call(CallError::Timeout { .. } | CallError::Interrupted { .. })
-            );
+            let outcome_unknown =
+                matches!(error, ProviderError::Call(CallError::Timeout { .. } | CallError::Interrupted { .. }));
             if !outcome_unknown {
                 idempotency::abandon(&state.pool, &key).await?;
             }
@@ -65,9 +63,7 @@ async fn charge_and_record(
     };
     let (status, charge_id, decline_code) = match &outcome {
         ChargeOutcome::Succeeded { charge_id } => ("captured", charge_id.as_str(), None),
-        ChargeOutcome::Declined { charge_id, code } => {
-            ("declined", charge_id.as_str(), Some(code.as_str()))
-        }
+        ChargeOutcome::Declined { charge_id, code } => ("declined", charge_id.as_str(), Some(code.as_str())),
     };
     let mut tx = state.pool.begin().await?;
     let payment = store::insert(
@@ -90,14 +86,8 @@ async fn charge_and_record(
     Ok((StatusCode::CREATED, AppJson(body)))
 }
 
-pub async fn detail(
-    State(state): State<AppState>,
-    AppPath(id): AppPath<Uuid>,
-) -> Result<AppJson<Payment>, ApiError> {
-    store::get(&state.pool, id)
-        .await?
-        .map(AppJson)
-        .ok_or_else(|| ApiError::not_found(format!("no payment {id}")))
+pub async fn detail(State(state): State<AppState>, AppPath(id): AppPath<Uuid>) -> Result<AppJson<Payment>, ApiError> {
+    store::get(&state.pool, id).await?.map(AppJson).ok_or_else(|| ApiError::not_found(format!("no payment {id}")))
 }
 
 #[derive(Deserialize)]
@@ -110,7 +100,5 @@ pub async fn list_for_order(
     State(state): State<AppState>,
     AppQuery(query): AppQuery<ByOrder>,
 ) -> Result<AppJson<Vec<Payment>>, ApiError> {
-    Ok(AppJson(
-        store::for_order(&state.pool, query.order_id).await?,
-    ))
+    Ok(AppJson(store::for_order(&state.pool, query.order_id).await?))
 }

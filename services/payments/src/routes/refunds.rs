@@ -17,18 +17,11 @@ pub async fn refund(
     AppPath(id): AppPath<Uuid>,
 ) -> Result<(StatusCode, AppJson<Value>), ApiError> {
     let key = idempotency::key_of(&headers, "refund")?;
-    match idempotency::begin(
-        &state.pool,
-        &key,
-        &idempotency::fingerprint(&json!({ "payment_id": id })),
-    )
-    .await?
-    {
+    match idempotency::begin(&state.pool, &key, &idempotency::fingerprint(&json!({ "payment_id": id }))).await? {
         Begin::Replay(status, body) => Ok((status, AppJson(body))),
         Begin::Proceed => {
-            let outcome = tokio::spawn(refund_payment(state.clone(), id))
-                .await
-                .map_err(|e| ApiError::Internal(e.into()))?;
+            let outcome =
+                tokio::spawn(refund_payment(state.clone(), id)).await.map_err(|e| ApiError::Internal(e.into()))?;
             match outcome {
                 Ok(payment) => {
                     let body = serde_json::to_value(&payment).expect("a payment serialises");
@@ -57,9 +50,7 @@ pub async fn refund_order(
         if payment.status == "captured" {
             let state = state.clone();
             result.push(
-                tokio::spawn(refund_payment(state, payment.id))
-                    .await
-                    .map_err(|e| ApiError::Internal(e.into()))??,
+                tokio::spawn(refund_payment(state, payment.id)).await.map_err(|e| ApiError::Internal(e.into()))??,
             );
         } else {
             result.push(payment);
@@ -74,28 +65,20 @@ async fn refund_payment(state: AppState, id: Uuid) -> Result<Payment, ApiError> 
     let Some((charge_id, amount_minor)) = store::lock_captured(&mut tx, id).await? else {
         return match store::get(&state.pool, id).await? {
             Some(payment) if payment.status == "refunded" => Ok(payment),
-            Some(_) => Err(ApiError::conflict(
-                "not_refundable",
-                "only captured payments can be refunded",
-            )),
+            Some(_) => Err(ApiError::conflict("not_refundable", "only captured payments can be refunded")),
             None => Err(ApiError::not_found(format!("no payment {id}"))),
         };
     };
     // One refund per payment: the provider key is the payment's.
-    let refund = provider::refund(
-        &state.provider,
-        &charge_id,
-        amount_minor,
-        &format!("shop-refund-{id}"),
-    )
-    .await
-    .map_err(|error| {
-        state.metrics.count("refund", "failed");
-        match error {
-            ProviderError::Call(call) => ApiError::from(call),
-            ProviderError::Unexpected(_) => ApiError::unavailable("payment provider"),
-        }
-    })?;
+    let refund = provider::refund(&state.provider, &charge_id, amount_minor, &format!("shop-refund-{id}"))
+        .await
+        .map_err(|error| {
+            state.metrics.count("refund", "failed");
+            match error {
+                ProviderError::Call(call) => ApiError::from(call),
+                ProviderError::Unexpected(_) => ApiError::unavailable("payment provider"),
+            }
+        })?;
     let payment = store::mark_refunded(&mut tx, id, &refund.id).await?;
     tx.commit().await?;
     state.metrics.count("refund", "refunded");

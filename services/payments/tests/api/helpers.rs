@@ -28,9 +28,7 @@ pub async fn spawn_app(provider_url: &str) -> TestApp {
     let settings = Settings {
         server: ServerSettings::for_tests(),
         database: fresh_database("payments").await,
-        telemetry: TelemetrySettings {
-            log_filter: "info".into(),
-        },
+        telemetry: TelemetrySettings::for_tests(),
         provider: ClientSettings {
             timeout: Duration::from_secs(1),
             ..ClientSettings::fixed("payment-provider", provider_url)
@@ -48,23 +46,12 @@ pub fn charge_body(order_id: Uuid, amount_minor: i64) -> Value {
 
 impl TestApp {
     pub async fn charge(&self, key: &str, body: &Value) -> reqwest::Response {
-        self.http
-            .post(self.url("/api/v1/payments"))
-            .header("idempotency-key", key)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.http.post(self.url("/api/v1/payments")).header("idempotency-key", key).json(body).send().await.unwrap()
     }
 
     pub async fn refund(&self, key: &str, payment_id: &Value) -> reqwest::Response {
         let path = format!("/api/v1/payments/{}/refund", payment_id.as_str().unwrap());
-        self.http
-            .post(self.url(&path))
-            .header("idempotency-key", key)
-            .send()
-            .await
-            .unwrap()
+        self.http.post(self.url(&path)).header("idempotency-key", key).send().await.unwrap()
     }
 }
 
@@ -73,16 +60,12 @@ pub async fn accepting_provider() -> MockServer {
     let provider = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/charges"))
-        .respond_with(
-            ResponseTemplate::new(201).set_body_json(json!({"id": "ch_1", "status": "succeeded"})),
-        )
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "ch_1", "status": "succeeded"})))
         .mount(&provider)
         .await;
     Mock::given(method("POST"))
         .and(path("/v1/refunds"))
-        .respond_with(
-            ResponseTemplate::new(201).set_body_json(json!({"id": "re_1", "status": "succeeded"})),
-        )
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "re_1", "status": "succeeded"})))
         .mount(&provider)
         .await;
     provider
@@ -90,11 +73,5 @@ pub async fn accepting_provider() -> MockServer {
 
 /// How many requests the provider received on `route`.
 pub async fn calls_to(provider: &MockServer, route: &str) -> usize {
-    provider
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == route)
-        .count()
+    provider.received_requests().await.unwrap_or_default().iter().filter(|r| r.url.path() == route).count()
 }

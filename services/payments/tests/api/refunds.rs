@@ -8,28 +8,11 @@ use crate::helpers::{accepting_provider, calls_to, charge_body, spawn_app};
 async fn a_captured_payment_is_refunded_once() {
     let provider = accepting_provider().await;
     let app = spawn_app(&provider.uri()).await;
-    let payment: Value = app
-        .charge("c", &charge_body(Uuid::new_v4(), 1000))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let payment: Value = app.charge("c", &charge_body(Uuid::new_v4(), 1000)).await.json().await.unwrap();
     let refunded: Value = app.refund("r", &payment["id"]).await.json().await.unwrap();
     assert_eq!(refunded["status"], "refunded");
-    assert_eq!(
-        app.refund("r", &payment["id"])
-            .await
-            .json::<Value>()
-            .await
-            .unwrap(),
-        refunded,
-        "replayed"
-    );
-    assert_eq!(
-        app.refund("another-key", &payment["id"]).await.status(),
-        200,
-        "already refunded"
-    );
+    assert_eq!(app.refund("r", &payment["id"]).await.json::<Value>().await.unwrap(), refunded, "replayed");
+    assert_eq!(app.refund("another-key", &payment["id"]).await.status(), 200, "already refunded");
     assert_eq!(calls_to(&provider, "/v1/refunds").await, 1);
 }
 
@@ -41,15 +24,7 @@ async fn refunding_an_order_refunds_what_was_captured_and_is_safe_to_repeat() {
     app.charge("c", &charge_body(order, 1000)).await;
     let path = format!("/internal/v1/orders/{order}/refund");
     for _ in 0..2 {
-        let payments: Value = app
-            .http
-            .post(app.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let payments: Value = app.http.post(app.url(&path)).send().await.unwrap().json().await.unwrap();
         assert_eq!(payments[0]["status"], "refunded");
     }
     assert_eq!(calls_to(&provider, "/v1/refunds").await, 1);
@@ -62,24 +37,12 @@ async fn refunding_an_order_refunds_what_was_captured_and_is_safe_to_repeat() {
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        nothing,
-        Value::Array(vec![]),
-        "an order without payments has nothing to refund"
-    );
+    assert_eq!(nothing, Value::Array(vec![]), "an order without payments has nothing to refund");
 }
 
 #[tokio::test]
 async fn unknown_payments_cannot_be_refunded() {
     let provider = accepting_provider().await;
     let app = spawn_app(&provider.uri()).await;
-    assert_eq!(
-        error_of(
-            app.refund("r", &Value::String(Uuid::new_v4().to_string()))
-                .await
-        )
-        .await
-        .0,
-        404
-    );
+    assert_eq!(error_of(app.refund("r", &Value::String(Uuid::new_v4().to_string())).await).await.0, 404);
 }

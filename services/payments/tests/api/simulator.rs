@@ -11,15 +11,8 @@ use crate::helpers::spawn_app;
 async fn simulator() -> String {
     let settings = simulators::payments::Settings {
         server: ServerSettings::for_tests(),
-        telemetry: TelemetrySettings {
-            log_filter: "info".into(),
-        },
-        behaviour: Behaviour {
-            latency_ms: 0,
-            jitter_ms: 0,
-            failure_rate: 0.0,
-            decline_rate: 0.0,
-        },
+        telemetry: TelemetrySettings::for_tests(),
+        behaviour: Behaviour { latency_ms: 0, jitter_ms: 0, failure_rate: 0.0, decline_rate: 0.0 },
     };
     let server = simulators::payments::build(settings).await.unwrap();
     let address = format!("http://{}", server.local_addr());
@@ -31,7 +24,10 @@ async fn simulator() -> String {
 async fn the_simulator_captures_and_declines_by_test_token() {
     let app = spawn_app(&simulator().await).await;
     let ok: Value = app
-        .charge("a", &json!({"order_id": Uuid::new_v4(), "amount_minor": 500, "currency": "EUR", "payment_method": "tok_visa"}))
+        .charge(
+            "a",
+            &json!({"order_id": Uuid::new_v4(), "amount_minor": 500, "currency": "EUR", "payment_method": "tok_visa"}),
+        )
         .await
         .json()
         .await

@@ -29,10 +29,7 @@ pub enum BrokerError {
 
 impl Broker {
     pub fn new(settings: BrokerSettings) -> Self {
-        Self {
-            settings,
-            connection: Mutex::new(None),
-        }
+        Self { settings, connection: Mutex::new(None) }
     }
 
     /// A fresh channel on a live connection.
@@ -42,12 +39,9 @@ impl Broker {
             return Ok(live.create_channel().await?);
         }
         let url = self.settings.url.expose_secret();
-        let fresh = tokio::time::timeout(
-            CONNECT_TIMEOUT,
-            Connection::connect(url, ConnectionProperties::default()),
-        )
-        .await
-        .map_err(|_| BrokerError::Timeout(CONNECT_TIMEOUT))??;
+        let fresh = tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect(url, ConnectionProperties::default()))
+            .await
+            .map_err(|_| BrokerError::Timeout(CONNECT_TIMEOUT))??;
         let setup = fresh.create_channel().await?;
         declare_exchanges(&setup).await?;
         let _ = setup.close(200, "topology declared".into()).await;
@@ -63,27 +57,19 @@ impl Broker {
         let _ = channel.close(200, "readiness".into()).await;
         Ok(())
     }
+
+    /// `/ready` check `broker`: a connection is (or can be) established.
+    pub fn readiness_check(self: &std::sync::Arc<Self>) -> crate::health::ReadinessCheck {
+        let broker = self.clone();
+        crate::health::ReadinessCheck::new("broker", move || {
+            let broker = broker.clone();
+            async move { broker.is_reachable().await }
+        })
+    }
 }
 
 async fn declare_exchanges(channel: &Channel) -> Result<(), lapin::Error> {
-    let durable = ExchangeDeclareOptions {
-        durable: true,
-        ..Default::default()
-    };
-    channel
-        .exchange_declare(
-            EVENTS_EXCHANGE.into(),
-            ExchangeKind::Topic,
-            durable,
-            FieldTable::default(),
-        )
-        .await?;
-    channel
-        .exchange_declare(
-            DEAD_LETTER_EXCHANGE.into(),
-            ExchangeKind::Direct,
-            durable,
-            FieldTable::default(),
-        )
-        .await
+    let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
+    channel.exchange_declare(EVENTS_EXCHANGE.into(), ExchangeKind::Topic, durable, FieldTable::default()).await?;
+    channel.exchange_declare(DEAD_LETTER_EXCHANGE.into(), ExchangeKind::Direct, durable, FieldTable::default()).await
 }

@@ -22,8 +22,8 @@ use futures::future::BoxFuture;
 use lapin::Channel;
 use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions,
-    QueueBindOptions, QueueDeclareOptions,
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions, QueueBindOptions,
+    QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable};
 use prometheus_client::encoding::EncodeLabelSet;
@@ -111,11 +111,7 @@ pub struct ConsumerMetrics {
 impl ConsumerMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let metrics = Self::default();
-        registry.register(
-            "messaging_consumed_messages",
-            "Messages consumed, by outcome",
-            metrics.consumed.clone(),
-        );
+        registry.register("messaging_consumed_messages", "Messages consumed, by outcome", metrics.consumed.clone());
         registry.register(
             "messaging_consumer_lag_messages",
             "Messages waiting in the consumer's queue",
@@ -134,20 +130,8 @@ pub struct IdempotentConsumer<H> {
 }
 
 impl<H: MessageHandler> IdempotentConsumer<H> {
-    pub fn new(
-        broker: Arc<Broker>,
-        pool: PgPool,
-        spec: QueueSpec,
-        handler: H,
-        metrics: ConsumerMetrics,
-    ) -> Self {
-        Self {
-            broker,
-            pool,
-            spec,
-            handler: Arc::new(handler),
-            metrics,
-        }
+    pub fn new(broker: Arc<Broker>, pool: PgPool, spec: QueueSpec, handler: H, metrics: ConsumerMetrics) -> Self {
+        Self { broker, pool, spec, handler: Arc::new(handler), metrics }
     }
 
     /// Declares the queue now (so that events published from here on are
@@ -189,9 +173,7 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
     async fn consume(&self) -> anyhow::Result<()> {
         let channel = self.broker.channel().await?;
         declare_queue(&channel, &self.spec).await?;
-        channel
-            .basic_qos(self.spec.prefetch, BasicQosOptions::default())
-            .await?;
+        channel.basic_qos(self.spec.prefetch, BasicQosOptions::default()).await?;
         let mut deliveries = channel
             .basic_consume(
                 self.spec.queue.clone().into(),
@@ -201,11 +183,7 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
             )
             .await?;
         tracing::info!(queue = %self.spec.queue, "consuming");
-        let lag = tokio::spawn(watch_lag(
-            self.broker.clone(),
-            self.spec.clone(),
-            self.metrics.clone(),
-        ));
+        let lag = tokio::spawn(watch_lag(self.broker.clone(), self.spec.clone(), self.metrics.clone()));
         let result = async {
             while let Some(delivery) = deliveries.next().await {
                 self.process(delivery?).await?;
@@ -221,16 +199,12 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
         let outcome = match serde_json::from_slice::<Envelope>(&delivery.data) {
             Err(error) => {
                 tracing::warn!(queue = %self.spec.queue, error = %error, "unreadable message dead-lettered");
-                delivery
-                    .reject(BasicRejectOptions { requeue: false })
-                    .await?;
+                delivery.reject(BasicRejectOptions { requeue: false }).await?;
                 "rejected"
             }
             Ok(envelope) if envelope.schema_version > SCHEMA_VERSION => {
                 tracing::warn!(queue = %self.spec.queue, version = envelope.schema_version, "unknown schema version dead-lettered");
-                delivery
-                    .reject(BasicRejectOptions { requeue: false })
-                    .await?;
+                delivery.reject(BasicRejectOptions { requeue: false }).await?;
                 "rejected"
             }
             Ok(envelope) => match self.handle_once(&envelope).await {
@@ -244,47 +218,33 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
                 }
                 Err(HandlerError::Permanent(error)) => {
                     tracing::warn!(queue = %self.spec.queue, message_id = %envelope.message_id, error = %format!("{error:#}"), "message dead-lettered");
-                    delivery
-                        .reject(BasicRejectOptions { requeue: false })
-                        .await?;
+                    delivery.reject(BasicRejectOptions { requeue: false }).await?;
                     "rejected"
                 }
                 Err(HandlerError::Transient(error)) => {
                     tracing::warn!(queue = %self.spec.queue, message_id = %envelope.message_id, error = %format!("{error:#}"), "message requeued");
                     // A pause, so that a dependency that is down is not hammered.
                     tokio::time::sleep(Duration::from_millis(250)).await;
-                    delivery
-                        .nack(BasicNackOptions {
-                            requeue: true,
-                            ..Default::default()
-                        })
-                        .await?;
+                    delivery.nack(BasicNackOptions { requeue: true, ..Default::default() }).await?;
                     "retried"
                 }
             },
         };
-        self.metrics
-            .consumed
-            .get_or_create(&ConsumedLabels {
-                queue: self.spec.queue.clone(),
-                outcome,
-            })
-            .inc();
+        self.metrics.consumed.get_or_create(&ConsumedLabels { queue: self.spec.queue.clone(), outcome }).inc();
         Ok(())
     }
 
     /// `Ok(false)` when the message was processed before.
     async fn handle_once(&self, envelope: &Envelope) -> Result<bool, HandlerError> {
         let mut tx = self.pool.begin().await?;
-        let first_time = sqlx::query(
-            "INSERT INTO processed_messages (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(&self.spec.queue)
-        .bind(envelope.message_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
+        let first_time =
+            sqlx::query("INSERT INTO processed_messages (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(&self.spec.queue)
+                .bind(envelope.message_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
         if !first_time {
             return Ok(false);
         }
@@ -296,14 +256,9 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
 
 /// Declares the consumer's quorum queue, its dead-letter queue, and bindings.
 pub async fn declare_queue(channel: &Channel, spec: &QueueSpec) -> Result<(), lapin::Error> {
-    let durable = QueueDeclareOptions {
-        durable: true,
-        ..Default::default()
-    };
+    let durable = QueueDeclareOptions { durable: true, ..Default::default() };
     let dead_letters = spec.dead_letter_queue();
-    channel
-        .queue_declare(dead_letters.clone().into(), durable, FieldTable::default())
-        .await?;
+    channel.queue_declare(dead_letters.clone().into(), durable, FieldTable::default()).await?;
     channel
         .queue_bind(
             dead_letters.into(),
@@ -314,25 +269,11 @@ pub async fn declare_queue(channel: &Channel, spec: &QueueSpec) -> Result<(), la
         )
         .await?;
     let mut arguments = FieldTable::default();
-    arguments.insert(
-        "x-queue-type".into(),
-        AMQPValue::LongString("quorum".into()),
-    );
-    arguments.insert(
-        "x-delivery-limit".into(),
-        AMQPValue::LongInt(spec.delivery_limit as i32),
-    );
-    arguments.insert(
-        "x-dead-letter-exchange".into(),
-        AMQPValue::LongString(DEAD_LETTER_EXCHANGE.into()),
-    );
-    arguments.insert(
-        "x-dead-letter-routing-key".into(),
-        AMQPValue::LongString(spec.queue.clone().into()),
-    );
-    channel
-        .queue_declare(spec.queue.clone().into(), durable, arguments)
-        .await?;
+    arguments.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+    arguments.insert("x-delivery-limit".into(), AMQPValue::LongInt(spec.delivery_limit as i32));
+    arguments.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(DEAD_LETTER_EXCHANGE.into()));
+    arguments.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(spec.queue.clone().into()));
+    channel.queue_declare(spec.queue.clone().into(), durable, arguments).await?;
     for key in &spec.routing_keys {
         channel
             .queue_bind(
@@ -349,21 +290,12 @@ pub async fn declare_queue(channel: &Channel, spec: &QueueSpec) -> Result<(), la
 
 /// How many messages wait in `queue` (a passive declare: no side effect).
 pub async fn queue_depth(channel: &Channel, queue: &str) -> Result<u32, lapin::Error> {
-    let passive = QueueDeclareOptions {
-        passive: true,
-        durable: true,
-        ..Default::default()
-    };
-    Ok(channel
-        .queue_declare(queue.into(), passive, FieldTable::default())
-        .await?
-        .message_count())
+    let passive = QueueDeclareOptions { passive: true, durable: true, ..Default::default() };
+    Ok(channel.queue_declare(queue.into(), passive, FieldTable::default()).await?.message_count())
 }
 
 async fn watch_lag(broker: Arc<Broker>, spec: QueueSpec, metrics: ConsumerMetrics) {
-    let labels = QueueLabels {
-        queue: spec.queue.clone(),
-    };
+    let labels = QueueLabels { queue: spec.queue.clone() };
     loop {
         if let Ok(channel) = broker.channel().await {
             if let Ok(depth) = queue_depth(&channel, &spec.queue).await {

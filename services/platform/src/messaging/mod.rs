@@ -31,15 +31,10 @@ pub struct BrokerSettings {
 
 impl BrokerSettings {
     pub fn from_env(env: &mut Env) -> Self {
-        let url = env.string(
-            "AMQP_URL",
-            "amqp://shop:shop-dev-password@127.0.0.1:5672/%2f",
-        );
+        let url = env.string("AMQP_URL", "amqp://shop:shop-dev-password@127.0.0.1:5672/%2f");
         if !url.starts_with("amqp://") && !url.starts_with("amqps://") {
             env.problem("AMQP_URL: must start with amqp:// or amqps://");
         }
-        Self {
-            url: SecretString::from(url),
-        }
+        Self { url: SecretString::from(url) }
     }
 }

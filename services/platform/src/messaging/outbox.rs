@@ -51,16 +51,8 @@ pub struct OutboxMetrics {
 impl OutboxMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let metrics = Self::default();
-        registry.register(
-            "outbox_pending_messages",
-            "Events in the outbox not yet published",
-            metrics.pending.clone(),
-        );
-        registry.register(
-            "outbox_published_messages",
-            "Events published from the outbox",
-            metrics.published.clone(),
-        );
+        registry.register("outbox_pending_messages", "Events in the outbox not yet published", metrics.pending.clone());
+        registry.register("outbox_published_messages", "Events published from the outbox", metrics.published.clone());
         registry.register(
             "outbox_publish_failures",
             "Outbox publishing attempts that failed (broker down, nack)",
@@ -85,12 +77,7 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 
 impl OutboxRelay {
     pub fn new(pool: PgPool, broker: Arc<Broker>, metrics: OutboxMetrics) -> Self {
-        Self {
-            pool,
-            broker,
-            metrics,
-            wake: Arc::new(Notify::new()),
-        }
+        Self { pool, broker, metrics, wake: Arc::new(Notify::new()) }
     }
 
     /// Call after committing events, so they leave at once instead of at the next poll.
@@ -128,9 +115,7 @@ impl OutboxRelay {
     /// Publishes one batch; returns how many events left.
     async fn publish_round(&self, channel: &mut Option<Channel>) -> anyhow::Result<usize> {
         let pending: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL")
-                .fetch_one(&self.pool)
-                .await?;
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").fetch_one(&self.pool).await?;
         self.metrics.pending.set(pending);
         if pending == 0 {
             return Ok(0);
@@ -148,9 +133,7 @@ impl OutboxRelay {
         }
         if channel.as_ref().is_none_or(|c| !c.status().connected()) {
             let fresh = self.broker.channel().await?;
-            fresh
-                .confirm_select(ConfirmSelectOptions::default())
-                .await?;
+            fresh.confirm_select(ConfirmSelectOptions::default()).await?;
             *channel = Some(fresh);
         }
         let channel = channel.as_ref().expect("set above");
@@ -160,10 +143,7 @@ impl OutboxRelay {
             publish(channel, &envelope).await?;
             ids.push(row.try_get::<i64, _>("id")?);
         }
-        sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)")
-            .bind(&ids)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)").bind(&ids).execute(&mut *tx).await?;
         tx.commit().await?;
         self.metrics.published.inc_by(ids.len() as u64);
         self.metrics.pending.set(pending - ids.len() as i64);
@@ -174,10 +154,7 @@ impl OutboxRelay {
 /// Publishes one event persistently and waits for the broker's confirm.
 pub async fn publish(channel: &Channel, envelope: &Envelope) -> anyhow::Result<()> {
     let mut headers = FieldTable::default();
-    headers.insert(
-        "schema_version".into(),
-        AMQPValue::LongUInt(envelope.schema_version),
-    );
+    headers.insert("schema_version".into(), AMQPValue::LongUInt(envelope.schema_version));
     let properties = BasicProperties::default()
         .with_message_id(envelope.message_id.to_string().into())
         .with_content_type("application/json".into())
@@ -195,10 +172,6 @@ pub async fn publish(channel: &Channel, envelope: &Envelope) -> anyhow::Result<(
         )
         .await?
         .await?;
-    anyhow::ensure!(
-        !confirm.is_nack(),
-        "the broker refused event {}",
-        envelope.message_id
-    );
+    anyhow::ensure!(!confirm.is_nack(), "the broker refused event {}", envelope.message_id);
     Ok(())
 }

@@ -24,16 +24,11 @@ pub async fn create_profile(
     AppJson(body): AppJson<NewProfile>,
 ) -> Result<(StatusCode, AppJson<Profile>), ApiError> {
     let taken = || ApiError::conflict("email_taken", "a profile with this e-mail address exists");
-    let (profile, created) =
-        store::create_profile(&state.pool, user_id, &body.email, &body.display_name)
-            .await
-            .on_unique_violation("email_taken", "a profile with this e-mail address exists")?
-            .ok_or_else(taken)?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let (profile, created) = store::create_profile(&state.pool, user_id, &body.email, &body.display_name)
+        .await
+        .on_unique_violation("email_taken", "a profile with this e-mail address exists")?
+        .ok_or_else(taken)?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, AppJson(profile)))
 }
 

@@ -14,17 +14,8 @@ use crate::startup::AppState;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/users", get(profiles::list))
-        .route(
-            "/api/v1/users/me",
-            get(profiles::me).patch(profiles::update_me),
-        )
-        .route(
-            "/api/v1/users/{id}",
-            get(profiles::by_id).patch(profiles::update_by_id),
-        )
-        .route(
-            "/internal/v1/profiles/{id}",
-            put(internal::create_profile).get(internal::profile),
-        )
+        .route("/api/v1/users/me", get(profiles::me).patch(profiles::update_me))
+        .route("/api/v1/users/{id}", get(profiles::by_id).patch(profiles::update_by_id))
+        .route("/internal/v1/profiles/{id}", put(internal::create_profile).get(internal::profile))
         .with_state(state)
 }

@@ -14,10 +14,7 @@ pub struct ProfileChange {
     display_name: DisplayName,
 }
 
-pub async fn me(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<AppJson<Profile>, ApiError> {
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<AppJson<Profile>, ApiError> {
     read(&state, &caller, caller.user_id).await
 }
 
@@ -64,18 +61,11 @@ fn not_found(user_id: Uuid) -> ApiError {
     ApiError::not_found(format!("no profile {user_id}"))
 }
 
-async fn read(
-    state: &AppState,
-    caller: &Caller,
-    user_id: Uuid,
-) -> Result<AppJson<Profile>, ApiError> {
+async fn read(state: &AppState, caller: &Caller, user_id: Uuid) -> Result<AppJson<Profile>, ApiError> {
     if !caller.may_access(user_id) {
         return Err(not_found(user_id));
     }
-    store::get_profile(&state.pool, user_id)
-        .await?
-        .map(AppJson)
-        .ok_or_else(|| not_found(user_id))
+    store::get_profile(&state.pool, user_id).await?.map(AppJson).ok_or_else(|| not_found(user_id))
 }
 
 async fn write(
@@ -87,8 +77,5 @@ async fn write(
     if !caller.may_access(user_id) {
         return Err(not_found(user_id));
     }
-    store::rename(&state.pool, user_id, &change.display_name)
-        .await?
-        .map(AppJson)
-        .ok_or_else(|| not_found(user_id))
+    store::rename(&state.pool, user_id, &change.display_name).await?.map(AppJson).ok_or_else(|| not_found(user_id))
 }

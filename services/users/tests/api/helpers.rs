@@ -24,9 +24,7 @@ pub async fn spawn_app() -> TestApp {
     let settings = Settings {
         server: ServerSettings::for_tests(),
         database: fresh_database("users").await,
-        telemetry: TelemetrySettings {
-            log_filter: "info".into(),
-        },
+        telemetry: TelemetrySettings::for_tests(),
     };
     let app = Application::build(settings).await.expect("users builds");
     let client = TestClient::new(app.address());
@@ -36,15 +34,9 @@ pub async fn spawn_app() -> TestApp {
 
 impl TestApp {
     /// What auth does on registration.
-    pub async fn create_profile(
-        &self,
-        caller: &Caller,
-        email: &str,
-        name: &str,
-    ) -> reqwest::Response {
+    pub async fn create_profile(&self, caller: &Caller, email: &str, name: &str) -> reqwest::Response {
         let path = format!("/internal/v1/profiles/{}", caller.user_id);
-        self.put_as(None, &path, &json!({"email": email, "display_name": name}))
-            .await
+        self.put_as(None, &path, &json!({"email": email, "display_name": name})).await
     }
 
     pub async fn registered(&self, caller: &Caller, email: &str) -> Value {

@@ -20,23 +20,13 @@ async fn main() -> anyhow::Result<()> {
             .map(|service| {
                 env.secret(
                     &format!("{service}_DATABASE_URL"),
-                    &format!(
-                        "postgres://shop:shop-dev-password@127.0.0.1:5432/{}",
-                        service.to_lowercase()
-                    ),
+                    &format!("postgres://shop:shop-dev-password@127.0.0.1:5432/{}", service.to_lowercase()),
                 )
             })
             .collect();
-        (
-            urls,
-            Duration::from_secs(env.parse("INVARIANTS_GRACE_SECS", 30)),
-        )
+        (urls, Duration::from_secs(env.parse("INVARIANTS_GRACE_SECS", 30)))
     });
-    let connect = |i: usize| {
-        PgPoolOptions::new()
-            .max_connections(2)
-            .connect(urls[i].expose_secret())
-    };
+    let connect = |i: usize| PgPoolOptions::new().max_connections(2).connect(urls[i].expose_secret());
     let db = Databases {
         orders: connect(0).await?,
         payments: connect(1).await?,

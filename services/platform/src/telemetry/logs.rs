@@ -1,6 +1,7 @@
 //! Structured logs: one JSON object per line on stdout, with the service's
-//! name, the event's fields and the fields of the spans it happened in
-//! (request id, route, method ...), so that a log line can be found by any of them.
+//! name, the event's fields, the fields of the spans it happened in
+//! (request id, route, method ...) and, inside a traced span, `trace_id` and
+//! `span_id`, so that a log line can be found from a trace and the reverse.
 
 use std::fmt::Debug;
 use std::io::Write;
@@ -10,23 +11,9 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Record};
 use tracing::{Event, Id, Subscriber};
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
-
-use crate::config::TelemetrySettings;
-
-/// Installs the global subscriber: level filter and JSON lines on stdout.
-/// A second call (tests) leaves the first subscriber in place.
-pub fn init_telemetry(service: &'static str, settings: &TelemetrySettings) {
-    let filter =
-        EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(JsonLogLayer::new(service, std::io::stdout))
-        .try_init();
-}
 
 /// A `tracing` layer that writes each event as one JSON object.
 pub struct JsonLogLayer<W> {
@@ -36,10 +23,7 @@ pub struct JsonLogLayer<W> {
 
 impl<W> JsonLogLayer<W> {
     pub fn new(service: &'static str, make_writer: W) -> Self {
-        Self {
-            service,
-            make_writer,
-        }
+        Self { service, make_writer }
     }
 }
 
@@ -74,17 +58,10 @@ where
         let mut visitor = JsonVisitor::default();
         event.record(&mut visitor);
         let mut fields = visitor.0;
-        let message = fields
-            .remove("message")
-            .unwrap_or(Value::String(String::new()));
+        let message = fields.remove("message").unwrap_or(Value::String(String::new()));
 
         let mut line = Map::new();
-        line.insert(
-            "timestamp".into(),
-            chrono::Utc::now()
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-                .into(),
-        );
+        line.insert("timestamp".into(), chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true).into());
         line.insert("level".into(), event.metadata().level().as_str().into());
         line.insert("service".into(), self.service.into());
         line.insert("target".into(), event.metadata().target().into());
@@ -96,14 +73,20 @@ where
             // Root first, so that inner spans override outer fields of the same name.
             let mut span_fields = Map::new();
             let mut leaf_name = None;
+            let mut leaf_id = None;
             for span in scope.from_root() {
                 leaf_name = Some(span.name());
+                leaf_id = Some(span.id());
                 if let Some(SpanFields(fields)) = span.extensions().get::<SpanFields>() {
                     span_fields.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
                 }
             }
             if let Some(name) = leaf_name {
                 line.insert("span".into(), name.into());
+            }
+            if let Some((trace_id, span_id)) = leaf_id.and_then(|id| trace_ids(&id)) {
+                line.insert("trace_id".into(), trace_id.into());
+                line.insert("span_id".into(), span_id.into());
             }
             if !span_fields.is_empty() {
                 line.insert("span_fields".into(), Value::Object(span_fields));
@@ -115,6 +98,15 @@ where
         // A failing stdout must not take the request down with it.
         let _ = self.make_writer.make_writer().write_all(&bytes);
     }
+}
+
+/// The OpenTelemetry ids of a span, when an OpenTelemetry layer tracks it.
+fn trace_ids(id: &Id) -> Option<(String, String)> {
+    use opentelemetry::trace::TraceContextExt;
+    let context = tracing::dispatcher::get_default(|dispatch| tracing_opentelemetry::get_otel_context(id, dispatch))?;
+    let span = context.span();
+    let span_context = span.span_context();
+    span_context.is_valid().then(|| (span_context.trace_id().to_string(), span_context.span_id().to_string()))
 }
 
 /// Collects `tracing` fields as JSON values, keeping numbers and booleans typed.
@@ -148,14 +140,14 @@ impl Visit for JsonVisitor {
         self.0.insert(field.name().into(), text.into());
     }
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        self.0
-            .insert(field.name().into(), format!("{value:?}").into());
+        self.0.insert(field.name().into(), format!("{value:?}").into());
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tracing_subscriber::layer::SubscriberExt;
     use std::sync::{Arc, Mutex};
 
     #[derive(Clone, Default)]
@@ -181,11 +173,9 @@ mod tests {
     #[test]
     fn each_event_is_one_json_line_with_its_span_fields() {
         let captured = Captured::default();
-        let subscriber =
-            tracing_subscriber::registry().with(JsonLogLayer::new("catalog", captured.clone()));
+        let subscriber = tracing_subscriber::registry().with(JsonLogLayer::new("catalog", captured.clone()));
         tracing::subscriber::with_default(subscriber, || {
-            let span =
-                tracing::info_span!("request", request_id = "r-1", route = tracing::field::Empty);
+            let span = tracing::info_span!("request", request_id = "r-1", route = tracing::field::Empty);
             let _entered = span.enter();
             span.record("route", "/api/v1/products");
             tracing::info!(count = 3, ok = true, "listed products");

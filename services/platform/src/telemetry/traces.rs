@@ -1,0 +1,71 @@
+//! The tracer provider: OTLP over gRPC, batched, bounded, sampled.
+
+use std::time::Duration;
+
+use opentelemetry::KeyValue;
+use opentelemetry::trace::TraceContextExt;
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use crate::config::TracesSettings;
+
+/// How many finished spans may wait for export; beyond, new ones are dropped
+/// (a collector outage costs spans, never memory or latency).
+const MAX_QUEUED_SPANS: usize = 4096;
+
+/// Builds the provider. Must run inside a Tokio runtime (the gRPC channel
+/// lives on it); the channel connects lazily, so a collector that is down
+/// at start-up is not an error.
+pub fn tracer_provider(service: &'static str, settings: &TracesSettings) -> SdkTracerProvider {
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(settings.endpoint.clone())
+        .with_timeout(Duration::from_secs(3))
+        .build()
+        .expect("an OTLP exporter with a valid endpoint");
+    let batch = BatchConfigBuilder::default()
+        .with_max_queue_size(MAX_QUEUED_SPANS)
+        .with_max_export_batch_size(512)
+        .with_scheduled_delay(Duration::from_millis(500))
+        .build();
+    let processor = BatchSpanProcessor::builder(exporter).with_batch_config(batch).build();
+    let resource = Resource::builder()
+        .with_service_name(service)
+        .with_attributes([
+            KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
+            KeyValue::new("deployment.environment", settings.environment.clone()),
+        ])
+        .build();
+    SdkTracerProvider::builder()
+        .with_span_processor(processor)
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(settings.sampling_ratio))))
+        .with_resource(resource)
+        .build()
+}
+
+/// Flushes queued spans when dropped (at shutdown).
+pub struct TracesGuard(Option<SdkTracerProvider>);
+
+impl TracesGuard {
+    pub(super) fn new(provider: Option<SdkTracerProvider>) -> Self {
+        Self(provider)
+    }
+}
+
+impl Drop for TracesGuard {
+    fn drop(&mut self) {
+        if let Some(provider) = self.0.take() {
+            let _ = provider.shutdown();
+        }
+    }
+}
+
+/// The trace id of the current span, when it is sampled (for exemplars).
+pub fn current_trace_id() -> Option<String> {
+    let context = tracing::Span::current().context();
+    let span = context.span();
+    let span_context = span.span_context();
+    (span_context.is_valid() && span_context.is_sampled()).then(|| span_context.trace_id().to_string())
+}
