@@ -27,10 +27,12 @@ pub struct Category {
     pub name: String,
 }
 
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT categories", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "categories"))]
 pub async fn list_categories(pool: &PgPool) -> Result<Vec<Category>, sqlx::Error> {
     sqlx::query_as!(Category, "SELECT id, slug, name FROM categories ORDER BY name").fetch_all(pool).await
 }
 
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT categories", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "categories"))]
 pub async fn insert_category(pool: &PgPool, slug: &CategorySlug, name: &CategoryName) -> Result<Category, sqlx::Error> {
     sqlx::query_as!(
         Category,
@@ -42,6 +44,7 @@ pub async fn insert_category(pool: &PgPool, slug: &CategorySlug, name: &Category
     .await
 }
 
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT categories", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "categories"))]
 pub async fn category_exists(pool: &PgPool, slug: &CategorySlug) -> Result<bool, sqlx::Error> {
     let found =
         sqlx::query_scalar!("SELECT id FROM categories WHERE slug = $1", slug.as_str()).fetch_optional(pool).await?;
@@ -49,6 +52,7 @@ pub async fn category_exists(pool: &PgPool, slug: &CategorySlug) -> Result<bool,
 }
 
 /// One page of products and the total number that match.
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT products", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "products"))]
 pub async fn list_products(pool: &PgPool, query: &ListingQuery) -> Result<(Vec<Product>, i64), sqlx::Error> {
     let category = query.category.as_ref().map(CategorySlug::as_str);
     let search = query.search.as_ref().map(|s| s.as_str());
@@ -96,6 +100,7 @@ pub async fn list_products(pool: &PgPool, query: &ListingQuery) -> Result<(Vec<P
     Ok((items, total))
 }
 
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT products", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "products"))]
 pub async fn get_product(pool: &PgPool, id: i64) -> Result<Option<Product>, sqlx::Error> {
     sqlx::query_as!(
         Product,
@@ -112,6 +117,7 @@ pub async fn get_product(pool: &PgPool, id: i64) -> Result<Option<Product>, sqlx
 }
 
 /// Inserts a product; `None` when its category does not exist.
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT products", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "products"))]
 pub async fn insert_product(pool: &PgPool, new: &NewProduct) -> Result<Option<Product>, sqlx::Error> {
     sqlx::query_as!(
         Product,
@@ -138,6 +144,7 @@ pub async fn insert_product(pool: &PgPool, new: &NewProduct) -> Result<Option<Pr
 
 /// Applies the fields present in `patch`; `None` when the product does not exist.
 /// The caller has checked that a new category exists.
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE products", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "products"))]
 pub async fn update_product(pool: &PgPool, id: i64, patch: &ProductPatch) -> Result<Option<Product>, sqlx::Error> {
     sqlx::query_as!(
         Product,
@@ -169,12 +176,14 @@ pub async fn update_product(pool: &PgPool, id: i64, patch: &ProductPatch) -> Res
 }
 
 /// True when a product was deleted.
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "DELETE products", otel.kind = "client", db.system = "postgresql", db.operation.name = "DELETE", db.collection.name = "products"))]
 pub async fn delete_product(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
     let result = sqlx::query!("DELETE FROM products WHERE id = $1", id).execute(pool).await?;
     Ok(result.rows_affected() == 1)
 }
 
 /// Other products of `id`'s category, newest first; `None` when `id` does not exist.
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT products", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "products"))]
 pub async fn same_category(pool: &PgPool, id: i64, limit: i64) -> Result<Option<Vec<Product>>, sqlx::Error> {
     if get_product(pool, id).await?.is_none() {
         return Ok(None);
@@ -198,6 +207,7 @@ pub async fn same_category(pool: &PgPool, id: i64, limit: i64) -> Result<Option<
 }
 
 /// The newest products across categories: the general recommendation.
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT products", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "products"))]
 pub async fn newest(pool: &PgPool, limit: i64) -> Result<Vec<Product>, sqlx::Error> {
     sqlx::query_as!(
         Product,

@@ -18,6 +18,7 @@ pub enum AppendError {
 }
 
 /// Appends `events` after `expected_version`; returns their timestamps.
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT order_events", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "order_events"))]
 pub async fn append(
     conn: &mut PgConnection,
     order_id: Uuid,
@@ -52,6 +53,7 @@ pub async fn append(
 }
 
 /// The order's events, oldest first, with when they were recorded.
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT order_events", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "order_events"))]
 pub async fn load_events(
     conn: &mut PgConnection,
     order_id: Uuid,

@@ -8,6 +8,7 @@ use crate::domain::Order;
 use crate::event_store;
 
 /// Writes the view of `order` (insert or replace).
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT order_views", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "order_views"))]
 pub async fn project(conn: &mut PgConnection, order: &Order) -> Result<(), sqlx::Error> {
     let lines = serde_json::to_value(&order.lines).expect("lines serialise");
     sqlx::query!(

@@ -27,6 +27,7 @@ pub struct NewPayment<'a> {
     pub decline_code: Option<&'a str>,
 }
 
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT payments", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "payments"))]
 pub async fn insert(conn: &mut PgConnection, new: NewPayment<'_>) -> Result<Payment, sqlx::Error> {
     sqlx::query_as!(
         Payment,
@@ -45,6 +46,7 @@ pub async fn insert(conn: &mut PgConnection, new: NewPayment<'_>) -> Result<Paym
     .await
 }
 
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT payments", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "payments"))]
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<Payment>, sqlx::Error> {
     sqlx::query_as!(
         Payment,
@@ -55,6 +57,7 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<Payment>, sqlx::Error
     .await
 }
 
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT payments", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "payments"))]
 pub async fn for_order(pool: &PgPool, order_id: Uuid) -> Result<Vec<Payment>, sqlx::Error> {
     sqlx::query_as!(
         Payment,
@@ -67,6 +70,7 @@ pub async fn for_order(pool: &PgPool, order_id: Uuid) -> Result<Vec<Payment>, sq
 }
 
 /// The provider's charge id of a captured payment, locked for the refund.
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT payments", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "payments"))]
 pub async fn lock_captured(conn: &mut PgConnection, id: Uuid) -> Result<Option<(String, i64)>, sqlx::Error> {
     let row = sqlx::query!(
         "SELECT provider_charge_id, amount_minor FROM payments WHERE id = $1 AND status = 'captured' FOR UPDATE",
@@ -77,6 +81,7 @@ pub async fn lock_captured(conn: &mut PgConnection, id: Uuid) -> Result<Option<(
     Ok(row.map(|r| (r.provider_charge_id, r.amount_minor)))
 }
 
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE payments", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "payments"))]
 pub async fn mark_refunded(
     conn: &mut PgConnection,
     id: Uuid,

@@ -33,12 +33,13 @@ pub async fn postgres_server_url() -> &'static str {
 }
 
 async fn start_postgres() -> String {
-    let image = std::env::var("TESTBED_POSTGRES_IMAGE").unwrap_or_else(|_| "postgres:15".into());
-    let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
+    let images = image_candidates("TESTBED_POSTGRES_IMAGE", "postgres:15", "testbed/postgres:15");
     // Another test binary may be creating the same container right now: its
     // name then clashes once, and the next attempt finds it for reuse.
     let mut last_error = None;
-    for _ in 0..5 {
+    for attempt in 0..5 {
+        let image = &images[attempt % images.len()];
+        let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
         let request = Postgres::default()
             .with_password(PASSWORD)
             .with_name(name)
@@ -60,7 +61,16 @@ async fn start_postgres() -> String {
             }
         }
     }
-    panic!("could not start {image}: {}", last_error.unwrap_or_default());
+    panic!("could not start any of {images:?}: {}", last_error.unwrap_or_default());
+}
+
+/// The image to use: `$var` when set; else the official image, then the
+/// locally built one (deploy/images/) where no registry answers.
+fn image_candidates(var: &str, official: &str, local: &str) -> Vec<String> {
+    match std::env::var(var) {
+        Ok(image) if !image.is_empty() => vec![image],
+        _ => vec![official.to_owned(), local.to_owned()],
+    }
 }
 
 /// A reused container may still be starting when another process finds it.
@@ -254,10 +264,11 @@ async fn start_rabbitmq() -> (String, String) {
     use testcontainers_modules::testcontainers::GenericImage;
     use testcontainers_modules::testcontainers::core::{IntoContainerPort, WaitFor};
 
-    let image = std::env::var("TESTBED_RABBITMQ_IMAGE").unwrap_or_else(|_| "rabbitmq:3-management".into());
-    let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
+    let images = image_candidates("TESTBED_RABBITMQ_IMAGE", "rabbitmq:3-management", "testbed/rabbitmq:3");
     let mut last_error = None;
-    for _ in 0..5 {
+    for attempt in 0..5 {
+        let image = &images[attempt % images.len()];
+        let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
         let request = GenericImage::new(name, tag)
             .with_exposed_port(5672.tcp())
             .with_exposed_port(15672.tcp())
@@ -279,7 +290,7 @@ async fn start_rabbitmq() -> (String, String) {
             }
         }
     }
-    panic!("could not start {image}: {}", last_error.unwrap_or_default());
+    panic!("could not start any of {images:?}: {}", last_error.unwrap_or_default());
 }
 
 async fn wait_for_management(base: &str) {

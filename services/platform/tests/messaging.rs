@@ -23,7 +23,7 @@ const SCHEMA: &str = r#"
 CREATE TABLE outbox (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     message_id UUID NOT NULL UNIQUE, event_type TEXT NOT NULL, payload JSONB NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(), published_at TIMESTAMPTZ);
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(), published_at TIMESTAMPTZ, trace_context TEXT);
 CREATE TABLE processed_messages (consumer TEXT NOT NULL, message_id UUID NOT NULL,
     processed_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (consumer, message_id));
 CREATE TABLE effects (message_id UUID NOT NULL, note TEXT NOT NULL);

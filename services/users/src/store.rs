@@ -21,6 +21,7 @@ pub struct Profile {
 /// Creates the profile, or returns the existing one when it was already
 /// created with the same address: registration may call twice after a timeout.
 /// `None` when the address belongs to another user.
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT profiles", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "profiles"))]
 pub async fn create_profile(
     pool: &PgPool,
     user_id: Uuid,
@@ -47,6 +48,7 @@ pub async fn create_profile(
     Ok(existing.filter(|p| p.email == email.as_str()).map(|p| (p, false)))
 }
 
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT profiles", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "profiles"))]
 pub async fn get_profile(pool: &PgPool, user_id: Uuid) -> Result<Option<Profile>, sqlx::Error> {
     sqlx::query_as!(
         Profile,
@@ -57,6 +59,7 @@ pub async fn get_profile(pool: &PgPool, user_id: Uuid) -> Result<Option<Profile>
     .await
 }
 
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE profiles", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "profiles"))]
 pub async fn rename(pool: &PgPool, user_id: Uuid, display_name: &DisplayName) -> Result<Option<Profile>, sqlx::Error> {
     sqlx::query_as!(
         Profile,
@@ -71,6 +74,7 @@ pub async fn rename(pool: &PgPool, user_id: Uuid, display_name: &DisplayName) ->
     .await
 }
 
+#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT profiles", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "profiles"))]
 pub async fn list_profiles(pool: &PgPool, page: Pagination) -> Result<(Vec<Profile>, i64), sqlx::Error> {
     let items = sqlx::query_as!(
         Profile,

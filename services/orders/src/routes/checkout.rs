@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use platform::{ApiError, AppJson, Caller};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::domain::{Line, NewOrder, NewOrderRequest, OrderEvent};
@@ -55,7 +56,7 @@ pub async fn place_order(
     // the wait below runs out.
     let runner = state.saga.clone();
     let deadline = tokio::time::Instant::now() + state.checkout_wait;
-    let saga = tokio::spawn(async move { runner.run(order_id).await });
+    let saga = tokio::spawn(async move { runner.run(order_id).await }.in_current_span());
     let _ = tokio::time::timeout_at(deadline, saga).await;
     let view = wait_for_outcome(&state, order_id, deadline).await?;
     let status = if view.status == "PENDING" { StatusCode::ACCEPTED } else { StatusCode::CREATED };

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use platform::{ApiError, AppJson, AppPath, Caller};
 use serde_json::{Value, json};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::read::not_found;
@@ -50,7 +51,7 @@ pub async fn cancel(
     recorder::record(&state.pool, &order, &[event], Some(compensate)).await.map_err(conflict)?;
     state.outbox.notify_one();
     let runner = state.saga.clone();
-    tokio::spawn(async move { runner.run(id).await });
+    tokio::spawn(async move { runner.run(id).await }.in_current_span());
     tracing::info!(order_id = %id, "order cancelled by the customer");
     Ok(AppJson(store::view(&state.pool, id).await?.ok_or_else(|| not_found(id))?))
 }

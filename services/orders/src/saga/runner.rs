@@ -9,6 +9,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 use sqlx::PgPool;
 use tokio::sync::Notify;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::Step;
@@ -136,7 +137,15 @@ impl SagaRunner {
             if step == Step::Done {
                 return Ok(());
             }
-            let transition = match self.decide(&order, &saga).await {
+            // One span per step: the calls to inventory and payments and the
+            // events it records (and so their publication) hang under it.
+            let step_span = tracing::info_span!(
+                "saga.step",
+                otel.name = %format!("saga {}", step.as_str()),
+                saga.step = step.as_str(),
+                order_id = %order_id,
+            );
+            let transition = match self.decide(&order, &saga).instrument(step_span.clone()).await {
                 Ok(transition) => transition,
                 Err(reason) => {
                     self.metrics.step_retries.get_or_create(&StepLabels { step: step.as_str() }).inc();
@@ -146,7 +155,8 @@ impl SagaRunner {
                     return Ok(());
                 }
             };
-            let after = match recorder::record(&self.pool, &order, &transition.events, Some(transition.next)).await {
+            let recorded = recorder::record(&self.pool, &order, &transition.events, Some(transition.next));
+            let after = match recorded.instrument(step_span).await {
                 Ok(after) => after,
                 Err(crate::event_store::AppendError::Conflict(_)) => {
                     // Someone (a customer's cancellation) changed the order meanwhile: decide again.

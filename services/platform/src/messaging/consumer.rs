@@ -33,7 +33,11 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use sqlx::{PgConnection, PgPool};
 
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
 use super::broker::Broker;
+use crate::telemetry::propagation::extract_amqp;
 use super::envelope::{Envelope, SCHEMA_VERSION};
 use super::{DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE};
 
@@ -207,7 +211,7 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
                 delivery.reject(BasicRejectOptions { requeue: false }).await?;
                 "rejected"
             }
-            Ok(envelope) => match self.handle_once(&envelope).await {
+            Ok(envelope) => match self.handle_once(&envelope).instrument(self.process_span(&delivery, &envelope)).await {
                 Ok(true) => {
                     delivery.ack(BasicAckOptions::default()).await?;
                     "processed"
@@ -232,6 +236,23 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
         };
         self.metrics.consumed.get_or_create(&ConsumedLabels { queue: self.spec.queue.clone(), outcome }).inc();
         Ok(())
+    }
+
+    /// The consumer span of one message: a child of the producer's span,
+    /// whose context came in the message headers, so that one trace runs
+    /// from the HTTP request through the broker to this consumer.
+    fn process_span(&self, delivery: &Delivery, envelope: &Envelope) -> tracing::Span {
+        let span = tracing::info_span!(
+            "messaging.process",
+            otel.name = %format!("process {}", envelope.event_type),
+            otel.kind = "consumer",
+            messaging.system = "rabbitmq",
+            messaging.operation.type = "process",
+            messaging.destination.name = %self.spec.queue,
+            messaging.message.id = %envelope.message_id,
+        );
+        let _ = span.set_parent(extract_amqp(delivery.properties.headers().as_ref()));
+        span
     }
 
     /// `Ok(false)` when the message was processed before.

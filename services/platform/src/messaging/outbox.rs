@@ -9,7 +9,8 @@
 //! CREATE TABLE outbox (
 //!     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 //!     message_id UUID NOT NULL UNIQUE, event_type TEXT NOT NULL, payload JSONB NOT NULL,
-//!     created_at TIMESTAMPTZ NOT NULL DEFAULT now(), published_at TIMESTAMPTZ);
+//!     created_at TIMESTAMPTZ NOT NULL DEFAULT now(), published_at TIMESTAMPTZ,
+//!     trace_context TEXT);
 //! CREATE INDEX outbox_unpublished_idx ON outbox (id) WHERE published_at IS NULL;
 //! ```
 
@@ -25,16 +26,23 @@ use prometheus_client::registry::Registry;
 use sqlx::{PgConnection, PgPool, Row};
 use tokio::sync::Notify;
 
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
 use super::EVENTS_EXCHANGE;
+use crate::telemetry::propagation::{from_traceparent, inject_amqp, to_traceparent};
 use super::broker::Broker;
 use super::envelope::Envelope;
 
-/// Writes `envelope` to the outbox, inside the caller's transaction.
+/// Writes `envelope` to the outbox, inside the caller's transaction, with
+/// the current trace context so that its publication joins the same trace.
 pub async fn enqueue(conn: &mut PgConnection, envelope: &Envelope) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO outbox (message_id, event_type, payload) VALUES ($1, $2, $3)")
+    let trace_context = to_traceparent(&tracing::Span::current().context());
+    sqlx::query("INSERT INTO outbox (message_id, event_type, payload, trace_context) VALUES ($1, $2, $3, $4)")
         .bind(envelope.message_id)
         .bind(&envelope.event_type)
         .bind(serde_json::to_value(envelope).expect("an envelope serialises"))
+        .bind(trace_context)
         .execute(conn)
         .await?;
     Ok(())
@@ -123,7 +131,7 @@ impl OutboxRelay {
         let mut tx = self.pool.begin().await?;
         // SKIP LOCKED: several instances of a service relay without publishing twice.
         let rows = sqlx::query(
-            "SELECT id, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            "SELECT id, payload, trace_context FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
         )
         .bind(BATCH)
         .fetch_all(&mut *tx)
@@ -140,7 +148,10 @@ impl OutboxRelay {
         let mut ids = Vec::with_capacity(rows.len());
         for row in &rows {
             let envelope: Envelope = serde_json::from_value(row.try_get("payload")?)?;
-            publish(channel, &envelope).await?;
+            let stored: Option<String> = row.try_get("trace_context")?;
+            let span = publish_span(&envelope);
+            let _ = span.set_parent(stored.as_deref().map(from_traceparent).unwrap_or_default());
+            publish(channel, &envelope).instrument(span).await?;
             ids.push(row.try_get::<i64, _>("id")?);
         }
         sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)").bind(&ids).execute(&mut *tx).await?;
@@ -151,10 +162,26 @@ impl OutboxRelay {
     }
 }
 
-/// Publishes one event persistently and waits for the broker's confirm.
+/// The producer span of one publication (OpenTelemetry messaging conventions).
+fn publish_span(envelope: &Envelope) -> tracing::Span {
+    tracing::info_span!(
+        "messaging.publish",
+        otel.name = %format!("publish {}", envelope.event_type),
+        otel.kind = "producer",
+        messaging.system = "rabbitmq",
+        messaging.operation.type = "publish",
+        messaging.destination.name = EVENTS_EXCHANGE,
+        messaging.rabbitmq.destination.routing_key = %envelope.event_type,
+        messaging.message.id = %envelope.message_id,
+    )
+}
+
+/// Publishes one event persistently and waits for the broker's confirm. The
+/// current span's context goes along in the message headers (`traceparent`).
 pub async fn publish(channel: &Channel, envelope: &Envelope) -> anyhow::Result<()> {
     let mut headers = FieldTable::default();
     headers.insert("schema_version".into(), AMQPValue::LongUInt(envelope.schema_version));
+    inject_amqp(&tracing::Span::current().context(), &mut headers);
     let properties = BasicProperties::default()
         .with_message_id(envelope.message_id.to_string().into())
         .with_content_type("application/json".into())
