@@ -50,10 +50,13 @@ pub fn latency_histogram() -> LatencyHistogram {
 pub struct HttpServerMetrics {
     pub request_duration: Family<HttpServerLabels, LatencyHistogram>,
     pub active_requests: Gauge,
+    /// Also put on server spans (`shop.service`): in one process running
+    /// several services (tests, benchmarks) it tells their spans apart.
+    pub service: &'static str,
 }
 
 impl HttpServerMetrics {
-    pub fn register(registry: &mut Registry) -> Self {
+    pub fn register(registry: &mut Registry, service: &'static str) -> Self {
         let request_duration = Family::<HttpServerLabels, LatencyHistogram>::new_with_constructor(latency_histogram);
         registry.register(
             "http_server_request_duration_seconds",
@@ -66,7 +69,7 @@ impl HttpServerMetrics {
             "Number of HTTP server requests in flight",
             active_requests.clone(),
         );
-        Self { request_duration, active_requests }
+        Self { request_duration, active_requests, service }
     }
 }
 

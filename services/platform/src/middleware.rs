@@ -40,6 +40,7 @@ pub async fn observe_request(State(metrics): State<HttpServerMetrics>, request: 
         http.route = %route,
         url.path = %request.uri().path(),
         request_id = %request_id,
+        shop.service = metrics.service,
         http.response.status_code = tracing::field::Empty,
     );
     // Continue the caller's trace when it sent a `traceparent`.

@@ -91,7 +91,7 @@ impl Service {
 
     /// Wraps the service's routes in the standard stack and binds the port.
     pub async fn bind(mut self, routes: Router) -> anyhow::Result<HttpServer> {
-        let http_metrics = HttpServerMetrics::register(&mut self.registry);
+        let http_metrics = HttpServerMetrics::register(&mut self.registry, self.name);
         let draining = Arc::new(AtomicBool::new(false));
         let ops = OpsState {
             checks: Arc::new(self.checks),

@@ -19,10 +19,19 @@ pub use traces::{TracesGuard, current_trace_id, tracer_provider};
 
 use crate::config::TelemetrySettings;
 
-/// Installs the global subscriber (logs and, unless disabled, traces).
-/// Keep the guard alive: dropping it flushes the spans still queued.
-/// A second call (tests) leaves the first subscriber in place.
+/// Installs the global subscriber (logs and, unless disabled, traces) with
+/// logs on stdout. Keep the guard alive: dropping it flushes the spans still
+/// queued. A second call (tests) leaves the first subscriber in place.
 pub fn init_telemetry(service: &'static str, settings: &TelemetrySettings) -> TracesGuard {
+    init_telemetry_with_writer(service, settings, std::io::stdout)
+}
+
+/// `init_telemetry`, with the JSON log lines going to `make_writer` (tests
+/// capture them).
+pub fn init_telemetry_with_writer<W>(service: &'static str, settings: &TelemetrySettings, make_writer: W) -> TracesGuard
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let provider = settings.traces.as_ref().map(|traces| tracer_provider(service, traces));
     let otel_layer = provider.as_ref().map(|provider| {
@@ -32,7 +41,7 @@ pub fn init_telemetry(service: &'static str, settings: &TelemetrySettings) -> Tr
     let _ = tracing_subscriber::registry()
         .with(filter)
         .with(otel_layer)
-        .with(JsonLogLayer::new(service, std::io::stdout))
+        .with(JsonLogLayer::new(service, make_writer))
         .try_init();
     opentelemetry::global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
     TracesGuard::new(provider)

@@ -52,6 +52,13 @@ impl TracesGuard {
     pub(super) fn new(provider: Option<SdkTracerProvider>) -> Self {
         Self(provider)
     }
+
+    /// Exports every finished span now (tests, and before a planned exit).
+    pub fn flush(&self) {
+        if let Some(provider) = &self.0 {
+            let _ = provider.force_flush();
+        }
+    }
 }
 
 impl Drop for TracesGuard {
