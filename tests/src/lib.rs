@@ -87,6 +87,9 @@ async fn run_simulator(server: anyhow::Result<platform::server::HttpServer>) -> 
 pub struct Options {
     /// Orders halts its sagas after this step (a simulated crash).
     pub orders_halt_after: Option<Step>,
+    /// The gateway's per-client budget: one request back every `.0`, `.1` at once.
+    /// Unlimited for practical purposes when `None`.
+    pub gateway_rate_limit: Option<(Duration, u32)>,
 }
 
 pub struct Shop {
@@ -99,6 +102,8 @@ pub struct Shop {
     /// Orders' connection to RabbitMQ runs through this relay: cut it and
     /// the broker is down for orders.
     pub broker_relay: TcpRelay,
+    /// Every HTTP server of the shop: (name, base URL), for scraping.
+    pub services: Vec<(&'static str, String)>,
     databases: ShopDatabases,
     orders_deps: OrdersDeps,
 }
@@ -227,9 +232,13 @@ impl Shop {
                 orders: ClientSettings::fixed("orders", orders.url.clone()),
                 notifications: ClientSettings::fixed("notifications", notifications.url.clone()),
             },
-            rate_limit: RateLimitSettings {
-                replenish_every: Duration::from_micros(100),
-                burst: 10_000.try_into().unwrap(),
+            rate_limit: match options.gateway_rate_limit {
+                Some((replenish_every, burst)) => {
+                    RateLimitSettings { replenish_every, burst: burst.try_into().unwrap() }
+                }
+                None => {
+                    RateLimitSettings { replenish_every: Duration::from_micros(100), burst: 10_000.try_into().unwrap() }
+                }
             },
             cache: CacheSettings {
                 fresh_for: Duration::from_secs(1),
@@ -241,7 +250,18 @@ impl Shop {
         .await)
         .await;
 
+        let services = vec![
+            ("gateway", gateway.url.clone()),
+            ("auth", auth.url.clone()),
+            ("users", users.url.clone()),
+            ("catalog", catalog.url.clone()),
+            ("inventory", inventory.url.clone()),
+            ("orders", orders.url.clone()),
+            ("payments", payments.url.clone()),
+            ("notifications", notifications.url.clone()),
+        ];
         Shop {
+            services,
             gateway: TestClient { address: gateway.url.clone(), http: reqwest::Client::new() },
             orders,
             email_api: TestClient { address: email_api, http: reqwest::Client::new() },

@@ -110,7 +110,7 @@ async fn while_the_broker_is_down_events_wait_in_the_outbox_and_nothing_is_lost(
 
 #[tokio::test]
 async fn a_saga_cut_short_by_a_crash_is_finished_by_the_next_instance() {
-    let mut shop = Shop::start(Options { orders_halt_after: Some(Step::Reserve) }).await;
+    let mut shop = Shop::start(Options { orders_halt_after: Some(Step::Reserve), ..Options::default() }).await;
     let mug = shop.product("MUG-1", 500, 2).await;
     let ada = shop.register("ada@example.org").await;
     let response = shop.order(&ada, &[(mug, 1)], "tok_visa").await;

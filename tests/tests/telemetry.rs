@@ -22,7 +22,9 @@ const PRODUCER: i32 = 4;
 const CONSUMER: i32 = 5;
 
 fn server_span<'a>(spans: &'a [ReceivedSpan], service: &str, name: &str) -> Option<&'a ReceivedSpan> {
-    spans.iter().find(|s| s.kind == SERVER && s.attributes.get("shop.service").map(String::as_str) == Some(service) && s.name == name)
+    spans.iter().find(|s| {
+        s.kind == SERVER && s.attributes.get("shop.service").map(String::as_str) == Some(service) && s.name == name
+    })
 }
 
 #[tokio::test]
@@ -31,7 +33,11 @@ async fn a_checkout_is_one_connected_trace_with_correlated_logs_and_exemplars() 
     let logs = CapturedLogs::default();
     let settings = TelemetrySettings {
         log_filter: "info,sqlx=warn".into(),
-        traces: Some(TracesSettings { endpoint: receiver.endpoint().to_owned(), sampling_ratio: 1.0, environment: "test".into() }),
+        traces: Some(TracesSettings {
+            endpoint: receiver.endpoint().to_owned(),
+            sampling_ratio: 1.0,
+            environment: "test".into(),
+        }),
     };
     let telemetry = init_telemetry_with_writer("shop", &settings, logs.clone());
 
@@ -49,7 +55,8 @@ async fn a_checkout_is_one_connected_trace_with_correlated_logs_and_exemplars() 
         let spans = receiver.spans();
         let consumer = spans.iter().find(|s| {
             s.kind == CONSUMER
-                && s.attributes.get("messaging.destination.name").map(String::as_str) == Some("notifications.order-events")
+                && s.attributes.get("messaging.destination.name").map(String::as_str)
+                    == Some("notifications.order-events")
         });
         let found = consumer.map(|c| spans.iter().filter(|s| s.trace_id == c.trace_id).cloned().collect::<Vec<_>>());
         let complete = found.as_ref().is_some_and(|t| {
@@ -118,7 +125,9 @@ async fn a_checkout_is_one_connected_trace_with_correlated_logs_and_exemplars() 
     let metrics = reqwest::get(shop.gateway.url("/metrics")).await.unwrap().text().await.unwrap();
     let exemplars: Vec<String> = metrics
         .lines()
-        .filter(|l| l.starts_with("http_server_request_duration_seconds_bucket") && l.contains(r#"http_route="/api/v1/orders""#))
+        .filter(|l| {
+            l.starts_with("http_server_request_duration_seconds_bucket") && l.contains(r#"http_route="/api/v1/orders""#)
+        })
         .filter_map(|l| l.split(r#"# {trace_id=""#).nth(1)?.split('"').next().map(str::to_owned))
         .collect();
     assert!(!exemplars.is_empty(), "no exemplar on the checkout route:\n{metrics}");

@@ -109,7 +109,8 @@ pub async fn fresh_database(prefix: &str) -> DatabaseSettings {
 /// Logs of the code under test, shown only when `TEST_LOG` is set.
 pub fn init_test_logs() {
     if std::env::var_os("TEST_LOG").is_some() {
-        let settings = crate::config::TelemetrySettings { log_filter: "debug,sqlx=warn,hyper=info".into(), traces: None };
+        let settings =
+            crate::config::TelemetrySettings { log_filter: "debug,sqlx=warn,hyper=info".into(), traces: None };
         std::mem::forget(crate::telemetry::init_telemetry("test", &settings));
     }
 }
@@ -447,10 +448,15 @@ impl opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::Tra
     async fn export(
         &self,
         request: tonic::Request<opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest>,
-    ) -> Result<tonic::Response<opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse>, tonic::Status>
-    {
+    ) -> Result<
+        tonic::Response<opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse>,
+        tonic::Status,
+    > {
         use opentelemetry_proto::tonic::common::v1::any_value::Value;
-        let text = |value: &Option<opentelemetry_proto::tonic::common::v1::AnyValue>| match value.as_ref().and_then(|v| v.value.as_ref()) {
+        let text = |value: &Option<opentelemetry_proto::tonic::common::v1::AnyValue>| match value
+            .as_ref()
+            .and_then(|v| v.value.as_ref())
+        {
             Some(Value::StringValue(s)) => s.clone(),
             Some(Value::IntValue(i)) => i.to_string(),
             Some(Value::BoolValue(b)) => b.to_string(),

@@ -37,9 +37,9 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::broker::Broker;
-use crate::telemetry::propagation::extract_amqp;
 use super::envelope::{Envelope, SCHEMA_VERSION};
 use super::{DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE};
+use crate::telemetry::propagation::extract_amqp;
 
 /// Why handling a message failed.
 #[derive(Debug, thiserror::Error)]
@@ -211,7 +211,8 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
                 delivery.reject(BasicRejectOptions { requeue: false }).await?;
                 "rejected"
             }
-            Ok(envelope) => match self.handle_once(&envelope).instrument(self.process_span(&delivery, &envelope)).await {
+            Ok(envelope) => match self.handle_once(&envelope).instrument(self.process_span(&delivery, &envelope)).await
+            {
                 Ok(true) => {
                     delivery.ack(BasicAckOptions::default()).await?;
                     "processed"

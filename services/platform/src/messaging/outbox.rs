@@ -30,9 +30,9 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::EVENTS_EXCHANGE;
-use crate::telemetry::propagation::{from_traceparent, inject_amqp, to_traceparent};
 use super::broker::Broker;
 use super::envelope::Envelope;
+use crate::telemetry::propagation::{from_traceparent, inject_amqp, to_traceparent};
 
 /// Writes `envelope` to the outbox, inside the caller's transaction, with
 /// the current trace context so that its publication joins the same trace.
