@@ -2,4 +2,4 @@
 # Stops the stack; extra arguments go to `compose down` (e.g. -v drops the data).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
-compose down --remove-orphans "$@"
+compose --profile ui --profile tools down --remove-orphans "$@"

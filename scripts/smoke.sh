@@ -60,6 +60,19 @@ done
 log "ok: order confirmed, declined order cancelled, both notified"
 "$REPO_ROOT/scripts/invariants.sh" >&2
 
+# Prometheus scrapes every service and sees the checkouts.
+prom="http://127.0.0.1:${PROMETHEUS_PORT:-9090}/api/v1/query"
+promql() { curl -sS -G "$prom" --data-urlencode "query=$1" | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "0")'; }
+for _ in $(seq 1 60); do
+  up="$(promql 'count(up{job!="rabbitmq"} == 1)')"
+  orders="$(promql 'sum(orders_total)')"
+  [ "${up%.*}" -ge 10 ] && [ "${orders%.*}" -ge 2 ] && break
+  sleep 1
+done
+[ "${up%.*}" -ge 10 ] || { log "FAIL: Prometheus scrapes $up of 10 services"; exit 1; }
+[ "${orders%.*}" -ge 2 ] || { log "FAIL: Prometheus does not see the orders ($orders)"; exit 1; }
+log "ok: Prometheus scrapes $up services and counts $orders orders"
+
 # Bad input and bad tokens: 4xx in the JSON error shape.
 expect 401 GET /api/v1/users/me "" "not-a-token"
 [ "$(field "['error']['code']")" = unauthorized ] || exit 1

@@ -9,8 +9,16 @@ source "$REPO_ROOT/scripts/lib/images.sh"
 select_images
 "$REPO_ROOT/scripts/build-shop-image.sh"
 
+# Jaeger and Grafana have no local build: they come with a registry only.
+profiles=()
+if [ "$TESTBED_IMAGES" = official ]; then
+  profiles=(--profile ui)
+else
+  export OTEL_TRACES_EXPORTER="${OTEL_TRACES_EXPORTER:-none}"
+  log "no registry: Jaeger and Grafana are left out, traces are not exported (Prometheus runs)"
+fi
 log "starting the stack (project $COMPOSE_PROJECT)"
-compose up -d --no-build --remove-orphans >&2
+compose "${profiles[@]}" up -d --no-build --remove-orphans >&2
 
 deadline=$((SECONDS + ${UP_TIMEOUT_SECS:-240}))
 while :; do
@@ -35,6 +43,9 @@ cat <<MSG
 The shop is up and healthy.
   Gateway (the public API):  http://localhost:$port/api/v1/products
   Gateway health/metrics:    http://localhost:$port/ready   http://localhost:$port/metrics
+  Prometheus:                http://localhost:${PROMETHEUS_PORT:-9090}   (alerts: /alerts)
+  RabbitMQ:                  http://localhost:${RABBITMQ_MANAGEMENT_PORT:-15672}   (shop / shop-dev-password)
+$([ "$TESTBED_IMAGES" = official ] && printf '  Grafana:                   http://localhost:%s   (dashboards in folder Testbed)\n  Jaeger:                    http://localhost:%s\n' "${GRAFANA_PORT:-3000}" "${JAEGER_PORT:-16686}")
   Admin account:             admin@shop.local / admin-dev-password-change-me
   Logs:                      scripts/compose.sh logs -f gateway
   Stop:                      scripts/down.sh   (add -v to drop the data)
