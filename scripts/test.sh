@@ -7,6 +7,6 @@ source "$(dirname "$0")/lib/common.sh"
 source "$REPO_ROOT/scripts/lib/images.sh"
 select_images
 # The tests share reused Postgres and RabbitMQ containers; remove them when done.
-trap 'docker rm -f testbed-test-postgres testbed-test-rabbitmq >/dev/null 2>&1 || true' EXIT
+trap 'docker rm -f -v testbed-test-postgres testbed-test-rabbitmq >/dev/null 2>&1 || true' EXIT
 cd "$REPO_ROOT"
 cargo test --workspace --locked "$@"
