@@ -76,15 +76,23 @@ checkout = dashboard("checkout", "Checkout and saga",
         ("Notifications, by kind and status", [(f'sum by (kind, status) (rate(notifications_total[{R}]))', "{{kind}} {{status}}")], dict(unit="reqps")),
     ]), with_service=False, tags=("business",))
 
+rcalls = 'resilience_calls_total'
+zero_per_dependency = f'sum by (service, peer_service) (rate({rcalls}{{{SEL}}}[{R}])) * 0'
 resilience = dashboard("resilience", "Resilience",
-    "How the shop protects itself: rate limits, refused tokens, the cache standing in for catalog, and dependency latency.",
+    "How the shop protects itself: circuit breakers, retries and their budget, timeouts, bulkheads, rate limits, load shedding, the cache standing in for catalog.",
     layout([
-        ("Rate-limit rejections (429), by client kind", [(f'sum by (client_kind) (rate(gateway_rate_limited_requests_total[{R}]))', "{{client_kind}}")], dict(unit="reqps")),
-        ("Refused access tokens, by reason", [(f'sum by (reason) (rate(gateway_rejected_tokens_total[{R}]))', "{{reason}}")], dict(unit="reqps")),
-        ("Catalog reads, by cache outcome (STALE = served while catalog failed)", [(f'sum by (result) (rate(gateway_cache_requests_total[{R}]))', "{{result}}")], dict(unit="reqps")),
+        ("Circuit breaker state, caller → dependency (0 closed, 1 half-open, 2 open)", [(f'max by (service, peer_service) (resilience_breaker_state{{{SEL}}})', "{{service}} → {{peer_service}}")], dict()),
+        ("Breaker transitions, by new state", [(f'sum by (service, peer_service, to) (rate(resilience_breaker_transitions_total{{{SEL}}}[{R}])) or {zero_per_dependency}', "{{service}} → {{peer_service}} {{to}}")], dict(unit="ops")),
+        ("Dependency calls, by outcome", [(f'sum by (service, peer_service, outcome) (rate({rcalls}{{{SEL}}}[{R}]))', "{{service}} → {{peer_service}} {{outcome}}")], dict(unit="reqps")),
+        ("Timeouts and calls refused by breaker or bulkhead", [(f'sum by (service, peer_service, outcome) (rate({rcalls}{{{SEL}, outcome=~"timeout|rejected_by_breaker|rejected_by_bulkhead"}}[{R}])) or {zero_per_dependency}', "{{service}} → {{peer_service}} {{outcome}}")], dict(unit="reqps")),
+        ("Retries, and retries refused by the budget", [(f'sum by (service, peer_service) (rate(resilience_retries_total{{{SEL}}}[{R}])) or {zero_per_dependency}', "{{service}} → {{peer_service}} retries"), (f'sum by (service, peer_service) (rate(resilience_retry_budget_exhausted_total{{{SEL}}}[{R}])) or {zero_per_dependency}', "{{service}} → {{peer_service}} budget spent")], dict(unit="ops")),
         ("Dependency latency p99, caller → callee", [(f'histogram_quantile(0.99, sum by (le, service, peer_service) (rate({cbucket}{{{SEL}}}[{R}])))', "{{service}} → {{peer_service}}")], dict(unit="s", exemplar=True)),
+        ("Rate-limit rejections (429), by client kind", [(f'sum by (client_kind) (rate(gateway_rate_limited_requests_total[{R}]))', "{{client_kind}}")], dict(unit="reqps")),
         ("Shed or overloaded (503), by service", [(f'sum by (service) (rate({count}{{{SEL}, http_response_status_code="503"}}[{R}])) or sum by (service) (rate({count}{{{SEL}}}[{R}])) * 0', "{{service}}")], dict(unit="reqps")),
+        ("Catalog reads, by cache outcome (STALE/FALLBACK: catalog failed)", [(f'sum by (result) (rate(gateway_cache_requests_total[{R}]))', "{{result}}")], dict(unit="reqps")),
+        ("Refused access tokens, by reason", [(f'sum by (reason) (rate(gateway_rejected_tokens_total[{R}]))', "{{reason}}")], dict(unit="reqps")),
         ("Dead-lettered messages, by queue", [(f'sum by (queue) (rate(messaging_consumed_messages_total{{outcome="rejected"}}[{R}])) or sum by (queue) (rate(messaging_consumed_messages_total[{R}])) * 0', "{{queue}}")], dict(unit="reqps")),
+        ("Saga steps deferred for a retry, by step", [(f'sum by (step) (rate(saga_step_retries_total[{R}])) or sum(rate(orders_total[{R}])) * 0', "{{step}}")], dict(unit="ops")),
     ]), tags=("resilience",))
 
 load = dashboard("load-test", "Load test",

@@ -229,7 +229,12 @@ impl Shop {
                 users: ClientSettings::fixed("users", users.url.clone()),
                 catalog: ClientSettings::fixed("catalog", catalog.url.clone()),
                 inventory: ClientSettings::fixed("inventory", inventory.url.clone()),
-                orders: ClientSettings::fixed("orders", orders.url.clone()),
+                // A checkout answers when its saga has: allow for it (as compose does).
+                orders: ClientSettings {
+                    timeout: Duration::from_secs(15),
+                    resilience: platform::client::resilience::ResilienceSettings::for_timeout(Duration::from_secs(15)),
+                    ..ClientSettings::fixed("orders", orders.url.clone())
+                },
                 notifications: ClientSettings::fixed("notifications", notifications.url.clone()),
             },
             rate_limit: match options.gateway_rate_limit {
@@ -293,6 +298,11 @@ impl Shop {
             notifications: connect(&self.databases.notifications).await,
         };
         invariants::check(&databases, grace).await.unwrap()
+    }
+
+    /// A raw connection to the orders database (diagnostics).
+    pub async fn orders_database(&self) -> sqlx::PgPool {
+        PgPoolOptions::new().max_connections(1).connect(self.databases.orders.url.expose_secret()).await.unwrap()
     }
 
     /// A raw connection to the payments database (to break an invariant on purpose).

@@ -62,7 +62,14 @@ impl Settings {
                 users: ClientSettings::from_env(env, "users", "USERS", "http://127.0.0.1:8082"),
                 catalog: ClientSettings::from_env(env, "catalog", "CATALOG", "http://127.0.0.1:8083"),
                 inventory: ClientSettings::from_env(env, "inventory", "INVENTORY", "http://127.0.0.1:8084"),
-                orders: ClientSettings::from_env(env, "orders", "ORDERS", "http://127.0.0.1:8085"),
+                // A checkout answers when its saga has (up to orders' checkout wait).
+                orders: ClientSettings::from_env_with_timeout(
+                    env,
+                    "orders",
+                    "ORDERS",
+                    "http://127.0.0.1:8085",
+                    Duration::from_secs(15),
+                ),
                 notifications: ClientSettings::from_env(env, "notifications", "NOTIFICATIONS", "http://127.0.0.1:8087"),
             },
             rate_limit: RateLimitSettings {

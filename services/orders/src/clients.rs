@@ -32,7 +32,10 @@ pub enum StepError {
 impl From<CallError> for StepError {
     fn from(error: CallError) -> Self {
         match error {
-            CallError::Unavailable { .. } => Self::NotDone(error.to_string()),
+            // Refused before leaving: by the network, the breaker or the bulkhead.
+            CallError::Unavailable { .. } | CallError::CircuitOpen { .. } | CallError::BulkheadFull { .. } => {
+                Self::NotDone(error.to_string())
+            }
             _ => Self::Unknown(error.to_string()),
         }
     }

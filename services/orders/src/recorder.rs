@@ -17,6 +17,9 @@ use crate::{projection, store};
 /// What the saga does next, recorded with the events.
 #[derive(Debug, Clone, Copy)]
 pub struct SagaMove {
+    /// The step this move was decided at: the move (and its events) only
+    /// happens if the saga is still there. `None` moves it from anywhere.
+    pub from: Option<Step>,
     pub step: Step,
     pub charge_uncertain: bool,
 }
@@ -39,7 +42,12 @@ pub async fn record(
     }
     projection::project(&mut tx, &next).await?;
     if let Some(saga) = saga {
-        store::advance_saga(&mut tx, order.id, saga.step, saga.charge_uncertain).await?;
+        // Two runners (one slow, one that took over its lease) may decide the
+        // same step; the events' version check does not catch a runner whose
+        // order was fresh but whose step was stale. This does.
+        if !store::advance_saga(&mut tx, order.id, saga.from, saga.step, saga.charge_uncertain).await? {
+            return Err(AppendError::Conflict(order.id));
+        }
     }
     tx.commit().await?;
     Ok(next)

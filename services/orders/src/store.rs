@@ -117,22 +117,28 @@ pub async fn acquire_saga(pool: &PgPool, order_id: Uuid, lease: Duration) -> Res
 
 /// Records that the saga moved on to `step` (inside the step's transaction).
 #[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE sagas", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "sagas"))]
+/// Moves the saga to `step`. With `from`, only if it is still at `from`
+/// (compare-and-set): `false` means another runner moved it first, and the
+/// caller's transaction must not commit.
 pub async fn advance_saga(
     conn: &mut PgConnection,
     order_id: Uuid,
+    from: Option<Step>,
     step: Step,
     charge_uncertain: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+) -> Result<bool, sqlx::Error> {
+    let moved = sqlx::query!(
         r#"UPDATE sagas SET step = $2, charge_uncertain = $3, attempts = 0, last_error = NULL, updated_at = now()
-           WHERE order_id = $1"#,
+           WHERE order_id = $1 AND ($4::text IS NULL OR step = $4)"#,
         order_id,
         step.as_str(),
-        charge_uncertain
+        charge_uncertain,
+        from.map(Step::as_str)
     )
     .execute(conn)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    Ok(moved == 1)
 }
 
 /// The step failed for now: try again after `delay`, maybe from another runner.

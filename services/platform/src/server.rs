@@ -17,6 +17,7 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
+use crate::client::resilience::ResilienceMetrics;
 use crate::client::{ClientSettings, ServiceClient};
 use crate::config::ServerSettings;
 use crate::health::{OpsState, ReadinessCheck, ops_routes};
@@ -32,7 +33,7 @@ pub struct Service {
     registry: Registry,
     checks: Vec<ReadinessCheck>,
     hooks: Vec<ShutdownHook>,
-    client_metrics: Option<HttpClientMetrics>,
+    client_metrics: Option<(HttpClientMetrics, ResilienceMetrics)>,
 }
 
 impl Service {
@@ -50,15 +51,16 @@ impl Service {
     /// A client for a dependency, its calls recorded in this service's
     /// `http_client_request_duration_seconds`.
     pub async fn client(&mut self, settings: ClientSettings) -> ServiceClient {
-        let metrics = match &self.client_metrics {
+        let (metrics, resilience) = match &self.client_metrics {
             Some(metrics) => metrics.clone(),
             None => {
-                let metrics = HttpClientMetrics::register(&mut self.registry);
+                let metrics =
+                    (HttpClientMetrics::register(&mut self.registry), ResilienceMetrics::register(&mut self.registry));
                 self.client_metrics = Some(metrics.clone());
                 metrics
             }
         };
-        ServiceClient::with_metrics(settings, metrics).await
+        ServiceClient::with_metrics(settings, metrics, resilience).await
     }
 
     /// The registry to register the service's own metrics in.

@@ -2,8 +2,9 @@
 //! invalidate the cache.
 
 use axum::extract::{Request, State};
+use axum::response::IntoResponse;
 use axum::response::Response;
-use platform::{ApiError, Caller};
+use platform::{ApiError, AppJson, Caller};
 
 use super::GatewayState;
 use crate::cache::{Lookup, mark};
@@ -36,6 +37,12 @@ pub async fn read(State(state): State<GatewayState>, request: Request) -> Result
             count(&state, "stale");
             tracing::warn!(error = %error, "catalog failed, serving the cached answer");
             Ok(stale)
+        }
+        // Recommendations are optional by nature: an empty list stands in.
+        (Err(error), None) if key.contains("recommendations") => {
+            count(&state, "fallback");
+            tracing::warn!(error = %error, "catalog failed, answering recommendations with an empty list");
+            Ok(mark(AppJson(serde_json::json!({ "items": [] })).into_response(), "FALLBACK", true))
         }
         (Err(error), None) => Err(error),
     }

@@ -49,3 +49,18 @@ async fn when_catalog_is_down_cached_reads_are_served_marked_degraded() {
     let never_cached = shop.get("/api/v1/categories").await;
     assert_eq!(platform::test_util::error_of(never_cached).await, (503, "dependency_unavailable".into()));
 }
+
+#[tokio::test]
+async fn when_catalog_is_down_recommendations_fall_back_to_an_empty_list() {
+    let mut shop = ShopBuilder::default().spawn().await;
+    shop.catalogs[0].stop();
+    let response = shop.get("/api/v1/recommendations?limit=3").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-degraded"], "catalog-unavailable");
+    assert_eq!(response.headers()["x-cache"], "FALLBACK");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body, json!({"items": []}));
+    assert!(shop.metric(r#"gateway_cache_requests_total{result="fallback"}"#).await >= 1.0);
+    // Other catalog reads have no stand-in: a clear 503.
+    assert_eq!(platform::test_util::error_of(shop.get("/api/v1/products/1").await).await.0, 503);
+}

@@ -47,7 +47,7 @@ pub async fn cancel(
         };
         ApiError::conflict(code, refusal.to_string())
     })?;
-    let compensate = SagaMove { step: Step::Compensate, charge_uncertain: false };
+    let compensate = SagaMove { from: None, step: Step::Compensate, charge_uncertain: false };
     recorder::record(&state.pool, &order, &[event], Some(compensate)).await.map_err(conflict)?;
     state.outbox.notify_one();
     let runner = state.saga.clone();

@@ -70,13 +70,13 @@ struct Transition {
 
 impl Transition {
     fn to(step: Step, events: Vec<OrderEvent>) -> Self {
-        Self { events, next: SagaMove { step, charge_uncertain: false } }
+        Self { events, next: SagaMove { from: None, step, charge_uncertain: false } }
     }
 
     fn cancel(reason: &str, charge_uncertain: bool) -> Self {
         Self {
             events: vec![OrderEvent::OrderCancelled { reason: reason.to_owned() }],
-            next: SagaMove { step: Step::Compensate, charge_uncertain },
+            next: SagaMove { from: None, step: Step::Compensate, charge_uncertain },
         }
     }
 }
@@ -155,7 +155,8 @@ impl SagaRunner {
                     return Ok(());
                 }
             };
-            let recorded = recorder::record(&self.pool, &order, &transition.events, Some(transition.next));
+            let next = SagaMove { from: Some(step), ..transition.next };
+            let recorded = recorder::record(&self.pool, &order, &transition.events, Some(next));
             let after = match recorded.instrument(step_span).await {
                 Ok(after) => after,
                 Err(crate::event_store::AppendError::Conflict(_)) => {

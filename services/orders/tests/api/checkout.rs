@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::helpers::{assert_stock, spawn_shop};
+use crate::helpers::{assert_stock, spawn_shop, spawn_shop_without_payments};
 
 #[tokio::test]
 async fn a_paid_order_is_confirmed_with_its_stock_sold() {
@@ -75,4 +75,22 @@ async fn repeating_a_checkout_with_its_idempotency_key_returns_the_same_order() 
     assert_eq!(again.status(), 200);
     assert_eq!(again.json::<Value>().await.unwrap()["id"], first["id"]);
     assert_stock(&shop.stock(mug).await, 9, 0, 1);
+}
+
+#[tokio::test]
+async fn with_payments_unavailable_the_order_is_cancelled_with_a_clear_reason() {
+    let shop = spawn_shop_without_payments().await;
+    let mug = shop.product("MUG-1", 1250, 3).await;
+    let order = shop.checkout(&[(mug, 1)], "tok_visa").await;
+    assert_eq!(
+        (order["status"].as_str(), order["cancel_reason"].as_str()),
+        (Some("CANCELLED"), Some("payment_unavailable"))
+    );
+    shop.settled(&order["id"]).await;
+    assert_stock(&shop.stock(mug).await, 3, 0, 0);
+    let metrics = shop.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.lines().any(|l| l.starts_with("resilience_calls_total") && l.contains(r#"peer_service="payments""#)),
+        "{metrics}"
+    );
 }

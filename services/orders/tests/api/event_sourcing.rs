@@ -57,3 +57,29 @@ async fn concurrent_writers_cannot_both_append_to_one_version() {
     let cancellations = events.as_array().unwrap().iter().filter(|e| e["type"] == "order_cancelled").count();
     assert_eq!(cancellations, 1);
 }
+
+#[tokio::test]
+async fn a_runner_deciding_on_a_stale_saga_step_cannot_record() {
+    use orders::domain::OrderEvent;
+    use orders::event_store::{self, AppendError};
+    use orders::recorder::{SagaMove, record};
+    use orders::saga::Step;
+    use secrecy::ExposeSecret;
+
+    let shop = spawn_shop().await;
+    let mug = shop.product("MUG-1", 500, 2).await;
+    let order = shop.checkout(&[(mug, 1)], "tok_visa").await;
+    shop.settled(&order["id"]).await;
+    let pool = sqlx::PgPool::connect(shop.orders_database.url.expose_secret()).await.unwrap();
+    let id: uuid::Uuid = order["id"].as_str().unwrap().parse().unwrap();
+    let current = event_store::load(&mut pool.acquire().await.unwrap(), id).await.unwrap().unwrap();
+
+    // The saga is done; a runner that still believes it is at `charge` (its
+    // lease ran out while it waited on payments) must not append anything,
+    // even though it read the order's latest version.
+    let stale = SagaMove { from: Some(Step::Charge), step: Step::Commit, charge_uncertain: false };
+    let result = record(&pool, &current, &[OrderEvent::OrderConfirmed], Some(stale)).await;
+    assert!(matches!(result, Err(AppendError::Conflict(_))), "{result:?}");
+    let events = event_store::load_events(&mut pool.acquire().await.unwrap(), id).await.unwrap();
+    assert_eq!(events.iter().filter(|(e, _)| matches!(e, OrderEvent::OrderConfirmed)).count(), 1);
+}

@@ -52,6 +52,15 @@ pub async fn spawn_shop() -> Shop {
 
 /// `halt_after`: orders stops its sagas after this step, as if it crashed.
 pub async fn spawn_shop_with(halt_after: Option<Step>) -> Shop {
+    assemble(halt_after, false).await
+}
+
+/// Orders with nothing listening where payments should be.
+pub async fn spawn_shop_without_payments() -> Shop {
+    assemble(None, true).await
+}
+
+async fn assemble(halt_after: Option<Step>, payments_down: bool) -> Shop {
     init_test_logs();
     let broker = fresh_broker().await;
     let provider = spawn_provider().await;
@@ -80,7 +89,7 @@ pub async fn spawn_shop_with(halt_after: Option<Step>) -> Shop {
     let upstreams = Upstreams {
         catalog: catalog.address.clone(),
         inventory: inventory.address.clone(),
-        payments: payments.address.clone(),
+        payments: if payments_down { closed_port() } else { payments.address.clone() },
     };
     let orders_database = fresh_database("orders").await;
     let (orders, stop_orders) = start_orders(&orders_database, &broker, &upstreams, halt_after).await;
@@ -256,4 +265,10 @@ pub fn assert_stock(stock: &Value, available: i64, reserved: i64, sold: i64) {
     let n = |k: &str| stock[k].as_i64().unwrap();
     assert_eq!((n("available"), n("reserved"), n("sold")), (available, reserved, sold), "{stock}");
     assert_eq!(n("available") + n("reserved") + n("sold"), n("stocked"));
+}
+
+/// An address where nothing listens.
+fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", listener.local_addr().unwrap())
 }

@@ -96,7 +96,7 @@ async fn when_the_provider_fails_nothing_is_recorded_and_a_retry_may_succeed() {
     Mock::given(method("POST"))
         .and(path("/v1/charges"))
         .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
+        .up_to_n_times(3)
         .mount(&provider)
         .await;
     Mock::given(method("POST"))
@@ -106,7 +106,10 @@ async fn when_the_provider_fails_nothing_is_recorded_and_a_retry_may_succeed() {
         .await;
     let app = spawn_app(&provider.uri()).await;
     let body = charge_body(Uuid::new_v4(), 1000);
+    // The client retries the provider (the call carries a key): three 503s
+    // exhaust its two retries.
     assert_eq!(error_of(app.charge("k", &body).await).await, (503, "dependency_unavailable".into()));
+    assert_eq!(calls_to(&provider, "/v1/charges").await, 3);
     let retry = app.charge("k", &body).await;
     assert_eq!(retry.status(), 201, "the key was freed by the failure");
     let payments: Value =

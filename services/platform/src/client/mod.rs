@@ -1,7 +1,21 @@
-//! The outbound HTTP client every service uses to call another one: picks an
-//! instance from the dependency's `UpstreamPool`, bounds the call with the
-//! dependency's timeout, ejects instances that fail, and turns failures into
-//! errors that map onto clear answers (503/504), never a hang.
+//! The one outbound HTTP client: every call from one service to another, or
+//! to a third party, goes through this stack, configured per dependency.
+//!
+//! ```text
+//! span + metrics          client span, traceparent injected, http_client_request_duration_seconds
+//!  └ overall timeout      <DEP>_TIMEOUT_MS: the call ends by then, retries included
+//!     └ circuit breaker   tower-resilience: opens on failure or slow-call rate, fails fast while open
+//!        └ bulkhead       tower-resilience: at most <DEP>_BULKHEAD calls at once, the rest refused at once
+//!           └ retry       tower::retry: safe requests only, full-jitter backoff, retry budget
+//!              └ attempt  one instance (round robin, ejection), <DEP>_ATTEMPT_TIMEOUT_MS
+//! ```
+//!
+//! Order matters: the breaker sees a call and its retries as one call (so
+//! retries cannot trip it faster), and one bulkhead permit covers them too.
+
+mod attempt;
+pub mod resilience;
+mod retry;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,36 +28,58 @@ use serde::de::DeserializeOwned;
 use crate::config::Env;
 use crate::error::ApiError;
 use crate::health::ReadinessCheck;
-use crate::metrics::{HttpClientLabels, HttpClientMetrics, TraceExemplar};
-use crate::upstream::{Discovery, UpstreamPool};
+use tower::ServiceExt;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use self::attempt::Attempt;
+use self::resilience::{DependencyLabels, ResilienceMetrics, ResilienceSettings, TransitionLabels};
+use self::retry::RetryPolicy;
+use crate::metrics::{HttpClientLabels, HttpClientMetrics, TraceExemplar};
+use crate::upstream::{Discovery, UpstreamPool};
+
 /// Per-dependency client settings, read as `<DEP>_URL`, `<DEP>_TIMEOUT_MS`,
-/// `<DEP>_EJECT_MS`, `<DEP>_DNS_REFRESH_MS` (e.g. `USERS_URL`).
+/// `<DEP>_EJECT_MS`, `<DEP>_DNS_REFRESH_MS` (e.g. `USERS_URL`), and the
+/// resilience settings (`resilience::ResilienceSettings`).
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
     pub name: &'static str,
     pub discovery: Discovery,
+    /// The whole call, retries included.
     pub timeout: Duration,
     pub eject_for: Duration,
     pub dns_refresh: Duration,
+    pub resilience: ResilienceSettings,
 }
 
 impl ClientSettings {
     pub fn from_env(env: &mut Env, name: &'static str, prefix: &str, default_url: &str) -> Self {
+        Self::from_env_with_timeout(env, name, prefix, default_url, Duration::from_secs(3))
+    }
+
+    /// `from_env`, for a dependency whose calls take longer by nature (a
+    /// checkout waits for its saga): `<DEP>_TIMEOUT_MS` defaults to `timeout`.
+    pub fn from_env_with_timeout(
+        env: &mut Env,
+        name: &'static str,
+        prefix: &str,
+        default_url: &str,
+        timeout: Duration,
+    ) -> Self {
         let key = format!("{prefix}_URL");
         let spec = env.string(&key, default_url);
         let discovery = Discovery::parse(&spec).unwrap_or_else(|error| {
             env.problem(format!("{key}: {error}"));
             Discovery::Static(vec![default_url.to_owned()])
         });
+        let timeout = env.millis(&format!("{prefix}_TIMEOUT_MS"), timeout.as_millis() as u64);
         Self {
             name,
             discovery,
-            timeout: env.millis(&format!("{prefix}_TIMEOUT_MS"), 3_000),
+            timeout,
             eject_for: env.millis(&format!("{prefix}_EJECT_MS"), 10_000),
             dns_refresh: env.millis(&format!("{prefix}_DNS_REFRESH_MS"), 5_000),
+            resilience: ResilienceSettings::from_env(env, prefix, timeout),
         }
     }
 
@@ -55,6 +91,7 @@ impl ClientSettings {
             timeout: Duration::from_secs(3),
             eject_for: Duration::from_secs(10),
             dns_refresh: Duration::from_secs(5),
+            resilience: ResilienceSettings::for_timeout(Duration::from_secs(3)),
         }
     }
 }
@@ -71,6 +108,12 @@ pub enum CallError {
     /// ones are simply repeated on another instance).
     #[error("{dependency}: interrupted ({reason})")]
     Interrupted { dependency: &'static str, reason: String },
+    /// The breaker is open: the call was not made.
+    #[error("{dependency}: circuit open, call not made")]
+    CircuitOpen { dependency: &'static str },
+    /// Too many calls to this dependency are in flight: the call was not made.
+    #[error("{dependency}: bulkhead full, call not made")]
+    BulkheadFull { dependency: &'static str },
     #[error("{dependency}: unexpected answer {status}")]
     UnexpectedStatus { dependency: &'static str, status: u16 },
     #[error("{dependency}: answer could not be read: {reason}")]
@@ -82,7 +125,9 @@ impl From<CallError> for ApiError {
         match error {
             CallError::Unavailable { dependency, .. } => ApiError::unavailable(dependency),
             CallError::Timeout { .. } => ApiError::Timeout,
-            CallError::Interrupted { dependency, .. } => ApiError::unavailable(dependency),
+            CallError::Interrupted { dependency, .. }
+            | CallError::CircuitOpen { dependency }
+            | CallError::BulkheadFull { dependency } => ApiError::unavailable(dependency),
             other => ApiError::Internal(anyhow::Error::new(other)),
         }
     }
@@ -123,31 +168,41 @@ impl Call {
     }
 }
 
+type Stack = tower::util::BoxCloneSyncService<Call, reqwest::Response, CallError>;
+
 /// A client for one dependency.
 #[derive(Clone)]
 pub struct ServiceClient {
     name: &'static str,
     pool: Arc<UpstreamPool>,
-    http: reqwest::Client,
+    stack: Stack,
     timeout: Duration,
     metrics: HttpClientMetrics,
+    resilience: ResilienceMetrics,
 }
 
 impl ServiceClient {
     /// A client whose metrics are not exported (tools, tests). Services get
     /// theirs from `server::Service::client`, wired to their `/metrics`.
     pub async fn new(settings: ClientSettings) -> Self {
-        Self::with_metrics(settings, HttpClientMetrics::detached()).await
+        Self::with_metrics(settings, HttpClientMetrics::detached(), ResilienceMetrics::default()).await
     }
 
-    pub async fn with_metrics(settings: ClientSettings, metrics: HttpClientMetrics) -> Self {
-        let pool = UpstreamPool::new(settings.name, settings.discovery, settings.eject_for, settings.dns_refresh).await;
+    pub async fn with_metrics(
+        settings: ClientSettings,
+        metrics: HttpClientMetrics,
+        resilience: ResilienceMetrics,
+    ) -> Self {
+        let name = settings.name;
+        let pool = UpstreamPool::new(name, settings.discovery, settings.eject_for, settings.dns_refresh).await;
         let http = reqwest::Client::builder()
-            .connect_timeout(settings.timeout.min(Duration::from_secs(2)))
+            .connect_timeout(settings.resilience.attempt_timeout.min(Duration::from_secs(2)))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .expect("a client without TLS builds");
-        Self { name: settings.name, pool, http, timeout: settings.timeout, metrics }
+        let attempt = Attempt { name, pool: pool.clone(), http, timeout: settings.resilience.attempt_timeout };
+        let stack = build_stack(name, settings.resilience, attempt, resilience.clone());
+        Self { name, pool, stack, timeout: settings.timeout, metrics, resilience }
     }
 
     pub fn name(&self) -> &'static str {
@@ -158,9 +213,8 @@ impl ServiceClient {
         &self.pool
     }
 
-    /// Sends `call` to one instance, moving on to the next instance when the
-    /// connection fails (see below). A 502/503/504 answer or a timeout ejects
-    /// the instance and is returned as is.
+    /// Sends `call` through the stack (see the module documentation). Any
+    /// answer is returned, 5xx included; `Err` means there was none.
     pub async fn send(&self, call: Call) -> Result<reqwest::Response, CallError> {
         // One client span per call (over all attempts), after the
         // OpenTelemetry HTTP client conventions; its context travels in the
@@ -198,49 +252,25 @@ impl ServiceClient {
 
     async fn send_attempts(&self, mut call: Call, span: &tracing::Span) -> Result<reqwest::Response, CallError> {
         crate::telemetry::propagation::inject_http(&span.context(), &mut call.headers);
-        let attempts = self.pool.instance_urls().len().max(1);
-        let mut last_reason = "no instance known".to_owned();
-        for _ in 0..attempts {
-            let Some(instance) = self.pool.pick() else {
-                break;
-            };
-            let url = format!("{}{}", instance.base_url, call.path_and_query);
-            span.record("server.address", instance.base_url.as_str());
-            let mut request =
-                self.http.request(call.method.clone(), &url).headers(call.headers.clone()).timeout(self.timeout);
-            if let Some(body) = &call.body {
-                request = request.body(body.clone());
-            }
-            match request.send().await {
-                Ok(response) => {
-                    if matches!(response.status().as_u16(), 502..=504) {
-                        self.pool.eject(&instance);
-                    } else {
-                        self.pool.restore(&instance);
-                    }
-                    return Ok(response);
-                }
-                Err(error) if error.is_timeout() => {
-                    self.pool.eject(&instance);
-                    return Err(CallError::Timeout { dependency: self.name, timeout: self.timeout });
-                }
-                // Refused: the request never arrived, any method may go elsewhere.
-                // Broken mid-way (e.g. a pooled connection the instance closed
-                // while stopping): only an idempotent request may be repeated.
-                Err(error) if error.is_connect() || is_idempotent(&call.method) => {
-                    self.pool.eject(&instance);
-                    last_reason = error.to_string();
-                }
-                Err(error) => {
-                    self.pool.eject(&instance);
-                    return Err(CallError::Unavailable { dependency: self.name, reason: error.to_string() });
-                }
-            }
-        }
-        Err(CallError::Unavailable { dependency: self.name, reason: last_reason })
+        let stack = self.stack.clone();
+        let outcome = match tokio::time::timeout(self.timeout, stack.oneshot(call)).await {
+            Ok(result) => result,
+            Err(_) => Err(CallError::Timeout { dependency: self.name, timeout: self.timeout }),
+        };
+        let label = match &outcome {
+            Ok(response) if response.status().is_server_error() => "failure",
+            Ok(_) => "success",
+            Err(CallError::Timeout { .. }) => "timeout",
+            Err(CallError::CircuitOpen { .. }) => "rejected_by_breaker",
+            Err(CallError::BulkheadFull { .. }) => "rejected_by_bulkhead",
+            Err(_) => "failure",
+        };
+        self.resilience.outcome(self.name, label);
+        outcome
     }
 
-    /// A readiness check: some instance of the dependency answers `/health`.
+    /// A readiness check: some instance of the dependency answers `/health`
+    /// (through the whole stack: an open breaker shows as not ready).
     pub fn readiness_check(&self) -> ReadinessCheck {
         let client = self.clone();
         ReadinessCheck::new(self.name, move || {
@@ -265,4 +295,90 @@ impl ServiceClient {
         }
         response.json().await.map_err(|e| CallError::BadAnswer { dependency: self.name, reason: e.to_string() })
     }
+}
+
+/// Breaker ⟶ bulkhead ⟶ retry ⟶ attempt, errors folded into `CallError`.
+fn build_stack(
+    name: &'static str,
+    settings: ResilienceSettings,
+    attempt: Attempt,
+    metrics: ResilienceMetrics,
+) -> Stack {
+    use tower_resilience::bulkhead::{BulkheadLayer, BulkheadServiceError};
+    use tower_resilience::circuitbreaker::{CircuitBreakerError, CircuitBreakerLayer, CircuitState};
+
+    let settings = std::sync::Arc::new(settings);
+    let retry = tower::retry::Retry::new(RetryPolicy::new(name, settings.clone(), metrics.clone()), attempt);
+
+    let bulkhead = BulkheadLayer::builder()
+        .name(name)
+        .max_concurrent_calls(settings.bulkhead)
+        .reject_when_full()
+        .build()
+        .expect("a valid bulkhead");
+    let bulkheaded = tower::ServiceBuilder::new()
+        .map_err(move |error: BulkheadServiceError<CallError>| match error {
+            BulkheadServiceError::Bulkhead(_) => CallError::BulkheadFull { dependency: name },
+            BulkheadServiceError::Inner(error) => error,
+        })
+        .layer(bulkhead)
+        .service(retry);
+
+    let state_value = |state: CircuitState| match state {
+        CircuitState::Closed => 0,
+        CircuitState::HalfOpen => 1,
+        CircuitState::Open => 2,
+    };
+    let state_name = |state: CircuitState| match state {
+        CircuitState::Closed => "closed",
+        CircuitState::HalfOpen => "half_open",
+        CircuitState::Open => "open",
+    };
+    let dependency = DependencyLabels { peer_service: name.to_owned() };
+    metrics.breaker_state.get_or_create(&dependency).set(0);
+    let transitions = metrics.clone();
+    let breaker = CircuitBreakerLayer::builder()
+        .name(name)
+        .failure_rate_threshold(settings.breaker_failure_rate)
+        .sliding_window_size(settings.breaker_window)
+        .minimum_number_of_calls(settings.breaker_min_calls)
+        .slow_call_duration_threshold(settings.breaker_slow_call)
+        .slow_call_rate_threshold(settings.breaker_slow_rate)
+        .wait_duration_in_open(settings.breaker_open_for)
+        .permitted_calls_in_half_open(settings.breaker_half_open_calls)
+        // A failure is a dependency that did not answer, or answered 5xx;
+        // a 4xx is a correct answer, and a full bulkhead is our own limit.
+        .failure_classifier(|result: &Result<reqwest::Response, CallError>| match result {
+            Ok(response) => response.status().is_server_error(),
+            Err(CallError::BulkheadFull { .. }) => false,
+            Err(_) => true,
+        })
+        .on_state_transition(move |from, to| {
+            tracing::warn!(
+                dependency = name,
+                from = state_name(from),
+                to = state_name(to),
+                "circuit breaker state changed"
+            );
+            let labels = DependencyLabels { peer_service: name.to_owned() };
+            transitions.breaker_state.get_or_create(&labels).set(state_value(to));
+            transitions
+                .breaker_transitions
+                .get_or_create(&TransitionLabels {
+                    peer_service: name.to_owned(),
+                    from: state_name(from),
+                    to: state_name(to),
+                })
+                .inc();
+        })
+        .build()
+        .expect("a valid circuit breaker");
+    let stack = tower::ServiceBuilder::new()
+        .map_err(move |error: CircuitBreakerError<CallError>| match error {
+            CircuitBreakerError::OpenCircuit => CallError::CircuitOpen { dependency: name },
+            CircuitBreakerError::Inner(error) => error,
+        })
+        .layer(breaker)
+        .service(bulkheaded);
+    tower::util::BoxCloneSyncService::new(stack)
 }
