@@ -98,6 +98,7 @@ resilience = dashboard("resilience", "Resilience",
 load = dashboard("load-test", "Load test",
     "What a load run drives through the gateway: throughput, latency and errors per route.",
     layout([
+        ("Gateway requests, load test vs clients (x-load-test header)", [(f'sum by (origin) (rate(gateway_requests_total[{R}]))', "{{origin}}")], dict(unit="reqps")),
         ("Gateway throughput, by route", [(f'sum by (http_route) (rate({count}{{service="gateway"}}[{R}]))', "{{http_route}}")], dict(unit="reqps")),
         ("Gateway p95 / p99 latency", [(f'histogram_quantile(0.95, sum by (le) (rate({bucket}{{service="gateway"}}[{R}])))', "p95"), (f'histogram_quantile(0.99, sum by (le) (rate({bucket}{{service="gateway"}}[{R}])))', "p99")], dict(unit="s", exemplar=True)),
         ("Gateway answers, by status", [(f'sum by (http_response_status_code) (rate({count}{{service="gateway"}}[{R}]))', "{{http_response_status_code}}")], dict(unit="reqps")),

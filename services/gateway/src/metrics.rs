@@ -23,8 +23,16 @@ pub struct AuthLabels {
     pub reason: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OriginLabels {
+    /// load-test (the request carries `x-load-test`) or client
+    pub origin: &'static str,
+}
+
 #[derive(Clone, Default)]
 pub struct GatewayMetrics {
+    /// Requests by origin, so dashboards can tell synthetic load from users.
+    pub requests: Family<OriginLabels, Counter>,
     pub cache_requests: Family<CacheLabels, Counter>,
     pub rate_limited: Family<RateLimitLabels, Counter>,
     pub rejected_tokens: Family<AuthLabels, Counter>,
@@ -33,6 +41,7 @@ pub struct GatewayMetrics {
 impl GatewayMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let metrics = Self::default();
+        registry.register("gateway_requests", "Requests by origin (load test or client)", metrics.requests.clone());
         registry.register("gateway_cache_requests", "Catalog reads by cache outcome", metrics.cache_requests.clone());
         registry.register(
             "gateway_rate_limited_requests",

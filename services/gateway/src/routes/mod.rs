@@ -14,7 +14,7 @@ use platform::client::ServiceClient;
 
 use crate::cache::ResponseCache;
 use crate::identity::{IdentityState, establish_identity};
-use crate::metrics::GatewayMetrics;
+use crate::metrics::{GatewayMetrics, OriginLabels};
 use crate::rate_limit::{RateLimit, limit_rate};
 
 /// Shared by every handler.
@@ -31,7 +31,19 @@ pub struct GatewayState {
     pub max_body_bytes: usize,
 }
 
+/// Counts requests by origin: load tests send `x-load-test` (see `loadtests/`).
+async fn count_origin(
+    axum::extract::State(metrics): axum::extract::State<GatewayMetrics>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let origin = if request.headers().contains_key("x-load-test") { "load-test" } else { "client" };
+    metrics.requests.get_or_create(&OriginLabels { origin }).inc();
+    next.run(request).await
+}
+
 pub fn router(state: GatewayState, identity: IdentityState, rate_limit: RateLimit) -> Router {
+    let metrics = state.metrics.clone();
     Router::new()
         // auth: public (it is where tokens come from).
         .route("/api/v1/auth/{*rest}", any(passthrough::to_auth))
@@ -60,4 +72,6 @@ pub fn router(state: GatewayState, identity: IdentityState, rate_limit: RateLimi
         // Inner: the rate limit keys on the identity established outside it.
         .layer(from_fn_with_state(rate_limit, limit_rate))
         .layer(from_fn_with_state(identity, establish_identity))
+        // Outermost: every request is counted by origin, even refused ones.
+        .layer(from_fn_with_state(metrics, count_origin))
 }

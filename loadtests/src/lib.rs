@@ -1,0 +1,12 @@
+//! The load simulator: goose scenarios that drive the shop through its
+//! gateway the way its users would, named profiles (test plans with
+//! thresholds), and the data set-up they need.
+//!
+//! It runs as its own process (`shop-load`): goose installs its own logger,
+//! which must not meet a tracing subscriber in the same process.
+
+pub mod profiles;
+pub mod scenarios;
+pub mod session;
+pub mod setup;
+pub mod traffic;

@@ -1,0 +1,78 @@
+//! Named load profiles: a goose test plan (`users,duration;...`) and the
+//! thresholds the run must meet, k6-style. Any goose flag given on the
+//! command line (`-u`, `-r`, `-t`, `--test-plan`, `--threshold`, `-H`) overrides
+//! the profile's value.
+//!
+//! Request names are `<transaction>: <step>`; thresholds name them as goose
+//! reports them, `<METHOD> <name>`.
+
+pub struct Profile {
+    pub name: &'static str,
+    pub purpose: &'static str,
+    pub test_plan: &'static str,
+    pub thresholds: &'static [&'static str],
+    /// Think time between a user's steps, in milliseconds (min, max).
+    pub think_ms: (u64, u64),
+}
+
+pub const PROFILES: [Profile; 5] = [
+    Profile {
+        name: "smoke",
+        purpose: "Does every scenario work at all? Seconds, a few users.",
+        test_plan: "4,2s;4,12s;0,1s",
+        think_ms: (100, 300),
+        thresholds: &[
+            "error-rate<1%",
+            "p95<2s",
+            "p95<4s for POST checkout: place order",
+            "p95<1s for GET browse: list products",
+        ],
+    },
+    Profile {
+        name: "average",
+        purpose: "A normal day: steady traffic for five minutes.",
+        test_plan: "20,30s;20,5m;0,10s",
+        think_ms: (1000, 3000),
+        thresholds: &["error-rate<1%", "p95<500ms", "p99<1s", "p95<1500ms for POST checkout: place order", "rps>=15"],
+    },
+    Profile {
+        name: "spike",
+        purpose: "A sudden crowd: from 5 to 60 users in ten seconds, and back.",
+        test_plan: "5,10s;5,1m;60,10s;60,1m;5,10s;5,1m;0,5s",
+        think_ms: (1000, 3000),
+        thresholds: &["error-rate<5%", "p99<3s", "p99<5s for POST checkout: place order"],
+    },
+    Profile {
+        name: "soak",
+        purpose: "An hour at a normal level: leaks, growing queues, slow drift.",
+        test_plan: "20,1m;20,1h;0,30s",
+        think_ms: (1000, 3000),
+        thresholds: &["error-rate<0.5%", "p95<500ms", "p99<1s", "rps>=15"],
+    },
+    Profile {
+        name: "stress",
+        purpose: "Ramp until it breaks: the run stops at the first threshold broken, naming the load it reached.",
+        test_plan: "20,1m;40,1m;80,1m;120,1m;160,1m;200,1m;0,30s",
+        think_ms: (1000, 3000),
+        thresholds: &["error-rate<2%", "p99<2s"],
+    },
+];
+
+pub fn profile(name: &str) -> Option<&'static Profile> {
+    PROFILES.iter().find(|p| p.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_profile_parses_as_goose_would() {
+        for profile in &PROFILES {
+            assert!(profile.test_plan.parse::<goose::test_plan::TestPlan>().is_ok(), "{}", profile.name);
+            for rule in profile.thresholds {
+                assert!(rule.parse::<goose::threshold::Threshold>().is_ok(), "{}: {rule}", profile.name);
+            }
+        }
+    }
+}
