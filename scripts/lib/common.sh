@@ -6,8 +6,8 @@ COMPOSE_PROJECT="${COMPOSE_PROJECT_NAME:-testbed}"
 # What the shop image holds: each crate's binary, installed as shop-<name>.
 # Services (services/<name>), the simulators and the invariant checker.
 SHOP_SERVICES=(gateway auth users catalog inventory orders payments notifications)
-SHOP_TOOLS=(payment-provider email-api shop-invariants)
-SHOP_TOOL_CRATES=(simulators invariants)
+SHOP_TOOLS=(payment-provider email-api shop-invariants chaos-proxy)
+SHOP_TOOL_CRATES=(simulators invariants chaos)
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 

@@ -15,27 +15,11 @@ use std::time::Duration;
 
 use e2e::{Options, Shop};
 use platform::test_util::eventually;
+use platform::test_util::prometheus::{TestPrometheus, prometheus_image};
 use serde_json::Value;
-use testcontainers_modules::testcontainers::core::{Mount, WaitFor};
-use testcontainers_modules::testcontainers::runners::AsyncRunner;
-use testcontainers_modules::testcontainers::{GenericImage, ImageExt};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-/// `TESTBED_PROMETHEUS_IMAGE`, else the official image if it is here or can
-/// be pulled, else the locally built one.
-fn prometheus_image() -> String {
-    if let Ok(image) = std::env::var("TESTBED_PROMETHEUS_IMAGE") {
-        return image;
-    }
-    let official = "prom/prometheus:v2.53.0";
-    let present = |image: &str| {
-        Command::new("docker").args(["image", "inspect", image]).output().is_ok_and(|o| o.status.success())
-    };
-    let pulled = || Command::new("docker").args(["pull", "-q", official]).output().is_ok_and(|o| o.status.success());
-    if present(official) || pulled() { official.to_owned() } else { "testbed/prometheus:2".to_owned() }
 }
 
 fn promtool(image: &str, args: &[&str]) {
@@ -118,25 +102,6 @@ fn substitute(expr: &str) -> String {
     expr.replace("$__rate_interval", "30s").replace("\"$service\"", "\".*\"").replace("\"$instance\"", "\".*\"")
 }
 
-struct Prometheus {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Prometheus {
-    async fn query(&self, expr: &str) -> Value {
-        let response =
-            self.http.get(format!("{}/api/v1/query", self.base)).query(&[("query", expr)]).send().await.unwrap();
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["status"], "success", "{expr}: {body}");
-        body["data"]["result"].clone()
-    }
-
-    async fn has_series(&self, expr: &str) -> bool {
-        self.query(expr).await.as_array().is_some_and(|r| !r.is_empty())
-    }
-}
-
 /// Identifiers of metrics (and recording rules) an expression reads.
 fn metrics_in(expr: &str) -> Vec<String> {
     const WORDS: [&str; 14] = [
@@ -201,43 +166,10 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
         Shop::start(Options { gateway_rate_limit: Some((Duration::from_millis(50), 40)), ..Options::default() }).await;
 
     // Prometheus on the host network, scraping the services on 127.0.0.1.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let dir = tempdir();
-    let targets: Vec<String> = shop
-        .services
-        .iter()
-        .map(|(name, url)| {
-            format!("      - targets: ['{}']\n        labels: {{ job: {name} }}\n", url.trim_start_matches("http://"))
-        })
-        .collect();
-    let config = format!(
-        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - /etc/prometheus/rules/*.yml\nscrape_configs:\n  - job_name: shop\n    static_configs:\n{}",
-        targets.concat()
-    );
-    std::fs::write(dir.join("prometheus.yml"), config).unwrap();
-    let image = prometheus_image();
-    let (name, tag) = image.rsplit_once(':').unwrap();
-    let _prometheus = GenericImage::new(name, tag)
-        .with_wait_for(WaitFor::message_on_stderr("Server is ready to receive web requests."))
-        .with_network("host")
-        .with_mount(Mount::bind_mount(
-            dir.join("prometheus.yml").display().to_string(),
-            "/etc/prometheus/prometheus.yml",
-        ))
-        .with_mount(Mount::bind_mount(
-            repo().join("dashboards/prometheus/rules").display().to_string(),
-            "/etc/prometheus/rules",
-        ))
-        .with_cmd([
-            "--config.file=/etc/prometheus/prometheus.yml".to_owned(),
-            "--storage.tsdb.path=/prometheus".to_owned(),
-            format!("--web.listen-address=127.0.0.1:{port}"),
-            "--enable-feature=exemplar-storage".to_owned(),
-        ])
-        .start()
-        .await
-        .expect("Prometheus starts");
-    let prometheus = Prometheus { base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new() };
+    let targets: Vec<(String, String)> =
+        shop.services.iter().map(|(name, url)| (name.to_string(), url.trim_start_matches("http://").to_owned())).collect();
+    let prometheus = TestPrometheus::start(&targets, Some(&repo().join("dashboards/prometheus/rules"))).await;
+    let http = reqwest::Client::new();
 
     // Traffic that every panel has something to show for.
     let mug = shop.product("MUG-1", 1250, 3).await;
@@ -284,7 +216,7 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
 
     // Rules: loaded and healthy; recording rules produce data; alerts read existing metrics.
     let rules: Value =
-        prometheus.http.get(format!("{}/api/v1/rules", prometheus.base)).send().await.unwrap().json().await.unwrap();
+        http.get(format!("{}/api/v1/rules", prometheus.base)).send().await.unwrap().json().await.unwrap();
     let groups = rules["data"]["groups"].as_array().unwrap();
     assert_eq!(groups.len(), 3, "{rules}");
     let mut alerts = 0;
@@ -310,8 +242,7 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
     assert!(alerts >= 7, "{alerts} alerts");
 
     // Exemplars reached Prometheus (OpenMetrics scrape with exemplar storage on).
-    let exemplars: Value = prometheus
-        .http
+    let exemplars: Value = http
         .get(format!("{}/api/v1/query_exemplars", prometheus.base))
         .query(&[
             ("query", "http_server_request_duration_seconds_bucket{service=\"gateway\"}"),
@@ -325,12 +256,6 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
         .await
         .unwrap();
     assert_eq!(exemplars["status"], "success");
-}
-
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("testbed-prometheus-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

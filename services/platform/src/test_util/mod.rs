@@ -22,6 +22,8 @@ use tokio::sync::OnceCell;
 
 use crate::config::DatabaseSettings;
 
+pub mod prometheus;
+
 const CONTAINER_NAME: &str = "testbed-test-postgres";
 const PASSWORD: &str = "test-only-password";
 

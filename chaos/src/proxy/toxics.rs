@@ -1,0 +1,130 @@
+//! TCP toxics, Toxiproxy's semantics: what a toxic does to the data flowing
+//! through one direction of one connection.
+//!
+//! Toxicity is rolled once per connection and toxic: a toxic with toxicity
+//! 0.3 affects about 30 % of connections, fully.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use rand::Rng;
+
+use super::model::{Stream, Toxic};
+
+/// The toxics acting on one direction of one connection, right now.
+#[derive(Debug, Default)]
+pub struct Active {
+    /// (name, latency ms, jitter ms)
+    pub latency: Vec<(String, u64, u64)>,
+    /// (name, KB/s)
+    pub bandwidth: Option<(String, u64)>,
+    /// (name, average size, variation, delay µs)
+    pub slicer: Option<(String, u64, u64, u64)>,
+    /// (name, bytes)
+    pub limit_data: Option<(String, u64)>,
+    /// (name, ms; 0 = hold forever)
+    pub timeout: Option<(String, u64)>,
+    /// (name, ms)
+    pub reset_peer: Option<(String, u64)>,
+    /// (name, ms)
+    pub slow_close: Option<(String, u64)>,
+}
+
+/// Per-connection toxicity rolls, kept while a toxic keeps its toxicity.
+#[derive(Default)]
+pub struct Rolls(HashMap<String, (u64, bool)>);
+
+impl Rolls {
+    fn applies(&mut self, toxic: &Toxic) -> bool {
+        let key = toxic.toxicity.to_bits();
+        let entry = self.0.entry(toxic.name.clone()).or_insert_with(|| (key, roll(toxic.toxicity)));
+        if entry.0 != key {
+            *entry = (key, roll(toxic.toxicity));
+        }
+        entry.1
+    }
+}
+
+fn roll(toxicity: f64) -> bool {
+    toxicity >= 1.0 || (toxicity > 0.0 && rand::thread_rng().gen_bool(toxicity))
+}
+
+pub fn active(toxics: &[Toxic], stream: Stream, rolls: &mut Rolls) -> Active {
+    let mut active = Active::default();
+    for toxic in toxics.iter().filter(|t| t.stream == stream) {
+        if !rolls.applies(toxic) {
+            continue;
+        }
+        let name = toxic.name.clone();
+        match toxic.kind.as_str() {
+            "latency" => active.latency.push((name, toxic.number("latency"), toxic.number("jitter"))),
+            "bandwidth" => active.bandwidth = Some((name, toxic.number("rate"))),
+            "slicer" => {
+                active.slicer = Some((name, toxic.number("average_size"), toxic.number("size_variation"), toxic.number("delay")))
+            }
+            "limit_data" => active.limit_data = Some((name, toxic.number("bytes"))),
+            "timeout" => active.timeout = Some((name, toxic.number("timeout"))),
+            "reset_peer" => active.reset_peer = Some((name, toxic.number("timeout"))),
+            "slow_close" => active.slow_close = Some((name, toxic.number("delay"))),
+            _ => {}
+        }
+    }
+    active
+}
+
+/// Latency plus a uniform jitter in [-jitter, +jitter].
+pub fn delay(latency_ms: u64, jitter_ms: u64) -> Duration {
+    let jitter = if jitter_ms > 0 { rand::thread_rng().gen_range(-(jitter_ms as i64)..=jitter_ms as i64) } else { 0 };
+    Duration::from_millis((latency_ms as i64 + jitter).max(0) as u64)
+}
+
+/// How long `bytes` take at `rate` KB/s.
+pub fn transfer_time(bytes: usize, rate_kb: u64) -> Duration {
+    if rate_kb == 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_secs_f64(bytes as f64 / (rate_kb as f64 * 1024.0))
+}
+
+/// Splits `len` bytes into slices of `average ± variation` (at least 1 byte).
+pub fn slices(len: usize, average: u64, variation: u64) -> Vec<usize> {
+    if average == 0 {
+        return vec![len];
+    }
+    let mut sizes = Vec::new();
+    let mut left = len;
+    let mut rng = rand::thread_rng();
+    while left > 0 {
+        let low = average.saturating_sub(variation).max(1);
+        let high = (average + variation).max(low);
+        let size = (rng.gen_range(low..=high) as usize).min(left);
+        sizes.push(size);
+        left -= size;
+    }
+    sizes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_add_up_and_stay_in_bounds() {
+        let sizes = slices(1000, 10, 5);
+        assert_eq!(sizes.iter().sum::<usize>(), 1000);
+        assert!(sizes[..sizes.len() - 1].iter().all(|s| (5..=15).contains(s)), "{sizes:?}");
+    }
+
+    #[test]
+    fn bandwidth_is_kilobytes_per_second() {
+        assert_eq!(transfer_time(10 * 1024, 10), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn jitter_stays_within_its_range() {
+        for _ in 0..100 {
+            let d = delay(100, 20).as_millis();
+            assert!((80..=120).contains(&d), "{d}");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The experiment's traffic: `shop-load` (loadtests/) as a child process,
+//! running one of its profiles for as long as the experiment lasts. Killed
+//! when dropped, so an aborted run leaves no load behind.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::process::{Child, Command};
+
+use super::experiment::Load;
+
+pub struct LoadRun {
+    child: Child,
+    pub command: String,
+}
+
+/// `shop-load` next to this executable (both built by cargo into the same
+/// directory), else from PATH.
+pub fn default_binary() -> PathBuf {
+    let sibling = std::env::current_exe().ok().and_then(|exe| Some(exe.parent()?.join("shop-load")));
+    sibling.filter(|p| p.exists()).unwrap_or_else(|| PathBuf::from("shop-load"))
+}
+
+/// The arguments for `load`, lasting `total` (warm-up, faults, cool-down).
+pub fn arguments(load: &Load, gateway: &str, total: Duration) -> Vec<String> {
+    let mut args = vec!["--profile".to_owned(), load.profile.clone(), "--host".to_owned(), gateway.to_owned()];
+    // Ramp up quickly, hold for the whole run, and stop with the runner.
+    let users = load.users.unwrap_or(10);
+    args.extend(["--test-plan".to_owned(), format!("{users},5s;{users},{}s;0,1s", total.as_secs() + 5)]);
+    if let Some(scenarios) = &load.scenarios {
+        args.extend(["--scenarios".to_owned(), scenarios.clone()]);
+    }
+    args.extend(load.args.iter().cloned());
+    args
+}
+
+impl LoadRun {
+    pub fn start(binary: &PathBuf, args: &[String], log: PathBuf) -> anyhow::Result<Self> {
+        let file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        let child = Command::new(binary)
+            .args(args)
+            .stdout(file.try_clone()?)
+            .stderr(file)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {} (build it: cargo build --release -p loadtests)", binary.display()))?;
+        Ok(Self { child, command: format!("{} {}", binary.display(), args.join(" ")) })
+    }
+
+    /// Whether it is still running (it should be, until the end).
+    pub fn exited(&mut self) -> Option<i32> {
+        self.child.try_wait().ok().flatten().map(|status| status.code().unwrap_or(-1))
+    }
+
+    /// Stops the load and returns its exit code.
+    pub async fn stop(mut self) -> Option<i32> {
+        if let Some(code) = self.exited() {
+            return Some(code);
+        }
+        let _ = self.child.start_kill();
+        self.child.wait().await.ok().and_then(|s| s.code())
+    }
+}

@@ -1,0 +1,487 @@
+//! One run of one experiment, from the warm-up to the clean-up.
+
+use std::future::Future;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use tokio::time::{Instant, sleep_until};
+
+use super::Settings;
+use super::checks::{Checker, Evaluation};
+use super::experiment::{Check, Experiment, Fault, Phase, format_duration};
+use super::faults::Faults;
+use super::load::{self, LoadRun};
+use super::prometheus::Prometheus;
+use super::report::{CheckRecord, FaultRecord, LoadRecord, Outcome, PlotRecord, Report, Sample};
+
+/// What the report always plots, besides the experiment's own series.
+const DEFAULT_PLOTS: [(&str, &str, &str); 5] = [
+    (
+        "Checkout latency p99",
+        "s",
+        r#"histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{service="gateway", http_route="/api/v1/orders", http_request_method="POST"}[15s])))"#,
+    ),
+    (
+        "Gateway error rate (share of 5xx)",
+        "ratio",
+        r#"(sum(rate(http_server_request_duration_seconds_count{service="gateway", http_response_status_code=~"5.."}[15s])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{service="gateway"}[15s]))"#,
+    ),
+    ("Circuit breaker state (0 closed, 1 half-open, 2 open)", "", "max by (service, peer_service) (resilience_breaker_state)"),
+    ("Faults injected by chaos-proxy", "per s", "sum by (proxy, kind) (rate(chaos_proxy_faults_injected_total[15s]))"),
+    ("Outbox backlog", "events", "sum by (service) (outbox_pending_messages)"),
+];
+
+/// A fault's progress through the run.
+#[derive(Default)]
+struct FaultState {
+    started: Option<Instant>,
+    ended: Option<Instant>,
+    /// The proxy's injected-faults counter for this toxic when it began.
+    baseline: f64,
+}
+
+pub struct Run<'a> {
+    experiment: &'a Experiment,
+    file: &'a str,
+    settings: &'a Settings,
+    dir: &'a Path,
+    checker: Checker,
+    faults: Faults,
+    started: Instant,
+    started_at: DateTime<Utc>,
+    t0: Option<Instant>,
+    states: Vec<FaultState>,
+    records: Vec<FaultRecord>,
+    hypotheses: Vec<CheckRecord>,
+    expectations: Vec<CheckRecord>,
+    reasons: Vec<String>,
+    load: Option<LoadRun>,
+    load_record: Option<LoadRecord>,
+}
+
+impl<'a> Run<'a> {
+    pub fn new(experiment: &'a Experiment, file: &'a str, settings: &'a Settings, dir: &'a Path) -> Self {
+        let records = experiment
+            .faults
+            .iter()
+            .map(|f| FaultRecord {
+                name: f.name.clone(),
+                target: f.target(),
+                what: describe_fault(f),
+                started_s: None,
+                ended_s: None,
+                effect: "not started".into(),
+                acted: false,
+            })
+            .collect();
+        let mut hypotheses = Vec::new();
+        for phase in [Phase::Before, Phase::During, Phase::After] {
+            for probe in experiment.hypotheses.iter().filter(|p| p.when.contains(&phase)) {
+                hypotheses.push(CheckRecord {
+                    name: probe.name.clone(),
+                    kind: format!("{phase:?}").to_lowercase(),
+                    condition: probe.threshold().describe(),
+                    fault: None,
+                    passed: false,
+                    samples: Vec::new(),
+                });
+            }
+        }
+        let expectations = experiment
+            .expectations
+            .iter()
+            .map(|e| CheckRecord {
+                name: e.name.clone(),
+                kind: match e.check {
+                    Check::Eventually => "eventually",
+                    Check::Always => "always",
+                    Check::AtEnd => "at_end",
+                }
+                .into(),
+                condition: e.threshold().describe(),
+                fault: e.fault.clone(),
+                passed: false,
+                samples: Vec::new(),
+            })
+            .collect();
+        Self {
+            experiment,
+            file,
+            settings,
+            dir,
+            checker: Checker {
+                prometheus: Prometheus::new(&settings.prometheus),
+                invariants: settings.invariants.clone(),
+            },
+            faults: Faults::new(&settings.proxy_api, &settings.compose_project),
+            started: Instant::now(),
+            started_at: Utc::now(),
+            t0: None,
+            states: experiment.faults.iter().map(|_| FaultState::default()).collect(),
+            records,
+            hypotheses,
+            expectations,
+            reasons: Vec::new(),
+            load: None,
+            load_record: None,
+        }
+    }
+
+    fn progress(&self, message: impl AsRef<str>) {
+        if self.settings.progress {
+            eprintln!("[{:>6.1}s] {}", self.started.elapsed().as_secs_f64(), message.as_ref());
+        }
+    }
+
+    fn now_s(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    fn at_s(&self, instant: Instant) -> f64 {
+        instant.duration_since(self.started).as_secs_f64()
+    }
+
+    pub async fn execute(mut self, interrupt: impl Future<Output = ()>) -> Report {
+        self.progress(format!("{} — {}", self.experiment.title, self.experiment.question));
+        let result = tokio::select! {
+            result = self.body() => Some(result),
+            () = interrupt => None,
+        };
+        let mut outcome = match result {
+            Some(Ok(())) => None,
+            Some(Err(error)) => {
+                self.progress(format!("error: {error:#}"));
+                self.reasons.push(format!("{error:#}"));
+                Some(Outcome::Error)
+            }
+            None => {
+                self.progress("interrupted: removing the faults");
+                self.reasons.push("interrupted before the end: nothing concluded".into());
+                Some(Outcome::Aborted)
+            }
+        };
+
+        // Whatever happened: no fault stays behind, no load keeps running.
+        let cleanup = self.faults.remove_all().await;
+        for line in &cleanup {
+            self.progress(format!("clean-up: {line}"));
+            if line.contains("NOT undone") {
+                self.reasons.push(format!("clean-up failed: {line}"));
+                outcome = Some(Outcome::Error);
+            }
+        }
+        let now = Instant::now();
+        for (state, record) in self.states.iter_mut().zip(&mut self.records) {
+            if state.started.is_some() && state.ended.is_none() {
+                state.ended = Some(now);
+                record.ended_s = Some(now.duration_since(self.started).as_secs_f64());
+            }
+        }
+        if let Some(load) = self.load.take() {
+            let code = load.stop().await;
+            if let Some(record) = &mut self.load_record {
+                record.exit_code = code;
+            }
+        }
+        self.judge();
+        let outcome = outcome.unwrap_or(if self.reasons.is_empty() { Outcome::Passed } else { Outcome::Failed });
+        let plots = self.plots().await;
+        let report = Report {
+            title: self.experiment.title.clone(),
+            question: self.experiment.question.clone(),
+            file: self.file.to_owned(),
+            started_at: self.started_at.to_rfc3339(),
+            finished_at: Utc::now().to_rfc3339(),
+            outcome,
+            reasons: self.reasons,
+            timeline_origin_s: self.t0.map_or(0.0, |t0| t0.duration_since(self.started).as_secs_f64()),
+            faults: self.records,
+            hypotheses: self.hypotheses,
+            expectations: self.expectations,
+            load: self.load_record,
+            plots,
+            cleanup,
+        };
+        if self.settings.progress {
+            eprint!("{}", report.summary());
+        }
+        report
+    }
+
+    async fn body(&mut self) -> anyhow::Result<()> {
+        let experiment = self.experiment;
+        self.faults.check_targets(&experiment.faults).await?;
+        self.checker.prometheus.values("vector(1)").await.context("Prometheus must answer")?;
+        if let Some(spec) = experiment.load.as_ref().filter(|_| !self.settings.no_load) {
+            let total = experiment.warmup + experiment.run_time();
+            let args = load::arguments(spec, &self.settings.gateway, total);
+            let log = self.dir.join("load.log");
+            let run = LoadRun::start(&self.settings.load_binary, &args, log.clone())?;
+            self.progress(format!("load: {}", run.command));
+            self.load_record = Some(LoadRecord { command: run.command.clone(), log: log.display().to_string(), exit_code: None });
+            self.load = Some(run);
+        }
+        self.progress(format!("warming up for {}", format_duration(experiment.warmup)));
+        self.wait(Instant::now() + experiment.warmup).await?;
+
+        if !self.check_phase(Phase::Before).await {
+            self.reasons.push("the steady state did not hold before any fault, so none was injected".into());
+            return Ok(());
+        }
+        let t0 = Instant::now();
+        self.t0 = Some(t0);
+        self.progress("steady state confirmed: t = 0");
+        let end = t0 + experiment.run_time();
+        loop {
+            let now = Instant::now();
+            for (i, fault) in experiment.faults.iter().enumerate() {
+                if self.states[i].started.is_none() && t0 + fault.at <= now {
+                    self.start_fault(i).await?;
+                }
+                if self.states[i].started.is_some() && self.states[i].ended.is_none() && t0 + fault.end() <= now {
+                    self.end_fault(i).await?;
+                }
+            }
+            self.sample().await;
+            if Instant::now() >= end {
+                break;
+            }
+            self.wait(self.next_wake(t0, end)).await?;
+        }
+        self.progress("cool-down over: final checks");
+        self.check_at_end().await;
+        self.check_phase(Phase::After).await;
+        Ok(())
+    }
+
+    /// The next sample time or fault event, whichever comes first.
+    fn next_wake(&self, t0: Instant, end: Instant) -> Instant {
+        let mut next = (Instant::now() + self.experiment.interval).min(end);
+        for (i, fault) in self.experiment.faults.iter().enumerate() {
+            let state = &self.states[i];
+            if state.started.is_none() {
+                next = next.min(t0 + fault.at);
+            } else if state.ended.is_none() {
+                next = next.min(t0 + fault.end());
+            }
+        }
+        next.max(Instant::now())
+    }
+
+    /// Sleeps until `deadline`, failing if the load dies meanwhile.
+    async fn wait(&mut self, deadline: Instant) -> anyhow::Result<()> {
+        while Instant::now() < deadline {
+            sleep_until(deadline.min(Instant::now() + Duration::from_secs(1))).await;
+            if let Some(code) = self.load.as_mut().and_then(LoadRun::exited) {
+                if let Some(record) = &mut self.load_record {
+                    record.exit_code = Some(code);
+                }
+                self.load = None;
+                anyhow::bail!("the load stopped early (exit code {code}); see its log in {}", self.dir.display());
+            }
+        }
+        Ok(())
+    }
+
+    async fn start_fault(&mut self, i: usize) -> anyhow::Result<()> {
+        let fault = &self.experiment.faults[i];
+        self.states[i].baseline = self.faults.injected(fault).await.unwrap_or(0.0);
+        self.progress(format!("fault {:?} on: {} on {} for {}", fault.name, describe_fault(fault), fault.target(), format_duration(fault.duration)));
+        let now = Instant::now();
+        self.states[i].started = Some(now);
+        self.records[i].started_s = Some(self.at_s(now));
+        self.records[i].effect = "in place".into();
+        self.faults.apply(fault).await.with_context(|| format!("putting fault {:?} in place", fault.name))?;
+        // Taking something down is its own effect: check it is down.
+        match (&fault.container, &fault.proxy, fault.toxic.is_some()) {
+            (Some(container), _, _) => {
+                let running = self.faults.container_running(container).await?;
+                self.records[i].acted = !running;
+                self.records[i].effect =
+                    if running { format!("{container} still running") } else { format!("{container} down") };
+            }
+            (_, Some(proxy), false) => {
+                let enabled = self.faults.proxy_enabled(proxy).await?;
+                self.records[i].acted = !enabled;
+                self.records[i].effect =
+                    if enabled { format!("{proxy} still accepting") } else { format!("{proxy} refusing connections") };
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn end_fault(&mut self, i: usize) -> anyhow::Result<()> {
+        let fault = &self.experiment.faults[i];
+        if fault.toxic.is_some() {
+            let injected = self.faults.injected(fault).await.unwrap_or(0.0) - self.states[i].baseline;
+            self.records[i].acted = injected > 0.0;
+            self.records[i].effect = format!("{injected:.0} faults injected");
+        }
+        self.faults.remove(&fault.name).await.with_context(|| format!("removing fault {:?}", fault.name))?;
+        let now = Instant::now();
+        self.states[i].ended = Some(now);
+        self.records[i].ended_s = Some(self.at_s(now));
+        self.progress(format!("fault {:?} off ({})", fault.name, self.records[i].effect));
+        Ok(())
+    }
+
+    fn fault_index(&self, name: &str) -> Option<usize> {
+        self.experiment.faults.iter().position(|f| f.name == name)
+    }
+
+    /// Samples the expectations whose window is open, and the `during`
+    /// hypotheses while any fault is in place.
+    async fn sample(&mut self) {
+        let now = Instant::now();
+        for (e, expectation) in self.experiment.expectations.iter().enumerate() {
+            let Some(i) = expectation.fault.as_deref().and_then(|f| self.fault_index(f)) else { continue };
+            let (fault, state) = (&self.experiment.faults[i], &self.states[i]);
+            let Some(started) = state.started else { continue };
+            let from = started + expectation.settle.unwrap_or_default();
+            let until = match expectation.check {
+                Check::Eventually => started + expectation.within.unwrap_or(fault.duration),
+                Check::Always => state.ended.unwrap_or(started + fault.duration),
+                Check::AtEnd => continue,
+            };
+            let already_seen = expectation.check == Check::Eventually && self.expectations[e].samples.iter().any(|s| s.holds);
+            if now < from || now > until || already_seen {
+                continue;
+            }
+            let evaluation = self.checker.evaluate(&expectation.threshold()).await;
+            if expectation.check == Check::Eventually && evaluation.holds {
+                self.progress(format!("seen: {}", expectation.name));
+            }
+            if expectation.check == Check::Always && !evaluation.holds {
+                self.progress(format!("broken: {} ({})", expectation.name, show(&evaluation)));
+            }
+            let sample = self.sample_of(evaluation);
+            self.expectations[e].samples.push(sample);
+        }
+        let any_active = self.states.iter().any(|s| s.started.is_some() && s.ended.is_none());
+        if any_active {
+            self.check_phase(Phase::During).await;
+        }
+    }
+
+    /// Evaluates the hypotheses of `phase`; true when all hold.
+    async fn check_phase(&mut self, phase: Phase) -> bool {
+        let kind = format!("{phase:?}").to_lowercase();
+        let mut all = true;
+        for probe in self.experiment.hypotheses.iter().filter(|p| p.when.contains(&phase)) {
+            let evaluation = self.checker.evaluate(&probe.threshold()).await;
+            if phase != Phase::During || !evaluation.holds {
+                self.progress(format!(
+                    "hypothesis ({kind}) {}: {} ({})",
+                    probe.name,
+                    if evaluation.holds { "holds" } else { "DOES NOT HOLD" },
+                    show(&evaluation)
+                ));
+            }
+            all &= evaluation.holds;
+            let sample = self.sample_of(evaluation);
+            if let Some(record) = self.hypotheses.iter_mut().find(|r| r.name == probe.name && r.kind == kind) {
+                record.samples.push(sample);
+            }
+        }
+        all
+    }
+
+    async fn check_at_end(&mut self) {
+        for (e, expectation) in self.experiment.expectations.iter().enumerate() {
+            if expectation.check == Check::AtEnd {
+                let evaluation = self.checker.evaluate(&expectation.threshold()).await;
+                self.progress(format!(
+                    "at end: {}: {} ({})",
+                    expectation.name,
+                    if evaluation.holds { "holds" } else { "DOES NOT HOLD" },
+                    show(&evaluation)
+                ));
+                let sample = self.sample_of(evaluation);
+                self.expectations[e].samples.push(sample);
+            }
+        }
+    }
+
+    fn sample_of(&self, evaluation: Evaluation) -> Sample {
+        Sample { t: self.now_s(), value: evaluation.value, holds: evaluation.holds, note: evaluation.note }
+    }
+
+    /// Decides each check, and says why the experiment failed.
+    fn judge(&mut self) {
+        for record in &mut self.hypotheses {
+            record.passed = !record.samples.is_empty() && record.samples.iter().all(|s| s.holds);
+        }
+        for record in &mut self.expectations {
+            record.passed = match record.kind.as_str() {
+                "eventually" => record.samples.iter().any(|s| s.holds),
+                _ => !record.samples.is_empty() && record.samples.iter().all(|s| s.holds),
+            };
+        }
+        if self.t0.is_none() {
+            return; // never got to the faults; the reason is already given
+        }
+        for record in &self.hypotheses {
+            if !record.samples.is_empty() && !record.passed {
+                self.reasons.push(format!("hypothesis {:?} did not hold ({})", record.name, record.kind));
+            }
+        }
+        for record in &self.expectations {
+            if !record.passed {
+                let why = if record.samples.is_empty() { "never checked" } else { "not seen" };
+                self.reasons.push(format!("expected {:?}: {why}", record.name));
+            }
+        }
+        for (record, state) in self.records.iter().zip(&self.states) {
+            if state.ended.is_some() && !record.acted {
+                self.reasons.push(format!("fault {:?} acted on nothing ({})", record.name, record.effect));
+            }
+        }
+    }
+
+    async fn plots(&self) -> Vec<PlotRecord> {
+        let step = self.experiment.interval.max(Duration::from_secs(1));
+        let end = Utc::now();
+        let defaults = DEFAULT_PLOTS.iter().map(|(t, u, q)| ((*t).to_owned(), (*u).to_owned(), (*q).to_owned()));
+        let own = self.experiment.plots.iter().map(|p| (p.title.clone(), p.unit.clone(), p.query.clone()));
+        let mut plots = Vec::new();
+        for (title, unit, query) in defaults.chain(own) {
+            let result = self.checker.prometheus.range(&query, self.started_at, end, step).await;
+            let (series, error) = match result {
+                Ok(series) => (series, None),
+                Err(error) => (Vec::new(), Some(format!("{error:#}"))),
+            };
+            plots.push(PlotRecord { title, unit, query, series, error });
+        }
+        plots
+    }
+}
+
+fn show(evaluation: &Evaluation) -> String {
+    match evaluation.value {
+        Some(value) => format!("{value:.4}"),
+        None => evaluation.note.clone(),
+    }
+}
+
+fn describe_fault(fault: &Fault) -> String {
+    match (&fault.toxic, fault.action) {
+        (Some(toxic), _) => {
+            let mut text = toxic.kind.clone();
+            if let Some(stream) = &toxic.stream {
+                text.push_str(&format!(" {stream}"));
+            }
+            if let Some(toxicity) = toxic.toxicity {
+                text.push_str(&format!(" toxicity {toxicity}"));
+            }
+            if !toxic.attributes.is_empty() {
+                text.push_str(&format!(" {}", serde_json::Value::Object(toxic.attributes.clone())));
+            }
+            text
+        }
+        (None, Some(action)) => format!("{action:?}").to_lowercase(),
+        (None, None) => "nothing".into(),
+    }
+}

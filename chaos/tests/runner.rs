@@ -1,0 +1,147 @@
+//! The experiment runner end to end, on a short experiment: a real
+//! chaos-proxy in front of an HTTP service with steady traffic, a real
+//! Prometheus scraping the proxy. A passing run, a failing one (its fault
+//! matched nothing), and an interrupted one — every one leaves no fault
+//! behind and writes its report.
+
+mod common;
+
+use std::time::Duration;
+
+use chaos::runner::{self, Experiment, Outcome, Settings};
+use common::*;
+use platform::test_util::eventually;
+use platform::test_util::prometheus::TestPrometheus;
+use serde_json::Value;
+
+const STORM: &str = r#"
+title = "HTTP 503 storm on a test service"
+question = "Does the runner put a fault in place, see its effect, and take it away?"
+warmup = "2s"
+cooldown = "3s"
+interval = "1s"
+
+[[hypothesis]]
+name = "traffic flows through the proxy"
+query = 'sum(rate(chaos_proxy_http_requests_total{proxy="api"}[3s]))'
+above = 5
+when = ["before", "after"]
+
+[[fault]]
+name = "storm"
+at = "0s"
+for = "4s"
+proxy = "api"
+toxic = { type = "http_status", toxicity = 0.5, attributes = { status = 503, path_prefix = "PREFIX" } }
+
+[[expect]]
+name = "503s are injected while the storm lasts"
+query = 'sum(rate(chaos_proxy_faults_injected_total{proxy="api", kind="http_status"}[3s]))'
+above = 2
+check = "eventually"
+fault = "storm"
+
+[[expect]]
+name = "no 503 is injected once the storm is over"
+query = 'sum(increase(chaos_proxy_faults_injected_total{proxy="api", kind="http_status"}[2s]))'
+below = 0.5
+empty = 0
+check = "at_end"
+fault = "storm"
+"#;
+
+struct Bench {
+    server: ProxyServer,
+    prometheus: TestPrometheus,
+    settings: Settings,
+    _traffic: tokio::task::JoinHandle<()>,
+}
+
+async fn bench() -> Bench {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("api", http_service().await).await;
+    let traffic = tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        loop {
+            let _ = client.get(format!("http://{proxy}/api/items")).send().await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    let api = server.api.trim_start_matches("http://").to_owned();
+    let prometheus = TestPrometheus::start(&[("chaos-proxy".into(), api)], None).await;
+    eventually("Prometheus sees the traffic", Duration::from_secs(30), || async {
+        prometheus.has_series(r#"rate(chaos_proxy_http_requests_total{proxy="api"}[3s]) > 5"#).await
+    })
+    .await;
+    let settings = Settings {
+        prometheus: prometheus.base.clone(),
+        proxy_api: server.api.clone(),
+        no_load: true,
+        invariants: Vec::new(),
+        report_dir: std::env::temp_dir().join(format!("chaos-runner-test-{}", std::process::id())),
+        ..Settings::default()
+    };
+    Bench { server, prometheus, settings, _traffic: traffic }
+}
+
+fn experiment(path_prefix: &str) -> Experiment {
+    let experiment: Experiment = toml::from_str(&STORM.replace("PREFIX", path_prefix)).unwrap();
+    assert!(experiment.problems().is_empty(), "{:?}", experiment.problems());
+    experiment
+}
+
+async fn toxics(bench: &Bench) -> Value {
+    bench.server.http.get(format!("{}/proxies/api/toxics", bench.server.api)).send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn runs_pass_fail_and_abort_and_always_remove_their_faults() {
+    let bench = bench().await;
+    let _ = &bench.prometheus;
+
+    // A fault with an effect: every check passes.
+    let (report, dir) = runner::run(&experiment("/api"), "storm.toml", &bench.settings, std::future::pending()).await.unwrap();
+    assert_eq!(report.outcome, Outcome::Passed, "{}", report.summary());
+    assert!(report.faults[0].acted, "{:?}", report.faults[0]);
+    assert!(report.faults[0].started_s.is_some() && report.faults[0].ended_s.is_some());
+    assert_eq!(toxics(&bench).await, serde_json::json!([]));
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(written["outcome"], "passed");
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("<rect") && page.contains("storm"), "the fault window is shaded in the page");
+    let injected = report.plots.iter().find(|p| p.title.starts_with("Faults injected")).unwrap();
+    assert!(injected.series.iter().any(|s| s.points.iter().any(|p| p.1 > 0.0)), "{injected:?}");
+
+    // A fault that matches no request acts on nothing: the experiment fails,
+    // and its fault is removed all the same.
+    let (report, _) = runner::run(&experiment("/nothing-goes-here"), "storm.toml", &bench.settings, std::future::pending())
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, Outcome::Failed, "{}", report.summary());
+    let reasons = report.reasons.join("\n");
+    assert!(reasons.contains("fault \"storm\" acted on nothing"), "{reasons}");
+    assert!(reasons.contains("503s are injected while the storm lasts"), "{reasons}");
+    assert_eq!(toxics(&bench).await, serde_json::json!([]));
+
+    // Interrupted while the fault is in place (Ctrl-C in the CLI).
+    let interrupt = tokio::time::sleep(Duration::from_secs(4));
+    let (report, _) = runner::run(&experiment("/api"), "storm.toml", &bench.settings, async { interrupt.await }).await.unwrap();
+    assert_eq!(report.outcome, Outcome::Aborted, "{}", report.summary());
+    assert!(report.faults[0].started_s.is_some(), "the fault was in place when interrupted");
+    assert!(report.cleanup.iter().any(|line| line.contains("undone")), "{:?}", report.cleanup);
+    assert_eq!(toxics(&bench).await, serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn every_experiment_in_the_repository_is_valid() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            Experiment::load(&path).unwrap_or_else(|e| panic!("{e:#}"));
+            count += 1;
+        }
+    }
+    assert!(count >= 8, "{count} experiments in {}", dir.display());
+}

@@ -1,0 +1,210 @@
+//! Every TCP toxic, measured through a real proxy against a real upstream:
+//! latency and bandwidth within tolerance, resets seen by the client,
+//! truncation to the byte, toxicity as a share of connections, and changes
+//! acting on connections already open.
+
+mod common;
+
+use std::io::ErrorKind;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[tokio::test]
+async fn latency_is_added_to_open_connections_and_taken_away_again() {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("echo", echo_server().await).await;
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    let direct = round_trip(&mut stream, b"ping").await;
+    assert!(direct < Duration::from_millis(100), "{direct:?} without a toxic");
+
+    server.add_toxic("echo", json!({ "type": "latency", "attributes": { "latency": 300 } })).await;
+    let slowed = round_trip(&mut stream, b"ping").await;
+    assert!(
+        (Duration::from_millis(300)..Duration::from_millis(500)).contains(&slowed),
+        "{slowed:?} with 300 ms of latency, on a connection opened before the toxic"
+    );
+
+    server.remove_toxic("echo", "latency_downstream").await;
+    let restored = round_trip(&mut stream, b"ping").await;
+    assert!(restored < Duration::from_millis(100), "{restored:?} after the toxic was removed");
+    let injected = server.metric("chaos_proxy_faults_injected_total", &["proxy=\"echo\"", "kind=\"latency\""]).await;
+    assert!(injected >= 1.0, "{injected}");
+}
+
+#[tokio::test]
+async fn jitter_stays_within_latency_plus_or_minus_jitter_and_upstream_latency_applies() {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("echo", echo_server().await).await;
+    server
+        .add_toxic("echo", json!({ "type": "latency", "stream": "upstream", "attributes": { "latency": 200, "jitter": 100 } }))
+        .await;
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    let mut times = Vec::new();
+    for _ in 0..8 {
+        times.push(round_trip(&mut stream, b"ping").await);
+    }
+    for t in &times {
+        assert!((Duration::from_millis(100)..Duration::from_millis(450)).contains(t), "{times:?}");
+    }
+    let spread = times.iter().max().unwrap().as_millis() - times.iter().min().unwrap().as_millis();
+    assert!(spread >= 10, "jitter should vary the delay: {times:?}");
+}
+
+#[tokio::test]
+async fn bandwidth_limits_throughput_to_the_rate_in_kilobytes_per_second() {
+    let server = ProxyServer::start().await;
+    let size = 150 * 1024;
+    let proxy = server.proxy("bulk", payload_server(size).await).await;
+    server.add_toxic("bulk", json!({ "type": "bandwidth", "attributes": { "rate": 100 } })).await;
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    let (data, _, _) = read_to_end(&mut stream).await;
+    let took = started.elapsed();
+    assert_eq!(data, payload(size));
+    // 150 KB at 100 KB/s: 1.5 s.
+    assert!((Duration::from_millis(1300)..Duration::from_millis(2300)).contains(&took), "{took:?}");
+}
+
+#[tokio::test]
+async fn slow_close_delays_the_end_of_the_stream() {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("short", payload_server(10).await).await;
+    server.add_toxic("short", json!({ "type": "slow_close", "attributes": { "delay": 500 } })).await;
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    let (data, _, end) = read_to_end(&mut stream).await;
+    let took = started.elapsed();
+    assert_eq!(data.len(), 10);
+    assert!(end.is_ok());
+    assert!((Duration::from_millis(500)..Duration::from_millis(900)).contains(&took), "{took:?}");
+}
+
+#[tokio::test]
+async fn timeout_stops_data_and_closes_the_connection_after_the_timeout() {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("echo", echo_server().await).await;
+    server.add_toxic("echo", json!({ "type": "timeout", "attributes": { "timeout": 400 } })).await;
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    stream.write_all(b"hello").await.unwrap();
+    let (data, _, _) = read_to_end(&mut stream).await;
+    let took = started.elapsed();
+    assert!(data.is_empty(), "nothing gets through a timeout toxic: {data:?}");
+    assert!((Duration::from_millis(400)..Duration::from_millis(900)).contains(&took), "{took:?}");
+}
+
+#[tokio::test]
+async fn timeout_zero_holds_the_connection_open_without_data_until_removed() {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("echo", echo_server().await).await;
+    server.add_toxic("echo", json!({ "name": "hold", "type": "timeout", "attributes": { "timeout": 0 } })).await;
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    stream.write_all(b"lost").await.unwrap();
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_millis(800), stream.read(&mut buf)).await;
+    assert!(read.is_err(), "no answer and no close while held: {read:?}");
+
+    server.remove_toxic("echo", "hold").await;
+    let after = round_trip(&mut stream, b"again").await;
+    assert!(after < Duration::from_millis(200), "the same connection works again: {after:?}");
+}
+
+#[tokio::test]
+async fn reset_peer_resets_the_connection_at_once_or_after_its_timeout() {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("echo", echo_server().await).await;
+    server.add_toxic("echo", json!({ "type": "reset_peer", "attributes": { "timeout": 0 } })).await;
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    let (data, _, end) = read_to_end(&mut stream).await;
+    assert!(data.is_empty());
+    assert_eq!(end.expect_err("the client sees a reset, not an orderly close").kind(), ErrorKind::ConnectionReset);
+
+    server.remove_toxic("echo", "reset_peer_downstream").await;
+    server.add_toxic("echo", json!({ "type": "reset_peer", "attributes": { "timeout": 400 } })).await;
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    round_trip(&mut stream, b"still fine").await;
+    let (_, _, end) = read_to_end(&mut stream).await;
+    let took = started.elapsed();
+    assert_eq!(end.unwrap_err().kind(), ErrorKind::ConnectionReset);
+    assert!((Duration::from_millis(400)..Duration::from_millis(800)).contains(&took), "{took:?}");
+}
+
+#[tokio::test]
+async fn slicer_splits_data_into_small_delayed_pieces_intact() {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("sliced", payload_server(1000).await).await;
+    // 100-byte slices, 20 ms (20000 µs, Toxiproxy's unit) apart.
+    server
+        .add_toxic("sliced", json!({ "type": "slicer", "attributes": { "average_size": 100, "size_variation": 0, "delay": 20000 } }))
+        .await;
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    let (data, reads, _) = read_to_end(&mut stream).await;
+    let took = started.elapsed();
+    assert_eq!(data, payload(1000));
+    assert!(reads >= 5, "{reads} reads for 10 slices");
+    assert!(took >= Duration::from_millis(180), "{took:?} for 9 gaps of 20 ms");
+}
+
+#[tokio::test]
+async fn limit_data_closes_the_connection_after_exactly_that_many_bytes() {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("limited", payload_server(10_000).await).await;
+    server.add_toxic("limited", json!({ "type": "limit_data", "attributes": { "bytes": 1000 } })).await;
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    let (data, _, _) = read_to_end(&mut stream).await;
+    assert_eq!(data, payload(10_000)[..1000]);
+}
+
+#[tokio::test]
+async fn toxicity_is_the_share_of_connections_a_toxic_affects() {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("echo", echo_server().await).await;
+    server
+        .add_toxic("echo", json!({ "type": "latency", "toxicity": 0.5, "attributes": { "latency": 250 } }))
+        .await;
+    let connections = 200;
+    let times = futures::future::join_all((0..connections).map(|_| async move {
+        let mut stream = TcpStream::connect(proxy).await.unwrap();
+        round_trip(&mut stream, b"ping").await
+    }))
+    .await;
+    let slowed = times.iter().filter(|t| **t >= Duration::from_millis(250)).count();
+    // Binomial(200, 0.5): mean 100, standard deviation 7.1; ±30 is over 4 of them.
+    assert!((70..=130).contains(&slowed), "{slowed} of {connections} slowed at toxicity 0.5");
+}
+
+#[tokio::test]
+async fn a_disabled_proxy_refuses_connections_and_closes_open_ones_until_enabled() {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("echo", echo_server().await).await;
+    let mut open = TcpStream::connect(proxy).await.unwrap();
+    round_trip(&mut open, b"ping").await;
+
+    server.set_enabled("echo", false).await;
+    let (_, _, _) = tokio::time::timeout(Duration::from_secs(2), read_to_end(&mut open)).await.expect("closed at once");
+    let refused = TcpStream::connect(proxy).await;
+    assert_eq!(refused.expect_err("refused while disabled").kind(), ErrorKind::ConnectionRefused);
+
+    server.set_enabled("echo", true).await;
+    let mut again = TcpStream::connect(proxy).await.expect("the same address again");
+    round_trip(&mut again, b"ping").await;
+}
+
+#[tokio::test]
+async fn traffic_is_counted_per_proxy_and_direction() {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("counted", echo_server().await).await;
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    round_trip(&mut stream, &[7u8; 1000]).await;
+    let up = server.metric("chaos_proxy_bytes_total", &["proxy=\"counted\"", "direction=\"upstream\""]).await;
+    let down = server.metric("chaos_proxy_bytes_total", &["proxy=\"counted\"", "direction=\"downstream\""]).await;
+    assert_eq!((up, down), (1000.0, 1000.0));
+    assert_eq!(server.metric("chaos_proxy_connections_total", &["proxy=\"counted\""]).await, 1.0);
+    assert_eq!(server.metric("chaos_proxy_active_connections", &["proxy=\"counted\""]).await, 1.0);
+}
