@@ -15,7 +15,7 @@ pub struct Profile {
     pub think_ms: (u64, u64),
 }
 
-pub const PROFILES: [Profile; 5] = [
+pub const PROFILES: [Profile; 6] = [
     Profile {
         name: "smoke",
         purpose: "Does every scenario work at all? Seconds, a few users.",
@@ -55,6 +55,13 @@ pub const PROFILES: [Profile; 5] = [
         test_plan: "20,1m;40,1m;80,1m;120,1m;160,1m;200,1m;0,30s",
         think_ms: (1000, 3000),
         thresholds: &["error-rate<2%", "p99<2s"],
+    },
+    Profile {
+        name: "overload",
+        purpose: "A crowd with no patience: many users, no think time, far beyond what the gateway admits (the chaos gateway-overload surge). Refusals are the point, so no thresholds.",
+        test_plan: "100,2s;100,30s;0,1s",
+        think_ms: (0, 0),
+        thresholds: &[],
     },
 ];
 

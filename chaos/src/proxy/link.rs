@@ -369,6 +369,8 @@ async fn downstream_pipe(link: Arc<Link>, mut src: OwnedReadHalf) -> End {
         let end = deliver(&link, Stream::Downstream, &active, &mut sent, data, writer).await;
         drop(client);
         if abort.is_some() {
+            // The other pipe may be waiting on the client: end it too.
+            link.stop.send_replace(true);
             return End::Reset;
         }
         if let Some(end) = end {

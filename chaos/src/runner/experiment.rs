@@ -120,6 +120,9 @@ pub struct Fault {
     /// the fault ends).
     pub container: Option<String>,
     pub action: Option<Action>,
+    /// Extra load through the gateway for the window (a second `shop-load`
+    /// beside the experiment's own): an overload, a flash sale.
+    pub surge: Option<Load>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -261,6 +264,7 @@ impl Fault {
         match (&self.proxy, &self.container) {
             (Some(proxy), _) => format!("proxy {proxy}"),
             (_, Some(container)) => format!("container {container}"),
+            _ if self.surge.is_some() => "gateway".into(),
             _ => "nothing".into(),
         }
     }
@@ -299,11 +303,12 @@ impl Experiment {
             if fault.duration.is_zero() {
                 problems.push(format!("{what}: `for` must be longer than 0"));
             }
-            match (&fault.proxy, &fault.toxic, &fault.container, fault.action) {
-                (Some(_), Some(_), None, None) | (Some(_), None, None, Some(Action::Disable)) => {}
-                (None, None, Some(_), Some(Action::Stop | Action::Kill)) => {}
+            match (&fault.proxy, &fault.toxic, &fault.container, fault.action, &fault.surge) {
+                (Some(_), Some(_), None, None, None) | (Some(_), None, None, Some(Action::Disable), None) => {}
+                (None, None, Some(_), Some(Action::Stop | Action::Kill), None) => {}
+                (None, None, None, None, Some(_)) => {}
                 _ => problems.push(format!(
-                    "{what}: give `proxy` with a `toxic`, `proxy` with `action = \"disable\"`, or `container` with `action = \"stop\"` or \"kill\""
+                    "{what}: give `proxy` with a `toxic`, `proxy` with `action = \"disable\"`, `container` with `action = \"stop\"` or \"kill\", or a `surge` of load"
                 )),
             }
             if let Some(toxic) = &fault.toxic

@@ -36,6 +36,19 @@ pub fn arguments(load: &Load, gateway: &str, total: Duration) -> Vec<String> {
     args
 }
 
+/// The arguments for a surge: `load` for `duration`, reaching its users at once.
+pub fn surge_arguments(load: &Load, gateway: &str, duration: Duration) -> Vec<String> {
+    let mut args = vec!["--profile".to_owned(), load.profile.clone(), "--host".to_owned(), gateway.to_owned()];
+    let users = load.users.unwrap_or(50);
+    // Goose starts users at most this fast; the plan's ramp says the same.
+    args.extend(["--test-plan".to_owned(), format!("{users},1s;{users},{}s;0,1s", duration.as_secs().max(1))]);
+    if let Some(scenarios) = &load.scenarios {
+        args.extend(["--scenarios".to_owned(), scenarios.clone()]);
+    }
+    args.extend(load.args.iter().cloned());
+    args
+}
+
 impl LoadRun {
     pub fn start(binary: &PathBuf, args: &[String], log: PathBuf) -> anyhow::Result<Self> {
         let file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;

@@ -11,7 +11,7 @@ use tokio::time::{Instant, sleep_until};
 use super::Settings;
 use super::checks::{Checker, Evaluation};
 use super::experiment::{Check, Experiment, Fault, Phase, format_duration};
-use super::faults::Faults;
+use super::faults::{self, Faults};
 use super::load::{self, LoadRun};
 use super::prometheus::Prometheus;
 use super::report::{CheckRecord, FaultRecord, LoadRecord, Outcome, PlotRecord, Report, Sample};
@@ -59,6 +59,8 @@ pub struct Run<'a> {
     reasons: Vec<String>,
     load: Option<LoadRun>,
     load_record: Option<LoadRecord>,
+    /// The surge loads running now, by fault index.
+    surges: Vec<Option<LoadRun>>,
 }
 
 impl<'a> Run<'a> {
@@ -126,6 +128,7 @@ impl<'a> Run<'a> {
             reasons: Vec::new(),
             load: None,
             load_record: None,
+            surges: experiment.faults.iter().map(|_| None).collect(),
         }
     }
 
@@ -178,6 +181,9 @@ impl<'a> Run<'a> {
                 state.ended = Some(now);
                 record.ended_s = Some(now.duration_since(self.started).as_secs_f64());
             }
+        }
+        for surge in self.surges.iter_mut().filter_map(Option::take) {
+            surge.stop().await;
         }
         if let Some(load) = self.load.take() {
             let code = load.stop().await;
@@ -293,6 +299,13 @@ impl<'a> Run<'a> {
         self.states[i].started = Some(now);
         self.records[i].started_s = Some(self.at_s(now));
         self.records[i].effect = "in place".into();
+        if let Some(surge) = &fault.surge {
+            let args = load::surge_arguments(surge, &self.settings.gateway, fault.duration);
+            let log = self.dir.join(format!("surge-{}.log", faults::toxic_name(fault)));
+            let run = LoadRun::start(&self.settings.load_binary, &args, log)?;
+            self.progress(format!("surge: {}", run.command));
+            self.surges[i] = Some(run);
+        }
         self.faults.apply(fault).await.with_context(|| format!("putting fault {:?} in place", fault.name))?;
         // Taking something down is its own effect: check it is down.
         match (&fault.container, &fault.proxy, fault.toxic.is_some()) {
@@ -319,6 +332,16 @@ impl<'a> Run<'a> {
             let injected = self.faults.injected(fault).await.unwrap_or(0.0) - self.states[i].baseline;
             self.records[i].acted = injected > 0.0;
             self.records[i].effect = format!("{injected:.0} faults injected");
+        }
+        if let Some(mut surge) = self.surges[i].take() {
+            // A surge that gave up early (no gateway, a crash) pushed nothing.
+            let early = surge.exited();
+            self.records[i].acted = early.is_none();
+            self.records[i].effect = match early {
+                None => "surge load ran for the whole window".into(),
+                Some(code) => format!("surge load exited early (code {code})"),
+            };
+            surge.stop().await;
         }
         self.faults.remove(&fault.name).await.with_context(|| format!("removing fault {:?}", fault.name))?;
         let now = Instant::now();
@@ -482,6 +505,10 @@ fn describe_fault(fault: &Fault) -> String {
             text
         }
         (None, Some(action)) => format!("{action:?}").to_lowercase(),
+        (None, None) if fault.surge.is_some() => {
+            let surge = fault.surge.as_ref().expect("checked");
+            format!("surge: profile {} with {} users", surge.profile, surge.users.unwrap_or(50))
+        }
         (None, None) => "nothing".into(),
     }
 }
