@@ -8,8 +8,8 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use reqwest::Method;
 use platform::test_util::eventually;
+use reqwest::Method;
 use serde_json::{Value, json};
 
 async fn call(server: &ProxyServer, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -22,8 +22,6 @@ async fn call(server: &ProxyServer, method: reqwest::Method, path: &str, body: O
     let text = response.text().await.unwrap();
     (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
 }
-
-
 
 #[tokio::test]
 async fn proxies_are_created_listed_changed_and_deleted_as_in_toxiproxy() {
@@ -94,15 +92,15 @@ async fn toxics_take_toxiproxy_defaults_and_errors() {
         json!({ "name": "latency_downstream", "type": "latency", "stream": "downstream", "toxicity": 1.0,
                 "attributes": { "latency": 100, "jitter": 0 } })
     );
-    let (status, error) =
-        call(&server, Method::POST, "/proxies/db/toxics", Some(json!({ "type": "latency" }))).await;
+    let (status, error) = call(&server, Method::POST, "/proxies/db/toxics", Some(json!({ "type": "latency" }))).await;
     assert_eq!((status, error), (409, json!({ "error": "toxic already exists", "status": 409 })));
     let (status, error) = call(&server, Method::POST, "/proxies/db/toxics", Some(json!({ "type": "lag" }))).await;
     assert_eq!(status, 400);
     assert!(error["error"].as_str().unwrap().contains("invalid toxic type"), "{error}");
     let (status, error) = call(&server, Method::POST, "/proxies/nope/toxics", Some(json!({ "type": "latency" }))).await;
     assert_eq!((status, error["status"].clone()), (404, json!(404)));
-    let response = server.http.post(format!("{}/proxies/db/toxics", server.api)).body("{not json").send().await.unwrap();
+    let response =
+        server.http.post(format!("{}/proxies/db/toxics", server.api)).body("{not json").send().await.unwrap();
     assert_eq!(response.status(), 400);
     assert_eq!(response.json::<Value>().await.unwrap()["status"], 400);
 
@@ -155,7 +153,8 @@ async fn populate_creates_or_updates_and_reset_removes_toxics_and_enables_all() 
     assert_eq!(all["a"]["toxics"], json!([]));
     assert_eq!(all["b"]["enabled"], true);
 
-    let (status, body) = call(&server, Method::POST, "/populate", Some(json!([{ "name": "a", "upstream": "127.0.0.1:1" }]))).await;
+    let (status, body) =
+        call(&server, Method::POST, "/populate", Some(json!([{ "name": "a", "upstream": "127.0.0.1:1" }]))).await;
     assert_eq!(status, 201);
     assert_eq!(body["proxies"][0]["upstream"], "127.0.0.1:1", "an existing proxy is updated");
 }
@@ -168,8 +167,11 @@ async fn the_server_starts_with_the_proxies_of_its_config_file() {
     let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let (listen, api) = (free(), free());
     let config = dir.join("proxies.json");
-    std::fs::write(&config, json!([{ "name": "echo", "listen": listen.to_string(), "upstream": upstream.to_string() }]).to_string())
-        .unwrap();
+    std::fs::write(
+        &config,
+        json!([{ "name": "echo", "listen": listen.to_string(), "upstream": upstream.to_string() }]).to_string(),
+    )
+    .unwrap();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_chaos-proxy"))
         .args(["--host", "127.0.0.1", "--port", &api.port().to_string(), "--config"])
         .arg(&config)

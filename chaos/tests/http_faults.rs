@@ -45,7 +45,8 @@ async fn a_status_is_injected_at_the_configured_share_of_matching_requests_only(
         let health = client.get(format!("http://{proxy}/health")).send().await.unwrap();
         assert_eq!(health.status(), 200, "/health does not match the path prefix /api");
     }
-    let counted = server.metric("chaos_proxy_faults_injected_total", &["toxic=\"storm\"", "kind=\"http_status\""]).await;
+    let counted =
+        server.metric("chaos_proxy_faults_injected_total", &["toxic=\"storm\"", "kind=\"http_status\""]).await;
     assert_eq!(counted, f64::from(injected));
     assert_eq!(server.metric("chaos_proxy_http_requests_total", &["proxy=\"api\""]).await, f64::from(requests + 50));
 }
@@ -70,7 +71,9 @@ async fn a_fault_matches_by_method() {
 async fn http_latency_applies_to_every_request_on_a_kept_alive_connection() {
     let server = ProxyServer::start().await;
     let proxy = server.proxy("api", http_service().await).await;
-    server.add_toxic("api", json!({ "type": "http_latency", "attributes": { "latency": 300, "path_prefix": "/api" } })).await;
+    server
+        .add_toxic("api", json!({ "type": "http_latency", "attributes": { "latency": 300, "path_prefix": "/api" } }))
+        .await;
     let client = reqwest::Client::new();
     for _ in 0..4 {
         let started = Instant::now();

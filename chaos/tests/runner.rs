@@ -91,7 +91,16 @@ fn experiment(path_prefix: &str) -> Experiment {
 }
 
 async fn toxics(bench: &Bench) -> Value {
-    bench.server.http.get(format!("{}/proxies/api/toxics", bench.server.api)).send().await.unwrap().json().await.unwrap()
+    bench
+        .server
+        .http
+        .get(format!("{}/proxies/api/toxics", bench.server.api))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -100,7 +109,8 @@ async fn runs_pass_fail_and_abort_and_always_remove_their_faults() {
     let _ = &bench.prometheus;
 
     // A fault with an effect: every check passes.
-    let (report, dir) = runner::run(&experiment("/api"), "storm.toml", &bench.settings, std::future::pending()).await.unwrap();
+    let (report, dir) =
+        runner::run(&experiment("/api"), "storm.toml", &bench.settings, std::future::pending()).await.unwrap();
     assert_eq!(report.outcome, Outcome::Passed, "{}", report.summary());
     assert!(report.faults[0].acted, "{:?}", report.faults[0]);
     assert!(report.faults[0].started_s.is_some() && report.faults[0].ended_s.is_some());
@@ -114,9 +124,10 @@ async fn runs_pass_fail_and_abort_and_always_remove_their_faults() {
 
     // A fault that matches no request acts on nothing: the experiment fails,
     // and its fault is removed all the same.
-    let (report, _) = runner::run(&experiment("/nothing-goes-here"), "storm.toml", &bench.settings, std::future::pending())
-        .await
-        .unwrap();
+    let (report, _) =
+        runner::run(&experiment("/nothing-goes-here"), "storm.toml", &bench.settings, std::future::pending())
+            .await
+            .unwrap();
     assert_eq!(report.outcome, Outcome::Failed, "{}", report.summary());
     let reasons = report.reasons.join("\n");
     assert!(reasons.contains("fault \"storm\" acted on nothing"), "{reasons}");
@@ -125,7 +136,8 @@ async fn runs_pass_fail_and_abort_and_always_remove_their_faults() {
 
     // Interrupted while the fault is in place (Ctrl-C in the CLI).
     let interrupt = tokio::time::sleep(Duration::from_secs(4));
-    let (report, _) = runner::run(&experiment("/api"), "storm.toml", &bench.settings, async { interrupt.await }).await.unwrap();
+    let (report, _) =
+        runner::run(&experiment("/api"), "storm.toml", &bench.settings, async { interrupt.await }).await.unwrap();
     assert_eq!(report.outcome, Outcome::Aborted, "{}", report.summary());
     assert!(report.faults[0].started_s.is_some(), "the fault was in place when interrupted");
     assert!(report.cleanup.iter().any(|line| line.contains("undone")), "{:?}", report.cleanup);

@@ -40,7 +40,10 @@ async fn jitter_stays_within_latency_plus_or_minus_jitter_and_upstream_latency_a
     let server = ProxyServer::start().await;
     let proxy = server.proxy("echo", echo_server().await).await;
     server
-        .add_toxic("echo", json!({ "type": "latency", "stream": "upstream", "attributes": { "latency": 200, "jitter": 100 } }))
+        .add_toxic(
+            "echo",
+            json!({ "type": "latency", "stream": "upstream", "attributes": { "latency": 200, "jitter": 100 } }),
+        )
         .await;
     let mut stream = TcpStream::connect(proxy).await.unwrap();
     let mut times = Vec::new();
@@ -140,7 +143,10 @@ async fn slicer_splits_data_into_small_delayed_pieces_intact() {
     let proxy = server.proxy("sliced", payload_server(1000).await).await;
     // 100-byte slices, 20 ms (20000 µs, Toxiproxy's unit) apart.
     server
-        .add_toxic("sliced", json!({ "type": "slicer", "attributes": { "average_size": 100, "size_variation": 0, "delay": 20000 } }))
+        .add_toxic(
+            "sliced",
+            json!({ "type": "slicer", "attributes": { "average_size": 100, "size_variation": 0, "delay": 20000 } }),
+        )
         .await;
     let started = Instant::now();
     let mut stream = TcpStream::connect(proxy).await.unwrap();
@@ -165,9 +171,7 @@ async fn limit_data_closes_the_connection_after_exactly_that_many_bytes() {
 async fn toxicity_is_the_share_of_connections_a_toxic_affects() {
     let server = ProxyServer::start().await;
     let proxy = server.proxy("echo", echo_server().await).await;
-    server
-        .add_toxic("echo", json!({ "type": "latency", "toxicity": 0.5, "attributes": { "latency": 250 } }))
-        .await;
+    server.add_toxic("echo", json!({ "type": "latency", "toxicity": 0.5, "attributes": { "latency": 250 } })).await;
     let connections = 200;
     let times = futures::future::join_all((0..connections).map(|_| async move {
         let mut stream = TcpStream::connect(proxy).await.unwrap();

@@ -116,6 +116,10 @@ chaos = dashboard("chaos", "Chaos",
         ("Consumer lag", [('sum by (queue) (messaging_consumer_lag_messages)', "{{queue}}")], dict()),
         ("Orders per second, by outcome", [(f'sum by (outcome) (rate(orders_total[{R}]))', "{{outcome}}")], dict(unit="reqps")),
         ("Saga compensations, by reason", [(f'sum by (reason) (rate(saga_compensations_total[{R}]))', "{{reason}}")], dict(unit="reqps")),
+        ("Faults injected by chaos-proxy, by proxy and kind", [(f'sum by (proxy, kind) (rate(chaos_proxy_faults_injected_total[{R}]))', "{{proxy}} {{kind}}")], dict(unit="ops")),
+        ("Toxics in place, by proxy and kind", [('sum by (proxy, kind) (chaos_proxy_active_toxics)', "{{proxy}} {{kind}}")], dict()),
+        ("Traffic through chaos-proxy, by proxy and direction", [(f'sum by (proxy, direction) (rate(chaos_proxy_bytes_total[{R}]))', "{{proxy}} {{direction}}")], dict(unit="Bps")),
+        ("Proxies taken down (0 = refusing connections)", [('min by (proxy) (chaos_proxy_enabled)', "{{proxy}}")], dict()),
     ]), tags=("chaos",))
 
 for d in (overview, checkout, resilience, load, chaos):

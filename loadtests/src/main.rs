@@ -3,6 +3,8 @@
 //! ```text
 //! shop-load --profile smoke [--host http://127.0.0.1:8080] [any goose flag: -u -r -t --test-plan --threshold ...]
 //! shop-load --setup-only      only make the data (categories, products, stock)
+//! shop-load --no-thresholds   traffic only: no threshold stops or fails the run
+//!                             (the chaos runner's load, where breaking them is the point)
 //! shop-load --list-profiles
 //! ```
 //! The admin account comes from LOAD_ADMIN_EMAIL / LOAD_ADMIN_PASSWORD
@@ -23,6 +25,7 @@ use serde_json::json;
 struct Options {
     profile: String,
     setup_only: bool,
+    no_thresholds: bool,
     host: String,
     goose_args: Vec<String>,
 }
@@ -32,6 +35,7 @@ fn options() -> Result<Options, String> {
     let mut options = Options {
         profile: std::env::var("LOAD_PROFILE").unwrap_or_else(|_| "smoke".into()),
         setup_only: false,
+        no_thresholds: false,
         host: "http://127.0.0.1:8080".into(),
         goose_args: Vec::new(),
     };
@@ -39,6 +43,7 @@ fn options() -> Result<Options, String> {
         match arg.as_str() {
             "--profile" => options.profile = args.next().ok_or("--profile needs a name")?,
             "--setup-only" => options.setup_only = true,
+            "--no-thresholds" => options.no_thresholds = true,
             "--list-profiles" => {
                 for p in &PROFILES {
                     println!(
@@ -124,7 +129,8 @@ async fn run(profile: &'static loadtests::profiles::Profile, options: Options) -
         .set_default(GooseDefault::RunningMetrics, 5)?
         .set_default(GooseDefault::NoTelnet, true)?
         .set_default(GooseDefault::NoWebSocket, true)?;
-    for rule in profile.thresholds {
+    let thresholds: &[&str] = if options.no_thresholds { &[] } else { profile.thresholds };
+    for rule in thresholds {
         attack = attack.set_default(GooseDefault::Threshold, *rule)?;
     }
 

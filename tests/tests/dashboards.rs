@@ -165,9 +165,39 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
     let shop =
         Shop::start(Options { gateway_rate_limit: Some((Duration::from_millis(50), 40)), ..Options::default() }).await;
 
+    // A chaos-proxy in front of the gateway, with a toxic in place.
+    let (proxies, control_api) = chaos::proxy::control_api();
+    let control = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let control_addr = control.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(control, control_api).await });
+    let gateway_addr = shop.gateway.url("").trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let proxied = proxies
+        .create(
+            serde_json::from_value(
+                serde_json::json!({ "name": "gateway", "listen": "127.0.0.1:0", "upstream": gateway_addr }),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    proxies
+        .add_toxic(
+            "gateway",
+            serde_json::from_value(
+                serde_json::json!({ "name": "slow", "type": "latency", "attributes": { "latency": 5 } }),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+
     // Prometheus on the host network, scraping the services on 127.0.0.1.
-    let targets: Vec<(String, String)> =
-        shop.services.iter().map(|(name, url)| (name.to_string(), url.trim_start_matches("http://").to_owned())).collect();
+    let mut targets: Vec<(String, String)> = shop
+        .services
+        .iter()
+        .map(|(name, url)| (name.to_string(), url.trim_start_matches("http://").to_owned()))
+        .collect();
+    targets.push(("chaos-proxy".into(), control_addr));
     let prometheus = TestPrometheus::start(&targets, Some(&repo().join("dashboards/prometheus/rules"))).await;
     let http = reqwest::Client::new();
 
@@ -182,6 +212,10 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
     shop.send(reqwest::Method::GET, "forged.token.here", "/api/v1/users/me", None).await;
     shop.gateway.get("/api/v1/products").await;
     shop.gateway.get("/api/v1/products").await;
+    for _ in 0..5 {
+        let through_proxy = http.get(format!("http://{}/api/v1/products", proxied.listen)).send().await.unwrap();
+        assert_eq!(through_proxy.status(), 200);
+    }
     shop.notifications(&ada, 4).await;
     let noisy = reqwest::Client::builder().local_address(IpAddr::from([127, 0, 0, 9])).build().unwrap();
     let mut limited = 0;

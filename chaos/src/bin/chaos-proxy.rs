@@ -21,7 +21,9 @@ async fn main() -> anyhow::Result<()> {
             "--host" | "-host" => host = args.next().unwrap_or(host),
             "--port" | "-port" => port = args.next().unwrap_or(port),
             "--config" | "-config" => config = args.next(),
-            other => anyhow::bail!("unknown argument {other}; usage: chaos-proxy [--host H] [--port P] [--config FILE]"),
+            other => {
+                anyhow::bail!("unknown argument {other}; usage: chaos-proxy [--host H] [--port P] [--config FILE]")
+            }
         }
     }
     let log_filter = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into());
@@ -37,8 +39,6 @@ async fn main() -> anyhow::Result<()> {
     let address = format!("{host}:{port}");
     let listener = tokio::net::TcpListener::bind(&address).await?;
     tracing::info!(%address, "chaos-proxy API listening");
-    axum::serve(listener, api)
-        .with_graceful_shutdown(platform::server::shutdown_signal())
-        .await?;
+    axum::serve(listener, api).with_graceful_shutdown(platform::server::shutdown_signal()).await?;
     Ok(())
 }

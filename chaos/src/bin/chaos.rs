@@ -62,7 +62,12 @@ fn main() -> ExitCode {
             let mut ok = true;
             for file in &files {
                 match Experiment::load(file.as_ref()) {
-                    Ok(e) => println!("{file}: ok — {} ({} faults, {} expectations)", e.title, e.faults.len(), e.expectations.len()),
+                    Ok(e) => println!(
+                        "{file}: ok — {} ({} faults, {} expectations)",
+                        e.title,
+                        e.faults.len(),
+                        e.expectations.len()
+                    ),
                     Err(error) => {
                         ok = false;
                         eprintln!("{error:#}");

@@ -46,13 +46,17 @@ pub fn router(registry: Registry, metrics: Arc<MetricsRegistry>) -> Router {
         .route("/proxies", get(list).post(create))
         .route("/proxies/{proxy}", get(show).post(update).patch(update).delete(delete))
         .route("/proxies/{proxy}/toxics", get(list_toxics).post(add_toxic))
-        .route("/proxies/{proxy}/toxics/{toxic}", get(show_toxic).post(update_toxic).patch(update_toxic).delete(delete_toxic))
+        .route(
+            "/proxies/{proxy}/toxics/{toxic}",
+            get(show_toxic).post(update_toxic).patch(update_toxic).delete(delete_toxic),
+        )
         .route("/metrics", get(serve_metrics))
         .with_state(ApiState { registry, metrics })
 }
 
 async fn version() -> Response {
-    ([(header::CONTENT_TYPE, "application/json;charset=utf-8")], format!("{{\"version\": \"{VERSION}\"}}\n")).into_response()
+    ([(header::CONTENT_TYPE, "application/json;charset=utf-8")], format!("{{\"version\": \"{VERSION}\"}}\n"))
+        .into_response()
 }
 
 async fn reset(State(state): State<ApiState>) -> Result<StatusCode, ApiError> {
@@ -60,7 +64,10 @@ async fn reset(State(state): State<ApiState>) -> Result<StatusCode, ApiError> {
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn populate(State(state): State<ApiState>, body: Bytes) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+async fn populate(
+    State(state): State<ApiState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let proxies: Vec<NewProxy> = parse(&body)?;
     let views = state.registry.populate(proxies).await?;
     Ok((StatusCode::CREATED, Json(json!({ "proxies": views }))))
@@ -80,7 +87,11 @@ async fn show(State(state): State<ApiState>, Path(proxy): Path<String>) -> Resul
     Ok(Json(serde_json::to_value(state.registry.get(&proxy).await?).expect("serialisable")))
 }
 
-async fn update(State(state): State<ApiState>, Path(proxy): Path<String>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+async fn update(
+    State(state): State<ApiState>,
+    Path(proxy): Path<String>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let change: ProxyChange = parse(&body)?;
     Ok(Json(serde_json::to_value(state.registry.update(&proxy, change).await?).expect("serialisable")))
 }
@@ -90,11 +101,18 @@ async fn delete(State(state): State<ApiState>, Path(proxy): Path<String>) -> Res
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_toxics(State(state): State<ApiState>, Path(proxy): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn list_toxics(
+    State(state): State<ApiState>,
+    Path(proxy): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     Ok(Json(serde_json::to_value(state.registry.toxics(&proxy).await?).expect("serialisable")))
 }
 
-async fn add_toxic(State(state): State<ApiState>, Path(proxy): Path<String>, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+async fn add_toxic(
+    State(state): State<ApiState>,
+    Path(proxy): Path<String>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let new: NewToxic = parse(&body)?;
     Ok(Json(serde_json::to_value(state.registry.add_toxic(&proxy, new).await?).expect("serialisable")))
 }
@@ -115,7 +133,10 @@ async fn update_toxic(
     Ok(Json(serde_json::to_value(state.registry.update_toxic(&proxy, &toxic, change).await?).expect("serialisable")))
 }
 
-async fn delete_toxic(State(state): State<ApiState>, Path((proxy, toxic)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+async fn delete_toxic(
+    State(state): State<ApiState>,
+    Path((proxy, toxic)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
     state.registry.remove_toxic(&proxy, &toxic).await?;
     Ok(StatusCode::NO_CONTENT)
 }

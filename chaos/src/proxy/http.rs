@@ -83,7 +83,8 @@ impl Requests {
                     };
                     self.count += 1;
                     events.push(Event::Head { request: self.count, method, path, bytes: head });
-                    let chunked = header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+                    let chunked =
+                        header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
                     let length = header("content-length").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
                     self.state = if chunked {
                         State::Passthrough
@@ -136,7 +137,9 @@ mod tests {
         let mut requests = Requests::default();
         let first = b"POST /api/v1/payments HTTP/1.1\r\ncontent-length: 5\r\n\r\nhel";
         let events = requests.push(first);
-        assert!(matches!(&events[0], Event::Head { request: 1, method, path, .. } if method == "POST" && path == "/api/v1/payments"));
+        assert!(
+            matches!(&events[0], Event::Head { request: 1, method, path, .. } if method == "POST" && path == "/api/v1/payments")
+        );
         assert_eq!(events[1], Event::Body { request: 1, bytes: b"hel".to_vec() });
         let events = requests.push(b"loGET /health HTTP/1.1\r\nhost: x\r\n\r\n");
         assert_eq!(events[0], Event::Body { request: 1, bytes: b"lo".to_vec() });

@@ -158,7 +158,14 @@ fn deadline_hit(link: &Link, timers: &Timers, stream: Stream) -> Option<End> {
 }
 
 /// Applies the byte-level toxics to `data` and writes it with `write`.
-async fn deliver<W>(link: &Link, stream: Stream, active: &Active, sent: &mut u64, data: &[u8], write: &mut W) -> Option<End>
+async fn deliver<W>(
+    link: &Link,
+    stream: Stream,
+    active: &Active,
+    sent: &mut u64,
+    data: &[u8],
+    write: &mut W,
+) -> Option<End>
 where
     W: AsyncWriteExt + Unpin,
 {
@@ -274,7 +281,11 @@ async fn upstream_pipe(link: Arc<Link>, mut src: OwnedReadHalf, mut dst: OwnedWr
                     bytes
                 }
                 Event::Head { request, method, path, bytes } => {
-                    link.proxy.metrics.http_requests.get_or_create(&ProxyLabels { proxy: link.proxy.name.clone() }).inc();
+                    link.proxy
+                        .metrics
+                        .http_requests
+                        .get_or_create(&ProxyLabels { proxy: link.proxy.name.clone() })
+                        .inc();
                     if answer_with_fault(&link, &toxics, &mut rolls, &method, &path).await {
                         skipping = Some(request);
                         continue;

@@ -43,12 +43,28 @@ impl ProxyMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let m = Self::default();
         registry.register("chaos_proxy_connections", "Connections accepted, per proxy", m.connections.clone());
-        registry.register("chaos_proxy_active_connections", "Connections open now, per proxy", m.active_connections.clone());
-        registry.register("chaos_proxy_upstream_failures", "Connections the upstream refused", m.upstream_failures.clone());
+        registry.register(
+            "chaos_proxy_active_connections",
+            "Connections open now, per proxy",
+            m.active_connections.clone(),
+        );
+        registry.register(
+            "chaos_proxy_upstream_failures",
+            "Connections the upstream refused",
+            m.upstream_failures.clone(),
+        );
         registry.register("chaos_proxy_bytes", "Bytes relayed, per proxy and direction", m.bytes.clone());
         registry.register("chaos_proxy_http_requests", "HTTP requests seen, per proxy", m.http_requests.clone());
-        registry.register("chaos_proxy_faults_injected", "Faults injected, per proxy, toxic and kind", m.faults.clone());
-        registry.register("chaos_proxy_active_toxics", "Toxics in place, per proxy, toxic and kind", m.active_toxics.clone());
+        registry.register(
+            "chaos_proxy_faults_injected",
+            "Faults injected, per proxy, toxic and kind",
+            m.faults.clone(),
+        );
+        registry.register(
+            "chaos_proxy_active_toxics",
+            "Toxics in place, per proxy, toxic and kind",
+            m.active_toxics.clone(),
+        );
         registry.register("chaos_proxy_enabled", "1 when the proxy accepts connections", m.enabled.clone());
         m
     }

@@ -87,7 +87,8 @@ pub struct ToxicChange {
 }
 
 /// The toxic kinds: Toxiproxy's, and the HTTP-aware ones this proxy adds.
-pub const TCP_KINDS: [&str; 7] = ["latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data"];
+pub const TCP_KINDS: [&str; 7] =
+    ["latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data"];
 pub const HTTP_KINDS: [&str; 3] = ["http_status", "http_latency", "http_abort"];
 
 /// The attributes each kind takes, with defaults (Toxiproxy's where it has them).
@@ -107,8 +108,15 @@ pub fn default_attributes(kind: &str) -> Option<Map<String, Value>> {
             ("method", Value::from("")),
             ("path_prefix", Value::from("/")),
         ],
-        "http_latency" => &[("latency", Value::from(0)), ("jitter", Value::from(0)), ("method", Value::from("")), ("path_prefix", Value::from("/"))],
-        "http_abort" => &[("after_bytes", Value::from(0)), ("method", Value::from("")), ("path_prefix", Value::from("/"))],
+        "http_latency" => &[
+            ("latency", Value::from(0)),
+            ("jitter", Value::from(0)),
+            ("method", Value::from("")),
+            ("path_prefix", Value::from("/")),
+        ],
+        "http_abort" => {
+            &[("after_bytes", Value::from(0)), ("method", Value::from("")), ("path_prefix", Value::from("/"))]
+        }
         _ => return None,
     };
     Some(pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())

@@ -11,7 +11,9 @@ use tokio::task::JoinHandle;
 
 use super::link;
 use super::metrics::{FaultLabels, ProxyLabels, ProxyMetrics};
-use super::model::{HTTP_KINDS, NewProxy, NewToxic, ProxyChange, ProxyView, TCP_KINDS, Toxic, ToxicChange, default_attributes};
+use super::model::{
+    HTTP_KINDS, NewProxy, NewToxic, ProxyChange, ProxyView, TCP_KINDS, Toxic, ToxicChange, default_attributes,
+};
 
 /// An API error, with Toxiproxy's messages and statuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -192,7 +194,13 @@ impl Registry {
         let listen = if new.listen.is_empty() { "127.0.0.1:0".to_owned() } else { new.listen };
         let proxy = Arc::new(Proxy {
             name: new.name.clone(),
-            settings: Mutex::new(Settings { listen, upstream: new.upstream, enabled: false, bound: None, listener: None }),
+            settings: Mutex::new(Settings {
+                listen,
+                upstream: new.upstream,
+                enabled: false,
+                bound: None,
+                listener: None,
+            }),
             toxics: watch::channel(Arc::new(Vec::new())).0,
             generation: watch::channel(0).0,
             metrics: self.metrics.clone(),
@@ -212,7 +220,11 @@ impl Registry {
         for new in proxies {
             let exists = self.proxies.lock().await.contains_key(&new.name);
             let view = if exists {
-                let change = ProxyChange { listen: Some(new.listen.clone()).filter(|l| !l.is_empty()), upstream: Some(new.upstream.clone()), enabled: Some(new.enabled) };
+                let change = ProxyChange {
+                    listen: Some(new.listen.clone()).filter(|l| !l.is_empty()),
+                    upstream: Some(new.upstream.clone()),
+                    enabled: Some(new.enabled),
+                };
                 self.update(&new.name, change).await?
             } else {
                 self.create(new).await?
@@ -227,7 +239,8 @@ impl Registry {
         let moved = {
             let mut settings = proxy.settings.lock().expect("poisoned");
             let mut moved = false;
-            if let Some(listen) = change.listen.filter(|l| *l != settings.listen && Some(l) != settings.bound.as_ref()) {
+            if let Some(listen) = change.listen.filter(|l| *l != settings.listen && Some(l) != settings.bound.as_ref())
+            {
                 settings.listen = listen;
                 moved = true;
             }

@@ -60,7 +60,8 @@ pub fn active(toxics: &[Toxic], stream: Stream, rolls: &mut Rolls) -> Active {
             "latency" => active.latency.push((name, toxic.number("latency"), toxic.number("jitter"))),
             "bandwidth" => active.bandwidth = Some((name, toxic.number("rate"))),
             "slicer" => {
-                active.slicer = Some((name, toxic.number("average_size"), toxic.number("size_variation"), toxic.number("delay")))
+                active.slicer =
+                    Some((name, toxic.number("average_size"), toxic.number("size_variation"), toxic.number("delay")))
             }
             "limit_data" => active.limit_data = Some((name, toxic.number("bytes"))),
             "timeout" => active.timeout = Some((name, toxic.number("timeout"))),

@@ -34,7 +34,9 @@ impl Checker {
                     values.iter().copied().reduce(f64::min)
                 };
                 match worst.or(threshold.empty) {
-                    Some(value) => Evaluation { value: Some(value), holds: threshold.holds(value), note: String::new() },
+                    Some(value) => {
+                        Evaluation { value: Some(value), holds: threshold.holds(value), note: String::new() }
+                    }
                     None => Evaluation { value: None, holds: false, note: "no data".into() },
                 }
             }

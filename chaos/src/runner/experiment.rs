@@ -322,9 +322,8 @@ impl Experiment {
             let what = format!("expectation {:?}", expectation.name);
             problems.extend(expectation.threshold().problems(&what));
             match (&expectation.fault, expectation.check) {
-                (None, Check::Eventually | Check::Always) => {
-                    problems.push(format!("{what}: `eventually` and `always` look at a fault's window: name the `fault`"))
-                }
+                (None, Check::Eventually | Check::Always) => problems
+                    .push(format!("{what}: `eventually` and `always` look at a fault's window: name the `fault`")),
                 (Some(fault), _) if !names.contains(fault.as_str()) => {
                     problems.push(format!("{what}: no fault named {fault:?}"))
                 }

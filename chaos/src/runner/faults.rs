@@ -37,7 +37,12 @@ pub fn toxic_name(fault: &Fault) -> String {
 impl Faults {
     pub fn new(proxy_api: &str, project: &str) -> Self {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("a client");
-        Self { proxy_api: proxy_api.trim_end_matches('/').to_owned(), project: project.to_owned(), http, applied: Vec::new() }
+        Self {
+            proxy_api: proxy_api.trim_end_matches('/').to_owned(),
+            project: project.to_owned(),
+            http,
+            applied: Vec::new(),
+        }
     }
 
     pub fn proxy_api(&self) -> &str {
@@ -90,7 +95,8 @@ impl Faults {
             }
             (Some(proxy), None, _, Some(Action::Disable)) => {
                 self.applied.push((fault.name.clone(), Applied::Disabled { proxy: proxy.clone() }));
-                self.call(reqwest::Method::POST, &format!("/proxies/{proxy}"), Some(json!({ "enabled": false }))).await?;
+                self.call(reqwest::Method::POST, &format!("/proxies/{proxy}"), Some(json!({ "enabled": false })))
+                    .await?;
             }
             (_, _, Some(container), Some(action @ (Action::Stop | Action::Kill))) => {
                 let id = self.container_id(container).await?;
@@ -107,7 +113,8 @@ impl Faults {
 
     /// Undoes one fault (at the end of its window).
     pub async fn remove(&mut self, fault: &str) -> anyhow::Result<()> {
-        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.applied).into_iter().partition(|(f, _)| f == fault);
+        let (mine, rest): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.applied).into_iter().partition(|(f, _)| f == fault);
         self.applied = rest;
         let mut first_error = None;
         for (_, applied) in mine {

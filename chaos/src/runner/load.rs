@@ -25,7 +25,14 @@ pub fn default_binary() -> PathBuf {
 
 /// The arguments for `load`, lasting `total` (warm-up, faults, cool-down).
 pub fn arguments(load: &Load, gateway: &str, total: Duration) -> Vec<String> {
-    let mut args = vec!["--profile".to_owned(), load.profile.clone(), "--host".to_owned(), gateway.to_owned()];
+    // The faults are meant to break the profile's thresholds: they must not stop the load.
+    let mut args = vec![
+        "--profile".to_owned(),
+        load.profile.clone(),
+        "--no-thresholds".to_owned(),
+        "--host".to_owned(),
+        gateway.to_owned(),
+    ];
     // Ramp up quickly, hold for the whole run, and stop with the runner.
     let users = load.users.unwrap_or(10);
     args.extend(["--test-plan".to_owned(), format!("{users},5s;{users},{}s;0,1s", total.as_secs() + 5)]);
@@ -38,7 +45,14 @@ pub fn arguments(load: &Load, gateway: &str, total: Duration) -> Vec<String> {
 
 /// The arguments for a surge: `load` for `duration`, reaching its users at once.
 pub fn surge_arguments(load: &Load, gateway: &str, duration: Duration) -> Vec<String> {
-    let mut args = vec!["--profile".to_owned(), load.profile.clone(), "--host".to_owned(), gateway.to_owned()];
+    // The faults are meant to break the profile's thresholds: they must not stop the load.
+    let mut args = vec![
+        "--profile".to_owned(),
+        load.profile.clone(),
+        "--no-thresholds".to_owned(),
+        "--host".to_owned(),
+        gateway.to_owned(),
+    ];
     let users = load.users.unwrap_or(50);
     // Goose starts users at most this fast; the plan's ramp says the same.
     args.extend(["--test-plan".to_owned(), format!("{users},1s;{users},{}s;0,1s", duration.as_secs().max(1))]);

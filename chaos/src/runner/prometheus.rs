@@ -31,7 +31,8 @@ impl Prometheus {
 
     async fn get(&self, path: &str, params: &[(&str, String)]) -> anyhow::Result<Value> {
         let url = format!("{}{path}", self.base);
-        let response = self.http.get(&url).query(params).send().await.with_context(|| format!("Prometheus at {url}"))?;
+        let response =
+            self.http.get(&url).query(params).send().await.with_context(|| format!("Prometheus at {url}"))?;
         let body: Value = response.json().await.with_context(|| format!("Prometheus at {url}: not JSON"))?;
         if body["status"] != "success" {
             bail!("Prometheus refused the query: {}", body["error"].as_str().unwrap_or("unknown error"));

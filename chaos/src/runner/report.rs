@@ -138,7 +138,9 @@ impl Report {
             }
             page.push_str("</ul>");
         }
-        page.push_str("<h2>Over time</h2><p class=note>Shaded: the fault windows. t = seconds since the run began.</p>");
+        page.push_str(
+            "<h2>Over time</h2><p class=note>Shaded: the fault windows. t = seconds since the run began.</p>",
+        );
         let end = self.plots.iter().flat_map(|p| &p.series).flat_map(|s| &s.points).map(|p| p.0).fold(0.0, f64::max);
         for plot in &self.plots {
             page.push_str(&chart(plot, &self.faults, end));
@@ -260,7 +262,13 @@ fn chart(plot: &PlotRecord, faults: &[FaultRecord], t_end: f64) -> String {
     );
     for i in 0..=10 {
         let t = t_max * f64::from(i) / 10.0;
-        let _ = write!(svg, "<text x='{:.1}' y='{}' font-size='11' text-anchor='middle'>{:.0}s</text>", x(t), height - 6.0, t);
+        let _ = write!(
+            svg,
+            "<text x='{:.1}' y='{}' font-size='11' text-anchor='middle'>{:.0}s</text>",
+            x(t),
+            height - 6.0,
+            t
+        );
     }
     if plot.series.is_empty() {
         let _ = write!(svg, "<text x='{:.1}' y='{:.1}' fill='#666'>no data</text>", left + 20.0, top + 40.0);
@@ -284,7 +292,13 @@ fn chart(plot: &PlotRecord, faults: &[FaultRecord], t_end: f64) -> String {
 }
 
 fn short(v: f64) -> String {
-    if v >= 100.0 { format!("{v:.0}") } else if v >= 1.0 { format!("{v:.2}") } else { format!("{v:.3}") }
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
 }
 
 pub fn escape(text: &str) -> String {

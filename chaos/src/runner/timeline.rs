@@ -28,7 +28,11 @@ const DEFAULT_PLOTS: [(&str, &str, &str); 5] = [
         "ratio",
         r#"(sum(rate(http_server_request_duration_seconds_count{service="gateway", http_response_status_code=~"5.."}[15s])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{service="gateway"}[15s]))"#,
     ),
-    ("Circuit breaker state (0 closed, 1 half-open, 2 open)", "", "max by (service, peer_service) (resilience_breaker_state)"),
+    (
+        "Circuit breaker state (0 closed, 1 half-open, 2 open)",
+        "",
+        "max by (service, peer_service) (resilience_breaker_state)",
+    ),
     ("Faults injected by chaos-proxy", "per s", "sum by (proxy, kind) (rate(chaos_proxy_faults_injected_total[15s]))"),
     ("Outbox backlog", "events", "sum by (service) (outbox_pending_messages)"),
 ];
@@ -226,7 +230,8 @@ impl<'a> Run<'a> {
             let log = self.dir.join("load.log");
             let run = LoadRun::start(&self.settings.load_binary, &args, log.clone())?;
             self.progress(format!("load: {}", run.command));
-            self.load_record = Some(LoadRecord { command: run.command.clone(), log: log.display().to_string(), exit_code: None });
+            self.load_record =
+                Some(LoadRecord { command: run.command.clone(), log: log.display().to_string(), exit_code: None });
             self.load = Some(run);
         }
         self.progress(format!("warming up for {}", format_duration(experiment.warmup)));
@@ -294,7 +299,13 @@ impl<'a> Run<'a> {
     async fn start_fault(&mut self, i: usize) -> anyhow::Result<()> {
         let fault = &self.experiment.faults[i];
         self.states[i].baseline = self.faults.injected(fault).await.unwrap_or(0.0);
-        self.progress(format!("fault {:?} on: {} on {} for {}", fault.name, describe_fault(fault), fault.target(), format_duration(fault.duration)));
+        self.progress(format!(
+            "fault {:?} on: {} on {} for {}",
+            fault.name,
+            describe_fault(fault),
+            fault.target(),
+            format_duration(fault.duration)
+        ));
         let now = Instant::now();
         self.states[i].started = Some(now);
         self.records[i].started_s = Some(self.at_s(now));
@@ -369,7 +380,8 @@ impl<'a> Run<'a> {
                 Check::Always => state.ended.unwrap_or(started + fault.duration),
                 Check::AtEnd => continue,
             };
-            let already_seen = expectation.check == Check::Eventually && self.expectations[e].samples.iter().any(|s| s.holds);
+            let already_seen =
+                expectation.check == Check::Eventually && self.expectations[e].samples.iter().any(|s| s.holds);
             if now < from || now > until || already_seen {
                 continue;
             }

@@ -42,7 +42,8 @@ impl ProxyServer {
     }
 
     pub async fn add_toxic(&self, proxy: &str, toxic: Value) -> Value {
-        let response = self.http.post(format!("{}/proxies/{proxy}/toxics", self.api)).json(&toxic).send().await.unwrap();
+        let response =
+            self.http.post(format!("{}/proxies/{proxy}/toxics", self.api)).json(&toxic).send().await.unwrap();
         assert_eq!(response.status(), 200, "{toxic}");
         response.json().await.unwrap()
     }
@@ -129,7 +130,10 @@ pub fn payload(size: usize) -> Vec<u8> {
 pub async fn http_service() -> SocketAddr {
     let big = "x".repeat(4096);
     let app = Router::new()
-        .route("/api/items", get(move || async move { axum::Json(json!({ "items": big })) }).post(|| async { "created" }))
+        .route(
+            "/api/items",
+            get(move || async move { axum::Json(json!({ "items": big })) }).post(|| async { "created" }),
+        )
         .route("/health", get(|| async { "ok" }));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();

@@ -111,7 +111,7 @@ async fn a_dependency_slower_than_the_timeout_ends_the_call_at_the_timeout() {
 /// A breaker that opens after 4 calls at 50 % failures and stays open 300 ms.
 fn breaker(s: &mut ClientSettings) {
     s.resilience.retries = 0;
-    s.resilience.breaker_window = 4;
+    s.resilience.breaker_window = Duration::from_secs(10);
     s.resilience.breaker_min_calls = 4;
     s.resilience.breaker_failure_rate = 0.5;
     s.resilience.breaker_open_for = Duration::from_millis(300);
@@ -162,6 +162,31 @@ async fn the_breaker_opens_fails_fast_probes_and_closes() {
     assert_eq!(metrics.breaker_state.get_or_create(&dependency()).get(), 0);
     let closed = TransitionLabels { peer_service: "payments".into(), from: "half_open", to: "closed" };
     assert_eq!(metrics.breaker_transitions.get_or_create(&closed).get(), 1);
+}
+
+#[tokio::test]
+async fn the_breaker_judges_recent_calls_not_the_whole_history() {
+    let server = MockServer::start().await;
+    fails_with(&server, 200).await;
+    let window = Duration::from_millis(300);
+    let (client, metrics) = client(settings(&server, |s| {
+        breaker(s);
+        s.resilience.breaker_window = window;
+    }))
+    .await;
+    // A long good history...
+    for _ in 0..40 {
+        assert_eq!(client.send(Call::get("/x")).await.unwrap().status(), 200);
+    }
+    // ...that has left the window (the passing of time is what is tested here).
+    tokio::time::sleep(window + Duration::from_millis(100)).await;
+    // The dependency dies: 4 failures are 100 % of the window, not 4 of 44.
+    fails_with(&server, 503).await;
+    for _ in 0..4 {
+        assert_eq!(client.send(Call::get("/x")).await.unwrap().status(), 503);
+    }
+    assert!(matches!(client.send(Call::get("/x")).await, Err(CallError::CircuitOpen { .. })));
+    assert_eq!(metrics.breaker_state.get_or_create(&dependency()).get(), 2);
 }
 
 #[tokio::test]

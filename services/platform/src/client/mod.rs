@@ -305,7 +305,7 @@ fn build_stack(
     metrics: ResilienceMetrics,
 ) -> Stack {
     use tower_resilience::bulkhead::{BulkheadLayer, BulkheadServiceError};
-    use tower_resilience::circuitbreaker::{CircuitBreakerError, CircuitBreakerLayer, CircuitState};
+    use tower_resilience::circuitbreaker::{CircuitBreakerError, CircuitBreakerLayer, CircuitState, SlidingWindowType};
 
     let settings = std::sync::Arc::new(settings);
     let retry = tower::retry::Retry::new(RetryPolicy::new(name, settings.clone(), metrics.clone()), attempt);
@@ -340,7 +340,8 @@ fn build_stack(
     let breaker = CircuitBreakerLayer::builder()
         .name(name)
         .failure_rate_threshold(settings.breaker_failure_rate)
-        .sliding_window_size(settings.breaker_window)
+        .sliding_window_type(SlidingWindowType::TimeBased)
+        .sliding_window_duration(settings.breaker_window)
         .minimum_number_of_calls(settings.breaker_min_calls)
         .slow_call_duration_threshold(settings.breaker_slow_call)
         .slow_call_rate_threshold(settings.breaker_slow_rate)

@@ -33,12 +33,15 @@ pub struct ResilienceSettings {
     /// (default 5): during an outage, retries cannot multiply the load.
     pub retry_budget_percent: f32,
     pub retry_budget_min_per_sec: u32,
-    /// The breaker opens when, over the last `BREAKER_WINDOW` calls (default
-    /// 20, and at least `BREAKER_MIN_CALLS`, default 10), the failure rate
-    /// reaches `BREAKER_FAILURE_RATE` (0.5) or the rate of calls slower than
-    /// `BREAKER_SLOW_MS` (default: half the call's timeout) reaches
-    /// `BREAKER_SLOW_RATE` (0.8).
-    pub breaker_window: usize,
+    /// The breaker opens when, over the calls of the last `BREAKER_WINDOW_MS`
+    /// (default 10 s; at least `BREAKER_MIN_CALLS` of them, default 10), the
+    /// failure rate reaches `BREAKER_FAILURE_RATE` (0.5) or the rate of calls
+    /// slower than `BREAKER_SLOW_MS` (default: half the call's timeout)
+    /// reaches `BREAKER_SLOW_RATE` (0.8). A window of time, not of calls:
+    /// tower-resilience's count-based window counts every call since the
+    /// last state change, so after hours of good calls a dead dependency
+    /// could never reach the rate.
+    pub breaker_window: Duration,
     pub breaker_min_calls: usize,
     pub breaker_failure_rate: f64,
     pub breaker_slow_call: Duration,
@@ -68,7 +71,7 @@ impl Default for ResilienceSettings {
             backoff_max: Duration::from_secs(1),
             retry_budget_percent: 20.0,
             retry_budget_min_per_sec: 5,
-            breaker_window: 20,
+            breaker_window: Duration::from_secs(10),
             breaker_min_calls: 10,
             breaker_failure_rate: 0.5,
             breaker_slow_call: Duration::from_secs(1),
@@ -98,7 +101,7 @@ impl ResilienceSettings {
             backoff_max: env.millis(&key("RETRY_BACKOFF_MAX_MS"), 1_000),
             retry_budget_percent: env.number_in(&key("RETRY_BUDGET_PERCENT"), 20.0, 0.0..=1000.0),
             retry_budget_min_per_sec: env.number_in(&key("RETRY_BUDGET_MIN_PER_SEC"), 5, 0..=10_000),
-            breaker_window: env.number_in(&key("BREAKER_WINDOW"), d.breaker_window, 1..=10_000),
+            breaker_window: env.millis(&key("BREAKER_WINDOW_MS"), d.breaker_window.as_millis() as u64),
             breaker_min_calls: env.number_in(&key("BREAKER_MIN_CALLS"), d.breaker_min_calls, 1..=10_000),
             breaker_failure_rate: rate(env, "BREAKER_FAILURE_RATE", d.breaker_failure_rate),
             breaker_slow_call: env.millis(&key("BREAKER_SLOW_MS"), (call_timeout / 2).as_millis() as u64),
@@ -111,8 +114,8 @@ impl ResilienceSettings {
             ),
             bulkhead: env.number_in(&key("BULKHEAD"), d.bulkhead, 1..=100_000),
         };
-        if settings.breaker_min_calls > settings.breaker_window {
-            env.problem(format!("{}: must not exceed {}", key("BREAKER_MIN_CALLS"), key("BREAKER_WINDOW")));
+        if settings.breaker_window.is_zero() {
+            env.problem(format!("{}: must be longer than 0", key("BREAKER_WINDOW_MS")));
         }
         settings
     }

@@ -60,7 +60,10 @@ impl TestPrometheus {
         let container = GenericImage::new(name, tag)
             .with_wait_for(WaitFor::message_on_stderr("Server is ready to receive web requests."))
             .with_network("host")
-            .with_mount(Mount::bind_mount(dir.join("prometheus.yml").display().to_string(), "/etc/prometheus/prometheus.yml"))
+            .with_mount(Mount::bind_mount(
+                dir.join("prometheus.yml").display().to_string(),
+                "/etc/prometheus/prometheus.yml",
+            ))
             .with_mount(Mount::bind_mount(rules.display().to_string(), "/etc/prometheus/rules"))
             .with_cmd([
                 "--config.file=/etc/prometheus/prometheus.yml".to_owned(),
