@@ -133,6 +133,12 @@ async fn run(profile: &'static loadtests::profiles::Profile, options: Options) -
     for rule in thresholds {
         attack = attack.set_default(GooseDefault::Threshold, *rule)?;
     }
+    if !thresholds.is_empty() {
+        // Thresholds are checked live from the first steady phase; give the
+        // caches and pools 30 s there before a broken one stops the run
+        // (the verdict at the end is unchanged).
+        attack = attack.set_default(GooseDefault::ThresholdAbortDelay, 30usize)?;
+    }
 
     let (code, metrics, failed_early) = match attack.execute().await {
         Ok(metrics) => (ExitCode::SUCCESS, metrics, false),

@@ -33,7 +33,7 @@ pub const PROFILES: [Profile; 6] = [
         purpose: "A normal day: steady traffic for five minutes.",
         test_plan: "20,30s;20,5m;0,10s",
         think_ms: (1000, 3000),
-        thresholds: &["error-rate<1%", "p95<500ms", "p99<1s", "p95<1500ms for POST checkout: place order", "rps>=15"],
+        thresholds: &["error-rate<1%", "p95<500ms", "p99<1s", "p95<1500ms for POST checkout: place order", "rps>=10"],
     },
     Profile {
         name: "spike",
@@ -47,7 +47,7 @@ pub const PROFILES: [Profile; 6] = [
         purpose: "An hour at a normal level: leaks, growing queues, slow drift.",
         test_plan: "20,1m;20,1h;0,30s",
         think_ms: (1000, 3000),
-        thresholds: &["error-rate<0.5%", "p95<500ms", "p99<1s", "rps>=15"],
+        thresholds: &["error-rate<0.5%", "p95<500ms", "p99<1s", "rps>=10"],
     },
     Profile {
         name: "stress",
