@@ -136,8 +136,7 @@ async fn runs_pass_fail_and_abort_and_always_remove_their_faults() {
 
     // Interrupted while the fault is in place (Ctrl-C in the CLI).
     let interrupt = tokio::time::sleep(Duration::from_secs(4));
-    let (report, _) =
-        runner::run(&experiment("/api"), "storm.toml", &bench.settings, async { interrupt.await }).await.unwrap();
+    let (report, _) = runner::run(&experiment("/api"), "storm.toml", &bench.settings, interrupt).await.unwrap();
     assert_eq!(report.outcome, Outcome::Aborted, "{}", report.summary());
     assert!(report.faults[0].started_s.is_some(), "the fault was in place when interrupted");
     assert!(report.cleanup.iter().any(|line| line.contains("undone")), "{:?}", report.cleanup);

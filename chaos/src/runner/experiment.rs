@@ -382,7 +382,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 pub fn format_duration(duration: Duration) -> String {
     let ms = duration.as_millis();
-    if ms % 1000 != 0 { format!("{ms}ms") } else { format!("{}s", ms / 1000) }
+    if !ms.is_multiple_of(1000) { format!("{ms}ms") } else { format!("{}s", ms / 1000) }
 }
 
 mod human {
