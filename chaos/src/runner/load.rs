@@ -91,3 +91,30 @@ impl LoadRun {
         self.child.wait().await.ok().and_then(|s| s.code())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(users: Option<u32>) -> Load {
+        Load { profile: "smoke".into(), scenarios: Some("shopper".into()), users, args: vec!["--verbose".into()] }
+    }
+
+    #[test]
+    fn the_experiment_load_lasts_the_whole_run_and_ignores_thresholds() {
+        let args = arguments(&load(Some(8)), "http://127.0.0.1:8080", Duration::from_secs(100));
+        let line = args.join(" ");
+        assert!(line.starts_with("--profile smoke --no-thresholds --host http://127.0.0.1:8080"), "{line}");
+        // Ramp in 5 s, then hold past the end: the runner stops it.
+        assert!(line.contains("--test-plan 8,5s;8,105s;0,1s"), "{line}");
+        assert!(line.ends_with("--scenarios shopper --verbose"), "{line}");
+    }
+
+    #[test]
+    fn a_surge_reaches_its_users_at_once_and_lasts_its_window() {
+        let args = surge_arguments(&load(None), "http://gw", Duration::from_secs(30));
+        let line = args.join(" ");
+        assert!(line.contains("--no-thresholds"), "{line}");
+        assert!(line.contains("--test-plan 50,1s;50,30s;0,1s"), "{line}");
+    }
+}
