@@ -1,0 +1,1 @@
+//! Consumer-driven contracts (see README.md); the tests are the substance.
