@@ -16,7 +16,13 @@ async fn notifications_sends_one_message_per_event_keyed_by_the_event_id() {
                 .post()
                 .path("/v1/messages")
                 // The event id: a redelivered event is recognised, not sent twice.
-                .header("idempotency-key", term!("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", "0190c0de-0000-7000-8000-000000000001"))
+                .header(
+                    "idempotency-key",
+                    term!(
+                        "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+                        "0190c0de-0000-7000-8000-000000000001"
+                    ),
+                )
                 .header("content-type", "application/json")
                 .json_body(json_pattern!({
                     "to": like!("ada@example.org"),

@@ -52,9 +52,18 @@ pub async fn verify(provider: &str, base_url: &str) -> pact_verifier::verificati
     let options: VerificationOptions<NullRequestFilterExecutor> =
         VerificationOptions { coloured_output: false, ..VerificationOptions::default() };
     let states = std::sync::Arc::new(HttpRequestProviderStateExecutor::default());
-    pact_verifier::verify_provider_async(provider_info, sources, FilterInfo::None, vec![], &options, None, &states, None)
-        .await
-        .expect("the verifier runs")
+    pact_verifier::verify_provider_async(
+        provider_info,
+        sources,
+        FilterInfo::None,
+        vec![],
+        &options,
+        None,
+        &states,
+        None,
+    )
+    .await
+    .expect("the verifier runs")
 }
 
 /// `http://host:port` → (host, port).
