@@ -26,7 +26,17 @@ pub async fn client(name: &'static str, url: &str) -> ServiceClient {
 /// Replays the committed pacts of `provider` against it at `base_url`
 /// (`http://127.0.0.1:port`); returns the verifier's outcome.
 pub async fn verify(provider: &str, base_url: &str) -> pact_verifier::verification_result::VerificationExecutionResult {
-    use pact_verifier::callback_executors::{HttpRequestProviderStateExecutor, NullRequestFilterExecutor};
+    let no_states = std::sync::Arc::new(pact_verifier::callback_executors::HttpRequestProviderStateExecutor::default());
+    verify_with_states(provider, base_url, no_states).await
+}
+
+/// As [`verify`], with `states` putting each interaction's provider states in place.
+pub async fn verify_with_states<S: pact_verifier::callback_executors::ProviderStateExecutor + Send + Sync + 'static>(
+    provider: &str,
+    base_url: &str,
+    states: std::sync::Arc<S>,
+) -> pact_verifier::verification_result::VerificationExecutionResult {
+    use pact_verifier::callback_executors::NullRequestFilterExecutor;
     use pact_verifier::{FilterInfo, PactSource, ProviderInfo, ProviderTransport, VerificationOptions};
     install_crypto_provider();
 
@@ -51,7 +61,6 @@ pub async fn verify(provider: &str, base_url: &str) -> pact_verifier::verificati
     assert!(!sources.is_empty(), "no pact names {provider} as its provider");
     let options: VerificationOptions<NullRequestFilterExecutor> =
         VerificationOptions { coloured_output: false, ..VerificationOptions::default() };
-    let states = std::sync::Arc::new(HttpRequestProviderStateExecutor::default());
     pact_verifier::verify_provider_async(
         provider_info,
         sources,
