@@ -175,8 +175,34 @@ async fn next_event(
     }
 }
 
-/// What the pipe decided about an expired deadline.
+/// A `slow_close` toxic holds the end of the stream back.
+async fn slow_close(link: &Link, active: &Active) {
+    if let Some((name, delay)) = &active.slow_close {
+        link.proxy.metrics.fault(&link.proxy.name, name, "slow_close");
+        pause(Duration::from_millis(*delay)).await;
+    }
+}
+
+/// A `timeout` toxic lets nothing through: the data read is dropped.
+fn swallowed_by_timeout(link: &Link, active: &Active) -> bool {
+    if let Some((name, _)) = &active.timeout {
+        link.proxy.metrics.fault(&link.proxy.name, name, "timeout");
+        return true;
+    }
+    false
+}
+
+/// What the pipe decided about an expired deadline; when it ends the
+/// connection, both pipes are told to stop.
 fn deadline_hit(link: &Link, timers: &Timers, stream: Stream) -> Option<End> {
+    let end = deadline_end(link, timers, stream);
+    if end.is_some() {
+        link.stop.send_replace(true);
+    }
+    end
+}
+
+fn deadline_end(link: &Link, timers: &Timers, stream: Stream) -> Option<End> {
     let now = Instant::now();
     if let Some((name, at)) = &timers.reset
         && *at <= now
@@ -269,26 +295,18 @@ async fn upstream_pipe(link: Arc<Link>, mut src: OwnedReadHalf, mut dst: OwnedWr
         let n = match next_event(&mut src, &mut buf, &mut toxics_rx, &mut stop, timers.next()).await {
             Wake::Data(n) => n,
             Wake::Eof => {
-                if let Some((name, delay)) = &active.slow_close {
-                    link.proxy.metrics.fault(&link.proxy.name, name, "slow_close");
-                    pause(Duration::from_millis(*delay)).await;
-                }
+                slow_close(&link, &active).await;
                 let _ = dst.shutdown().await;
                 return End::Closed;
             }
             Wake::ToxicsChanged => continue,
             Wake::Stop => return End::Closed,
             Wake::Deadline => match deadline_hit(&link, &timers, Stream::Upstream) {
-                Some(end) => {
-                    link.stop.send_replace(true);
-                    return end;
-                }
+                Some(end) => return end,
                 None => continue,
             },
         };
-        if let Some((name, _)) = &active.timeout {
-            // A timeout toxic lets nothing through.
-            link.proxy.metrics.fault(&link.proxy.name, name, "timeout");
+        if swallowed_by_timeout(&link, &active) {
             continue;
         }
         let data = &buf[..n];
@@ -376,10 +394,7 @@ async fn downstream_pipe(link: Arc<Link>, mut src: OwnedReadHalf) -> End {
         let n = match next_event(&mut src, &mut buf, &mut toxics_rx, &mut stop, timers.next()).await {
             Wake::Data(n) => n,
             Wake::Eof => {
-                if let Some((name, delay)) = &active.slow_close {
-                    link.proxy.metrics.fault(&link.proxy.name, name, "slow_close");
-                    pause(Duration::from_millis(*delay)).await;
-                }
+                slow_close(&link, &active).await;
                 if let Some(client) = link.client.lock().await.as_mut() {
                     let _ = client.shutdown().await;
                 }
@@ -388,15 +403,11 @@ async fn downstream_pipe(link: Arc<Link>, mut src: OwnedReadHalf) -> End {
             Wake::ToxicsChanged => continue,
             Wake::Stop => return End::Closed,
             Wake::Deadline => match deadline_hit(&link, &timers, Stream::Downstream) {
-                Some(end) => {
-                    link.stop.send_replace(true);
-                    return end;
-                }
+                Some(end) => return end,
                 None => continue,
             },
         };
-        if let Some((name, _)) = &active.timeout {
-            link.proxy.metrics.fault(&link.proxy.name, name, "timeout");
+        if swallowed_by_timeout(&link, &active) {
             continue;
         }
         let mut data = &buf[..n];

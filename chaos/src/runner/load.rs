@@ -25,37 +25,21 @@ pub fn default_binary() -> PathBuf {
 
 /// The arguments for `load`, lasting `total` (warm-up, faults, cool-down).
 pub fn arguments(load: &Load, gateway: &str, total: Duration) -> Vec<String> {
-    // The faults are meant to break the profile's thresholds: they must not stop the load.
-    let mut args = vec![
-        "--profile".to_owned(),
-        load.profile.clone(),
-        "--no-thresholds".to_owned(),
-        "--host".to_owned(),
-        gateway.to_owned(),
-    ];
     // Ramp up quickly, hold for the whole run, and stop with the runner.
     let users = load.users.unwrap_or(10);
-    args.extend(["--test-plan".to_owned(), format!("{users},5s;{users},{}s;0,1s", total.as_secs() + 5)]);
-    if let Some(scenarios) = &load.scenarios {
-        args.extend(["--scenarios".to_owned(), scenarios.clone()]);
-    }
-    args.extend(load.args.iter().cloned());
-    args
+    with_plan(load, gateway, format!("{users},5s;{users},{}s;0,1s", total.as_secs() + 5))
 }
 
 /// The arguments for a surge: `load` for `duration`, reaching its users at once.
 pub fn surge_arguments(load: &Load, gateway: &str, duration: Duration) -> Vec<String> {
-    // The faults are meant to break the profile's thresholds: they must not stop the load.
-    let mut args = vec![
-        "--profile".to_owned(),
-        load.profile.clone(),
-        "--no-thresholds".to_owned(),
-        "--host".to_owned(),
-        gateway.to_owned(),
-    ];
     let users = load.users.unwrap_or(50);
-    // Goose starts users at most this fast; the plan's ramp says the same.
-    args.extend(["--test-plan".to_owned(), format!("{users},1s;{users},{}s;0,1s", duration.as_secs().max(1))]);
+    with_plan(load, gateway, format!("{users},1s;{users},{}s;0,1s", duration.as_secs().max(1)))
+}
+
+fn with_plan(load: &Load, gateway: &str, plan: String) -> Vec<String> {
+    // The faults are meant to break the profile's thresholds: they must not stop the load.
+    let mut args = vec!["--profile".to_owned(), load.profile.clone(), "--no-thresholds".to_owned()];
+    args.extend(["--host".to_owned(), gateway.to_owned(), "--test-plan".to_owned(), plan]);
     if let Some(scenarios) = &load.scenarios {
         args.extend(["--scenarios".to_owned(), scenarios.clone()]);
     }

@@ -88,3 +88,17 @@ fn reqwest_free_url(base_url: &str) -> (String, u16) {
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
+
+/// A simulator that never fails, declines or waits on its own: the pacts
+/// say when it declines (`tok_decline`).
+pub fn no_faults() -> simulators::behaviour::Behaviour {
+    simulators::behaviour::Behaviour { latency_ms: 0, jitter_ms: 0, failure_rate: 0.0, decline_rate: 0.0 }
+}
+
+/// Serves a built simulator in the background; returns its base URL.
+pub fn serve_simulator(server: anyhow::Result<platform::server::HttpServer>) -> String {
+    let server = server.expect("the simulator builds");
+    let url = format!("http://{}", server.local_addr());
+    tokio::spawn(server.run_until(std::future::pending()));
+    url
+}
