@@ -1,10 +1,14 @@
 //! Consumer: payments → the payment provider (a third party, simulated in
-//! `simulators/`), driving payments' own `provider::charge`.
+//! `simulators/`), driving payments' own `provider::charge` and
+//! `provider::refund`.
 
 mod common;
 
 use common::*;
 use pact_consumer::prelude::*;
+use pact_models::generators::{Generator, GeneratorCategory};
+use pact_models::path_exp::DocPath;
+use pact_models::prelude::DataType;
 use payments::domain::Charge;
 use payments::provider::{self, ChargeOutcome};
 use platform::money::{Currency, Money};
@@ -58,6 +62,26 @@ async fn payments_charges_a_card_and_reads_the_outcome() {
             }));
             i
         })
+        .interaction("a refund of a charge", "", |mut i| {
+            i.given_with_params("a charge has succeeded", &serde_json::json!({ "amount_minor": 2500 }));
+            i.request
+                .post()
+                .path("/v1/refunds")
+                .header("idempotency-key", term!(KEY, "pay_0190c0de-0000-7000-8000-000000000004:refund"))
+                .header("content-type", "application/json")
+                .json_body(json_pattern!({ "charge_id": like!("ch_5f0e"), "amount_minor": like!(2500) }));
+            // The charge the provider state made: its id is only known then.
+            i.request.generators().add_generator_with_subcategory(
+                &GeneratorCategory::BODY,
+                DocPath::new_unwrap("$.charge_id"),
+                Generator::ProviderStateGenerator("${charge_id}".into(), Some(DataType::STRING)),
+            );
+            i.response
+                .status(201)
+                .header("content-type", "application/json")
+                .json_body(json_pattern!({ "id": like!("re_5f0e") }));
+            i
+        })
         .start_mock_server(None, None);
 
     let client = client("payment-provider", provider_mock.url().as_str()).await;
@@ -74,4 +98,8 @@ async fn payments_charges_a_card_and_reads_the_outcome() {
         }
         other => panic!("expected a decline: {other:?}"),
     }
+    let refund = provider::refund(&client, "ch_5f0e", 2500, "pay_0190c0de-0000-7000-8000-000000000004:refund")
+        .await
+        .expect("an answer");
+    assert_eq!(refund.id, "re_5f0e");
 }

@@ -37,7 +37,7 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::broker::Broker;
-use super::envelope::{Envelope, SCHEMA_VERSION};
+use super::envelope::{Envelope, decode};
 use super::{DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE};
 use crate::telemetry::propagation::extract_amqp;
 
@@ -200,14 +200,9 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
     }
 
     async fn process(&self, delivery: Delivery) -> anyhow::Result<()> {
-        let outcome = match serde_json::from_slice::<Envelope>(&delivery.data) {
+        let outcome = match decode(&delivery.data) {
             Err(error) => {
-                tracing::warn!(queue = %self.spec.queue, error = %error, "unreadable message dead-lettered");
-                delivery.reject(BasicRejectOptions { requeue: false }).await?;
-                "rejected"
-            }
-            Ok(envelope) if envelope.schema_version > SCHEMA_VERSION => {
-                tracing::warn!(queue = %self.spec.queue, version = envelope.schema_version, "unknown schema version dead-lettered");
+                tracing::warn!(queue = %self.spec.queue, error = %error, "message dead-lettered");
                 delivery.reject(BasicRejectOptions { requeue: false }).await?;
                 "rejected"
             }
