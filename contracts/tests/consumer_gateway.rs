@@ -208,7 +208,12 @@ async fn the_gateway_forwards_with_the_callers_identity_and_reads_what_its_dashb
         },
         rate_limit: RateLimitSettings { replenish_every: Duration::from_millis(1), burst: 1000.try_into().unwrap() },
         // Nothing cached: every read in this test must reach its mock.
-        cache: CacheSettings { fresh_for: Duration::ZERO, keep_stale_for: Duration::ZERO, max_bytes: 1 << 20 },
+        cache: CacheSettings {
+            enabled: false,
+            fresh_for: Duration::ZERO,
+            keep_stale_for: Duration::ZERO,
+            max_bytes: 1 << 20,
+        },
         jwks_min_refresh: Duration::from_secs(10),
     };
     let app = gateway::startup::Application::build(settings).await.expect("the gateway builds");

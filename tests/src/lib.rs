@@ -246,6 +246,7 @@ impl Shop {
                 }
             },
             cache: CacheSettings {
+                enabled: true,
                 fresh_for: Duration::from_secs(1),
                 keep_stale_for: Duration::from_secs(60),
                 max_bytes: 1 << 20,

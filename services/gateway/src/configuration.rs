@@ -43,6 +43,9 @@ pub struct RateLimitSettings {
 
 #[derive(Debug, Clone, Copy)]
 pub struct CacheSettings {
+    /// `GATEWAY_CACHE_ENABLED=false`: catalog reads pass straight through
+    /// (no lookup, no buffering, no stale fallback), as any other route.
+    pub enabled: bool,
     /// Served from the cache without asking catalog while younger than this.
     pub fresh_for: Duration,
     /// Kept this long to answer (marked degraded) when catalog fails.
@@ -77,6 +80,7 @@ impl Settings {
                 burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
             },
             cache: CacheSettings {
+                enabled: env.parse("GATEWAY_CACHE_ENABLED", true),
                 fresh_for: env.millis("GATEWAY_CACHE_TTL_MS", 2_000),
                 keep_stale_for: env.millis("GATEWAY_CACHE_STALE_MS", 300_000),
                 max_bytes: env.number_in("GATEWAY_CACHE_MAX_BYTES", 32 * 1024 * 1024, 1024..=4 * 1024 * 1024 * 1024),

@@ -43,6 +43,7 @@ impl Application {
             orders: orders.clone(),
             notifications,
             cache: Arc::new(ResponseCache::new(settings.cache)),
+            cache_enabled: settings.cache.enabled,
             metrics: metrics.clone(),
             max_body_bytes: settings.server.max_body_bytes,
         };

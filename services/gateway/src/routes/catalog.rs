@@ -12,6 +12,9 @@ use crate::metrics::CacheLabels;
 use crate::proxy::{BufferedResponse, forward, stream_back};
 
 pub async fn read(State(state): State<GatewayState>, request: Request) -> Result<Response, ApiError> {
+    if !state.cache_enabled {
+        return Ok(stream_back(forward(&state.catalog, request, state.max_body_bytes).await?));
+    }
     let key = request.uri().path_and_query().map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
     let stale = match state.cache.lookup(&key).await {
         Lookup::Fresh(response) => {

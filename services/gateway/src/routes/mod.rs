@@ -27,6 +27,8 @@ pub struct GatewayState {
     pub orders: ServiceClient,
     pub notifications: ServiceClient,
     pub cache: Arc<ResponseCache>,
+    /// Off: catalog reads are forwarded like any other route.
+    pub cache_enabled: bool,
     pub metrics: GatewayMetrics,
     pub max_body_bytes: usize,
 }

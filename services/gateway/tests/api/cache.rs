@@ -64,3 +64,18 @@ async fn when_catalog_is_down_recommendations_fall_back_to_an_empty_list() {
     // Other catalog reads have no stand-in: a clear 503.
     assert_eq!(platform::test_util::error_of(shop.get("/api/v1/products/1").await).await.0, 503);
 }
+
+#[tokio::test]
+async fn with_the_cache_off_every_read_reaches_catalog_and_nothing_is_kept_for_outages() {
+    let mut shop = ShopBuilder::default().cache_enabled(false).spawn().await;
+    shop.seed_catalog().await;
+    for _ in 0..2 {
+        let read = shop.get("/api/v1/products").await;
+        assert_eq!(read.status(), 200);
+        assert!(read.headers().get("x-cache").is_none(), "forwarded as it is, not through the cache");
+    }
+    shop.catalogs[0].stop();
+    let read = shop.get("/api/v1/products").await;
+    assert_eq!(read.status(), 503, "no stale copy to fall back on");
+    assert_eq!(shop.metric("gateway_cache_requests_total").await, 0.0);
+}

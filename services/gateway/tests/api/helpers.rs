@@ -55,6 +55,7 @@ impl Default for ShopBuilder {
                 burst: 1000.try_into().unwrap(),
             },
             cache: CacheSettings {
+                enabled: true,
                 fresh_for: Duration::from_secs(60),
                 keep_stale_for: Duration::from_secs(300),
                 max_bytes: 1 << 20,
@@ -93,6 +94,11 @@ impl ShopBuilder {
     pub fn rate_limit_burst(mut self, burst: u32) -> Self {
         self.rate_limit =
             RateLimitSettings { replenish_every: Duration::from_secs(60), burst: burst.try_into().unwrap() };
+        self
+    }
+
+    pub fn cache_enabled(mut self, enabled: bool) -> Self {
+        self.cache.enabled = enabled;
         self
     }
 

@@ -1,0 +1,95 @@
+//! The programs under test as child processes on 127.0.0.1: started from
+//! `target/release`, waited for until ready, measured (RSS), killed on drop.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// `target/release/<name>`; the bench script builds them first.
+pub fn release_binary(name: &str) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let target = std::env::var("CARGO_TARGET_DIR").map_or_else(|_| root.join("target"), PathBuf::from);
+    target.join("release").join(name)
+}
+
+/// A free port on 127.0.0.1 (bound, read, released: good enough on a quiet machine).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+pub struct Process {
+    pub name: String,
+    pub url: String,
+    child: Child,
+}
+
+impl Process {
+    /// Starts `program` with `env` (and `PORT`/`HOST` for a service), quiet.
+    pub fn spawn(name: &str, program: PathBuf, args: &[&str], env: &HashMap<String, String>) -> anyhow::Result<Self> {
+        let port = env.get("PORT").cloned().unwrap_or_default();
+        let child = Command::new(&program)
+            .args(args)
+            .envs(env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("{}: {e} (build it: cargo build --release)", program.display()))?;
+        Ok(Self { name: name.to_owned(), url: format!("http://127.0.0.1:{port}"), child })
+    }
+
+    /// A shop service or simulator on a fresh port; `env` adds to the defaults.
+    pub fn service(name: &str, binary: &str, extra: &[(&str, String)]) -> anyhow::Result<Self> {
+        let mut env: HashMap<String, String> = [
+            ("HOST", "127.0.0.1".to_owned()),
+            ("PORT", free_port().to_string()),
+            ("LOG_LEVEL", "warn".to_owned()),
+            ("OTEL_TRACES_EXPORTER", "none".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        Self::spawn(name, release_binary(binary), &[], &env)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits until `GET path` answers 2xx; returns how long that took from now.
+    pub async fn wait_ready(&mut self, path: &str, within: Duration) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let client = reqwest::Client::builder().timeout(Duration::from_millis(500)).build()?;
+        loop {
+            if let Ok(response) = client.get(format!("{}{path}", self.url)).send().await
+                && response.status().is_success()
+            {
+                return Ok(started.elapsed());
+            }
+            if let Some(status) = self.child.try_wait()? {
+                anyhow::bail!("{} exited ({status}) before it was ready", self.name);
+            }
+            anyhow::ensure!(started.elapsed() < within, "{} not ready within {within:?}", self.name);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Resident memory of process `pid` now, in MiB (`VmRSS`).
+pub fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .map_or(0.0, |kib: f64| kib / 1024.0)
+}

@@ -1,0 +1,91 @@
+//! Repeated measurements summarised (median and range), printed as a table
+//! and written as JSON to `reports/bench/<suite>.json`.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// Median and range of repeated measurements.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Spread {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Self {
+        let mut values: Vec<f64> = values.into_iter().collect();
+        values.sort_by(f64::total_cmp);
+        let n = values.len();
+        assert!(n > 0, "a spread of nothing");
+        let median = if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 };
+        Self { median, min: values[0], max: values[n - 1] }
+    }
+
+    pub fn show(&self, decimals: usize) -> String {
+        format!("{:.d$} ({:.d$}–{:.d$})", self.median, self.min, self.max, d = decimals)
+    }
+}
+
+/// A table: a header and rows of cells, printed with aligned columns.
+pub struct Table {
+    pub title: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(title: &str, header: &[&str]) -> Self {
+        Self { title: title.to_owned(), header: header.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// As a Markdown table (readable in a terminal, pasteable into docs).
+    pub fn markdown(&self) -> String {
+        let mut out = format!("### {}\n\n| {} |\n|", self.title, self.header.join(" | "));
+        out.push_str(&" --- |".repeat(self.header.len()));
+        out.push('\n');
+        for row in &self.rows {
+            out.push_str(&format!("| {} |\n", row.join(" | ")));
+        }
+        out
+    }
+}
+
+pub fn reports_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../reports/bench")
+}
+
+/// Writes `value` to `reports/bench/<suite>.json` and the table beside it.
+pub fn save(suite: &str, value: &impl Serialize, table: &Table) -> anyhow::Result<PathBuf> {
+    let dir = reports_dir();
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{suite}.json"));
+    std::fs::write(&path, serde_json::to_string_pretty(value)?)?;
+    std::fs::write(dir.join(format!("{suite}.md")), table.markdown())?;
+    Ok(path)
+}
+
+/// Machine facts printed with every run.
+pub fn machine() -> serde_json::Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    let memory_gib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map_or(0.0, |kib| kib / 1024.0 / 1024.0);
+    serde_json::json!({
+        "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
+        "cpu": cpu,
+        "memory_gib": (memory_gib * 10.0).round() / 10.0,
+        "kernel": std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim(),
+    })
+}

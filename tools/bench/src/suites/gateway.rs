@@ -1,0 +1,184 @@
+//! Gateway vs nginx on the same upstream route, a catalog product read:
+//! direct, through nginx (keep-alive upstream, `tools/bench/nginx.conf`),
+//! through the gateway routing only (no token, tracing off, cache off), and
+//! through the gateway with everything a request meets in production: JWT
+//! verification, the per-client rate limiter, tracing at 100 % exported to a
+//! live OTLP receiver, JSON logs.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use auth::keys::{SigningKeys, generate_ed25519_pem};
+use platform::Role;
+use secrecy::ExposeSecret;
+use serde_json::json;
+
+use super::{Plan, Side, alternate, summarise};
+use crate::otlp::CountingReceiver;
+use crate::procs::{Process, free_port};
+use crate::report::Table;
+
+/// Catalog on a fresh database with one product; returns it and the product's path.
+pub async fn catalog_with_a_product(name: &str, telemetry: &[(&str, String)]) -> anyhow::Result<(Process, String)> {
+    let database = platform::test_util::fresh_database("bench_catalog").await;
+    let mut env = vec![("DATABASE_URL", database.url.expose_secret().to_owned())];
+    env.extend(telemetry.iter().cloned());
+    let mut catalog = Process::service(name, "catalog", &env)?;
+    catalog.wait_ready("/ready", Duration::from_secs(30)).await?;
+    let product_path = seed(&catalog.url).await?;
+    Ok((catalog, product_path))
+}
+
+/// A category and a product, written as an admin straight to catalog.
+pub async fn seed(catalog: &str) -> anyhow::Result<String> {
+    let http = reqwest::Client::new();
+    let admin = |request: reqwest::RequestBuilder| {
+        request.header("x-user-id", uuid::Uuid::now_v7().to_string()).header("x-user-role", "admin")
+    };
+    let category = json!({ "slug": "bench", "name": "Bench" });
+    let _ = admin(http.post(format!("{catalog}/api/v1/categories"))).json(&category).send().await?;
+    let product = json!({ "sku": format!("BENCH-{}", free_port()), "name": "Enamel mug", "price_cents": 1250, "currency": "EUR", "category": "bench" });
+    let created: serde_json::Value = admin(http.post(format!("{catalog}/api/v1/products")))
+        .json(&product)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(format!("/api/v1/products/{}", created["id"]))
+}
+
+/// Serves the JWKS the gateway fetches from auth (`/api/v1/auth/jwks`).
+async fn serve_jwks(keys: &SigningKeys) -> anyhow::Result<String> {
+    let jwks = keys.jwks().clone();
+    let app =
+        axum::Router::new().route("/api/v1/auth/jwks", axum::routing::get(move || async move { axum::Json(jwks) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url)
+}
+
+fn nginx(upstream: &str) -> anyhow::Result<(Process, tempdir::Dir)> {
+    let dir = tempdir::Dir::new("bench-nginx")?;
+    let port = free_port();
+    let upstream_port = upstream.rsplit(':').next().unwrap_or_default();
+    let template = include_str!("../../nginx.conf");
+    let config = template
+        .replace("{{DIR}}", &dir.path)
+        .replace("{{PORT}}", &port.to_string())
+        .replace("{{UPSTREAM_PORT}}", upstream_port);
+    let config_path = format!("{}/nginx.conf", dir.path);
+    std::fs::write(&config_path, config)?;
+    let env = HashMap::from([("PORT".to_owned(), port.to_string())]);
+    let process =
+        Process::spawn("nginx", "nginx".into(), &["-p", &dir.path, "-c", &config_path, "-g", "daemon off;"], &env)?;
+    Ok((process, dir))
+}
+
+mod tempdir {
+    /// A directory removed on drop.
+    pub struct Dir {
+        pub path: String,
+    }
+
+    impl Dir {
+        pub fn new(prefix: &str) -> std::io::Result<Self> {
+            let path = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::now_v7().simple()));
+            std::fs::create_dir_all(&path)?;
+            Ok(Self { path: path.display().to_string() })
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+fn gateway(name: &str, catalog: &str, auth: &str, extra: &[(&str, String)]) -> anyhow::Result<Process> {
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let mut env = vec![
+        ("CATALOG_URL", catalog.to_owned()),
+        ("AUTH_URL", auth.to_owned()),
+        ("USERS_URL", closed.clone()),
+        ("INVENTORY_URL", closed.clone()),
+        ("ORDERS_URL", closed.clone()),
+        ("NOTIFICATIONS_URL", closed),
+        // Every read goes to catalog: the cache would measure itself.
+        ("GATEWAY_CACHE_ENABLED", "false".to_owned()),
+    ];
+    env.extend(extra.iter().cloned());
+    Process::service(name, "gateway", &env)
+}
+
+pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
+    let (catalog, path) = catalog_with_a_product("catalog", &[]).await?;
+    let keys = SigningKeys::from_pem(&generate_ed25519_pem())?;
+    let (token, _) = keys.issue(uuid::Uuid::now_v7(), Role::Customer, Duration::from_secs(3600))?;
+    let auth = serve_jwks(&keys).await?;
+    let (receiver, otlp) = CountingReceiver::start().await?;
+
+    let (mut nginx, _nginx_dir) = nginx(&catalog.url)?;
+    nginx.wait_ready(&path, Duration::from_secs(10)).await?;
+    let unlimited =
+        [("GATEWAY_RATE_LIMIT_PER_SECOND", "1000000".to_owned()), ("GATEWAY_RATE_LIMIT_BURST", "1000000".to_owned())];
+    let mut routing = gateway("gateway (routing only)", &catalog.url, &auth, &unlimited)?;
+    routing.wait_ready("/ready", Duration::from_secs(10)).await?;
+    let everything = [
+        // On, and high enough that no request of the benchmark is refused.
+        ("GATEWAY_RATE_LIMIT_PER_SECOND", "100000".to_owned()),
+        ("GATEWAY_RATE_LIMIT_BURST", "100000".to_owned()),
+        ("OTEL_TRACES_EXPORTER", "otlp".to_owned()),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", otlp),
+        ("OTEL_TRACES_SAMPLER_ARG", "1.0".to_owned()),
+        ("LOG_LEVEL", "info".to_owned()),
+    ];
+    let mut full = gateway("gateway (auth, limit, tracing)", &catalog.url, &auth, &everything)?;
+    full.wait_ready("/ready", Duration::from_secs(10)).await?;
+
+    let sides = vec![
+        Side { name: "direct".into(), url: format!("{}{path}", catalog.url), headers: vec![] },
+        Side { name: "nginx".into(), url: format!("{}{path}", nginx.url), headers: vec![] },
+        Side { name: routing.name.clone(), url: format!("{}{path}", routing.url), headers: vec![] },
+        Side {
+            name: full.name.clone(),
+            url: format!("{}{path}", full.url),
+            headers: vec![("Authorization", format!("Bearer {token}"))],
+        },
+    ];
+    eprintln!(
+        "gateway vs nginx: GET {path}, {} connections, {} × {:?} per side",
+        plan.connections, plan.rounds, plan.window
+    );
+    let results = alternate(plan, &sides)?;
+    let summaries: Vec<_> = results.iter().map(|runs| summarise(runs)).collect();
+    let nginx_rate = summaries[1].requests_per_second.median;
+
+    let mut table = Table::new(
+        &format!(
+            "Gateway vs nginx: GET a catalog product, {} connections (median of {}, range)",
+            plan.connections, plan.rounds
+        ),
+        &["path", "req/s", "p50 ms", "p99 ms", "× nginx"],
+    );
+    for (side, summary) in sides.iter().zip(&summaries) {
+        table.row(vec![
+            side.name.clone(),
+            summary.requests_per_second.show(0),
+            summary.p50_ms.show(3),
+            summary.p99_ms.show(3),
+            format!("{:.2}", summary.requests_per_second.median / nginx_rate),
+        ]);
+    }
+    let json = serde_json::json!({
+        "route": path,
+        "connections": plan.connections,
+        "sides": sides.iter().zip(&summaries).map(|(side, s)| serde_json::json!({
+            "name": side.name, "summary": s, "ratio_to_nginx": s.requests_per_second.median / nginx_rate,
+        })).collect::<Vec<_>>(),
+        "spans_received": receiver.spans(),
+    });
+    Ok((table, json))
+}

@@ -1,0 +1,71 @@
+pub mod checkout;
+pub mod footprint;
+pub mod gateway;
+pub mod proxy;
+pub mod telemetry;
+
+use std::time::Duration;
+
+use crate::report::Spread;
+use crate::wrk::{self, Load, Measured};
+
+/// How long and how often each side is measured.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub rounds: usize,
+    pub window: Duration,
+    pub connections: u32,
+}
+
+/// One side of a comparison: a name, a URL and the headers to send.
+pub struct Side {
+    pub name: String,
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// Every side measured once per round, the order alternating between
+/// rounds so that no side always runs first (or right after the heaviest).
+pub fn alternate(plan: &Plan, sides: &[Side]) -> anyhow::Result<Vec<Vec<Measured>>> {
+    let load = Load { connections: plan.connections, duration: plan.window };
+    let mut results = vec![Vec::new(); sides.len()];
+    for round in 0..plan.rounds {
+        let order: Vec<usize> =
+            if round % 2 == 0 { (0..sides.len()).collect() } else { (0..sides.len()).rev().collect() };
+        for i in order {
+            let side = &sides[i];
+            let headers: Vec<(&str, &str)> = side.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let measured = wrk::run(&load, &side.url, &headers)?;
+            eprintln!(
+                "  round {}/{} {:<28} {:>9.0} req/s  p50 {:.3} ms  p99 {:.3} ms{}",
+                round + 1,
+                plan.rounds,
+                side.name,
+                measured.requests_per_second,
+                measured.p50_ms,
+                measured.p99_ms,
+                if measured.errors > 0 { format!("  ({} errors)", measured.errors) } else { String::new() }
+            );
+            results[i].push(measured);
+        }
+    }
+    Ok(results)
+}
+
+/// Median and range of a side's throughput, p50 and p99.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Summary {
+    pub requests_per_second: Spread,
+    pub p50_ms: Spread,
+    pub p99_ms: Spread,
+    pub errors: u64,
+}
+
+pub fn summarise(runs: &[Measured]) -> Summary {
+    Summary {
+        requests_per_second: Spread::of(runs.iter().map(|r| r.requests_per_second)),
+        p50_ms: Spread::of(runs.iter().map(|r| r.p50_ms)),
+        p99_ms: Spread::of(runs.iter().map(|r| r.p99_ms)),
+        errors: runs.iter().map(|r| r.errors).sum(),
+    }
+}

@@ -1,0 +1,57 @@
+//! Telemetry overhead: the same catalog read from two catalog processes on
+//! one database, one with tracing at 100 % exported to a live OTLP receiver
+//! and JSON logs at info, one with no exporter and logs at error. Metrics
+//! cannot be switched off (every service serves `/metrics`): both pay them.
+
+use super::gateway::catalog_with_a_product;
+use super::{Plan, Side, alternate, summarise};
+use crate::otlp::CountingReceiver;
+use crate::report::Table;
+
+pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
+    let (receiver, otlp) = CountingReceiver::start().await?;
+    let on = [
+        ("OTEL_TRACES_EXPORTER", "otlp".to_owned()),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", otlp),
+        ("OTEL_TRACES_SAMPLER_ARG", "1.0".to_owned()),
+        ("LOG_LEVEL", "info".to_owned()),
+    ];
+    let off = [("OTEL_TRACES_EXPORTER", "none".to_owned()), ("LOG_LEVEL", "error".to_owned())];
+    let (traced, path) = catalog_with_a_product("catalog (telemetry on)", &on).await?;
+    let (quiet, quiet_path) = catalog_with_a_product("catalog (telemetry off)", &off).await?;
+
+    let sides = vec![
+        Side { name: traced.name.clone(), url: format!("{}{path}", traced.url), headers: vec![] },
+        Side { name: quiet.name.clone(), url: format!("{}{quiet_path}", quiet.url), headers: vec![] },
+    ];
+    eprintln!("telemetry: GET {path}, {} connections, {} × {:?} per side", plan.connections, plan.rounds, plan.window);
+    let before = receiver.spans();
+    let results = alternate(plan, &sides)?;
+    let spans = receiver.spans() - before;
+    let summaries: Vec<_> = results.iter().map(|runs| summarise(runs)).collect();
+    let off_rate = summaries[1].requests_per_second.median;
+
+    let mut table = Table::new(
+        &format!(
+            "Telemetry on vs off: catalog product read, {} connections (median of {}, range)",
+            plan.connections, plan.rounds
+        ),
+        &["catalog", "req/s", "p50 ms", "p99 ms", "× off"],
+    );
+    for (side, summary) in sides.iter().zip(&summaries) {
+        table.row(vec![
+            side.name.clone(),
+            summary.requests_per_second.show(0),
+            summary.p50_ms.show(3),
+            summary.p99_ms.show(3),
+            format!("{:.2}", summary.requests_per_second.median / off_rate),
+        ]);
+    }
+    let json = serde_json::json!({
+        "sides": sides.iter().zip(&summaries).map(|(side, s)| serde_json::json!({
+            "name": side.name, "summary": s, "ratio_to_off": s.requests_per_second.median / off_rate,
+        })).collect::<Vec<_>>(),
+        "spans_received_during_runs": spans,
+    });
+    Ok((table, json))
+}
