@@ -12,7 +12,7 @@ use crate::identity::IdentityState;
 use crate::jwks::JwksCache;
 use crate::metrics::GatewayMetrics;
 use crate::rate_limit::RateLimit;
-use crate::routes::{self, GatewayState};
+use crate::routes::{self, Gateway};
 
 pub struct Application {
     server: HttpServer,
@@ -35,7 +35,7 @@ impl Application {
         }
 
         let metrics = GatewayMetrics::register(service.registry());
-        let state = GatewayState {
+        let state = Arc::new(Gateway {
             auth: auth.clone(),
             users: users.clone(),
             catalog: catalog.clone(),
@@ -46,7 +46,7 @@ impl Application {
             cache_enabled: settings.cache.enabled,
             metrics: metrics.clone(),
             max_body_bytes: settings.server.max_body_bytes,
-        };
+        });
         let identity = IdentityState { jwks: jwks.clone(), metrics: metrics.clone() };
         let rate_limit = RateLimit::new(settings.rate_limit, metrics);
 

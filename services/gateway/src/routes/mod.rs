@@ -17,9 +17,11 @@ use crate::identity::{IdentityState, establish_identity};
 use crate::metrics::{GatewayMetrics, OriginLabels};
 use crate::rate_limit::{RateLimit, limit_rate};
 
-/// Shared by every handler.
-#[derive(Clone)]
-pub struct GatewayState {
+/// Shared by every handler, behind an `Arc`: axum clones the state for
+/// every request, and six clients' stacks are not cheap to clone.
+pub type GatewayState = Arc<Gateway>;
+
+pub struct Gateway {
     pub auth: ServiceClient,
     pub users: ServiceClient,
     pub catalog: ServiceClient,

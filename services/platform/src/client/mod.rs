@@ -4,7 +4,7 @@
 //! ```text
 //! span + metrics          client span, traceparent injected, http_client_request_duration_seconds
 //!  └ overall timeout      <DEP>_TIMEOUT_MS: the call ends by then, retries included
-//!     └ circuit breaker   tower-resilience: opens on failure or slow-call rate, fails fast while open
+//!     └ circuit breaker   breaker.rs: opens on failure or slow-call rate in a time window, fails fast while open
 //!        └ bulkhead       tower-resilience: at most <DEP>_BULKHEAD calls at once, the rest refused at once
 //!           └ retry       tower::retry: safe requests only, full-jitter backoff, retry budget
 //!              └ attempt  one instance (round robin, ejection), <DEP>_ATTEMPT_TIMEOUT_MS
@@ -14,6 +14,7 @@
 //! retries cannot trip it faster), and one bulkhead permit covers them too.
 
 mod attempt;
+pub mod breaker;
 pub mod resilience;
 mod retry;
 
@@ -304,8 +305,8 @@ fn build_stack(
     attempt: Attempt,
     metrics: ResilienceMetrics,
 ) -> Stack {
+    use breaker::{Breaker, BreakerSettings, BreakerState};
     use tower_resilience::bulkhead::{BulkheadLayer, BulkheadServiceError};
-    use tower_resilience::circuitbreaker::{CircuitBreakerError, CircuitBreakerLayer, CircuitState, SlidingWindowType};
 
     let settings = std::sync::Arc::new(settings);
     let retry = tower::retry::Retry::new(RetryPolicy::new(name, settings.clone(), metrics.clone()), attempt);
@@ -324,62 +325,45 @@ fn build_stack(
         .layer(bulkhead)
         .service(retry);
 
-    let state_value = |state: CircuitState| match state {
-        CircuitState::Closed => 0,
-        CircuitState::HalfOpen => 1,
-        CircuitState::Open => 2,
+    let state_value = |state: BreakerState| match state {
+        BreakerState::Closed => 0,
+        BreakerState::HalfOpen => 1,
+        BreakerState::Open => 2,
     };
-    let state_name = |state: CircuitState| match state {
-        CircuitState::Closed => "closed",
-        CircuitState::HalfOpen => "half_open",
-        CircuitState::Open => "open",
+    let state_name = |state: BreakerState| match state {
+        BreakerState::Closed => "closed",
+        BreakerState::HalfOpen => "half_open",
+        BreakerState::Open => "open",
     };
     let dependency = DependencyLabels { peer_service: name.to_owned() };
     metrics.breaker_state.get_or_create(&dependency).set(0);
     let transitions = metrics.clone();
-    let breaker = CircuitBreakerLayer::builder()
-        .name(name)
-        .failure_rate_threshold(settings.breaker_failure_rate)
-        .sliding_window_type(SlidingWindowType::TimeBased)
-        .sliding_window_duration(settings.breaker_window)
-        .minimum_number_of_calls(settings.breaker_min_calls)
-        .slow_call_duration_threshold(settings.breaker_slow_call)
-        .slow_call_rate_threshold(settings.breaker_slow_rate)
-        .wait_duration_in_open(settings.breaker_open_for)
-        .permitted_calls_in_half_open(settings.breaker_half_open_calls)
-        // A failure is a dependency that did not answer, or answered 5xx;
-        // a 4xx is a correct answer, and a full bulkhead is our own limit.
-        .failure_classifier(|result: &Result<reqwest::Response, CallError>| match result {
-            Ok(response) => response.status().is_server_error(),
-            Err(CallError::BulkheadFull { .. }) => false,
-            Err(_) => true,
-        })
-        .on_state_transition(move |from, to| {
-            tracing::warn!(
-                dependency = name,
-                from = state_name(from),
-                to = state_name(to),
-                "circuit breaker state changed"
-            );
-            let labels = DependencyLabels { peer_service: name.to_owned() };
-            transitions.breaker_state.get_or_create(&labels).set(state_value(to));
-            transitions
-                .breaker_transitions
-                .get_or_create(&TransitionLabels {
-                    peer_service: name.to_owned(),
-                    from: state_name(from),
-                    to: state_name(to),
-                })
-                .inc();
-        })
-        .build()
-        .expect("a valid circuit breaker");
-    let stack = tower::ServiceBuilder::new()
-        .map_err(move |error: CircuitBreakerError<CallError>| match error {
-            CircuitBreakerError::OpenCircuit => CallError::CircuitOpen { dependency: name },
-            CircuitBreakerError::Inner(error) => error,
-        })
-        .layer(breaker)
-        .service(bulkheaded);
+    let breaker_settings = BreakerSettings {
+        window: settings.breaker_window,
+        min_calls: settings.breaker_min_calls,
+        failure_rate: settings.breaker_failure_rate,
+        slow_call: settings.breaker_slow_call,
+        slow_rate: settings.breaker_slow_rate,
+        open_for: settings.breaker_open_for,
+        half_open_calls: settings.breaker_half_open_calls,
+    };
+    let stack = Breaker::new(name, breaker_settings, bulkheaded, move |from, to| {
+        tracing::warn!(
+            dependency = name,
+            from = state_name(from),
+            to = state_name(to),
+            "circuit breaker state changed"
+        );
+        let labels = DependencyLabels { peer_service: name.to_owned() };
+        transitions.breaker_state.get_or_create(&labels).set(state_value(to));
+        transitions
+            .breaker_transitions
+            .get_or_create(&TransitionLabels {
+                peer_service: name.to_owned(),
+                from: state_name(from),
+                to: state_name(to),
+            })
+            .inc();
+    });
     tower::util::BoxCloneSyncService::new(stack)
 }

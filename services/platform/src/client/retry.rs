@@ -17,7 +17,8 @@ pub struct RetryPolicy {
     dependency: &'static str,
     settings: Arc<ResilienceSettings>,
     budget: Arc<TpsBudget>,
-    metrics: ResilienceMetrics,
+    /// Shared: the policy is cloned for every call.
+    metrics: Arc<ResilienceMetrics>,
     /// Retries made for the current request (each request gets its own copy).
     attempts: u32,
 }
@@ -29,7 +30,7 @@ impl RetryPolicy {
             settings.retry_budget_min_per_sec,
             settings.retry_budget_percent / 100.0,
         );
-        Self { dependency, settings, budget: Arc::new(budget), metrics, attempts: 0 }
+        Self { dependency, settings, budget: Arc::new(budget), metrics: Arc::new(metrics), attempts: 0 }
     }
 
     fn labels(&self) -> DependencyLabels {

@@ -110,6 +110,10 @@ fn gateway(name: &str, catalog: &str, auth: &str, extra: &[(&str, String)]) -> a
         ("GATEWAY_CACHE_ENABLED", "false".to_owned()),
     ];
     env.extend(extra.iter().cloned());
+    // BENCH_GATEWAY_WORKERS=n: the gateway on n tokio worker threads.
+    if let Ok(workers) = std::env::var("BENCH_GATEWAY_WORKERS") {
+        env.push(("TOKIO_WORKER_THREADS", workers));
+    }
     Process::service(name, "gateway", &env)
 }
 
