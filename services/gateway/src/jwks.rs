@@ -1,6 +1,12 @@
 //! The auth service's public keys, cached. A token whose key id is unknown
 //! triggers one refetch (auth may have rotated its key), rate-limited so
 //! that made-up key ids cannot turn every request into a call to auth.
+//!
+//! Tokens that verified are remembered (by their full text) until they
+//! expire, at most `VERIFIED_FOR`: a client sends the same token for its
+//! whole life, and an Ed25519 check per request was the largest part of the
+//! gateway's work. Expiry is still checked on every use, and a change of
+//! keys forgets them all.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -33,8 +39,14 @@ impl Rejection {
     }
 }
 
+/// How long a verified token is taken at its word (bounded by its expiry).
+const VERIFIED_FOR: Duration = Duration::from_secs(60);
+const VERIFIED_MAX: u64 = 100_000;
+
 pub struct JwksCache {
     auth: ServiceClient,
+    /// Token text → the caller it names and its `exp`.
+    verified: moka::sync::Cache<String, (Caller, i64)>,
     keys: RwLock<HashMap<String, DecodingKey>>,
     /// When the last fetch happened; also serialises fetches.
     last_fetch: Mutex<Option<Instant>>,
@@ -43,7 +55,8 @@ pub struct JwksCache {
 
 impl JwksCache {
     pub fn new(auth: ServiceClient, min_refresh: Duration) -> Self {
-        Self { auth, keys: RwLock::new(HashMap::new()), last_fetch: Mutex::new(None), min_refresh }
+        let verified = moka::sync::Cache::builder().max_capacity(VERIFIED_MAX).time_to_live(VERIFIED_FOR).build();
+        Self { auth, verified, keys: RwLock::new(HashMap::new()), last_fetch: Mutex::new(None), min_refresh }
     }
 
     pub fn has_keys(&self) -> bool {
@@ -60,7 +73,13 @@ impl JwksCache {
             .filter_map(|jwk| Some((jwk.common.key_id.clone()?, DecodingKey::from_jwk(jwk).ok()?)))
             .collect();
         let count = keys.len();
-        *self.keys.write().expect("poisoned") = keys;
+        let mut current = self.keys.write().expect("poisoned");
+        if current.keys().any(|kid| !keys.contains_key(kid)) {
+            // A key may have been withdrawn: what it verified is verified no more.
+            self.verified.invalidate_all();
+        }
+        *current = keys;
+        drop(current);
         *last = Some(Instant::now());
         tracing::info!(keys = count, "JWKS loaded");
         Ok(count)
@@ -86,6 +105,13 @@ impl JwksCache {
     /// Verifies an access token: only EdDSA, only keys from the JWKS,
     /// issuer, audience and expiry checked.
     pub async fn verify(&self, token: &str) -> Result<Caller, Rejection> {
+        if let Some((caller, exp)) = self.verified.get(token) {
+            // The same leeway as `validation()`.
+            if unix_now() < exp + 5 {
+                return Ok(caller);
+            }
+            self.verified.invalidate(token);
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|_| Rejection::Malformed)?;
         let kid = header.kid.ok_or(Rejection::Malformed)?;
         let key = match self.key(&kid) {
@@ -99,6 +125,12 @@ impl JwksCache {
             jsonwebtoken::errors::ErrorKind::ExpiredSignature => Rejection::Expired,
             _ => Rejection::Invalid,
         })?;
-        Ok(Caller { user_id: data.claims.sub, role: data.claims.role })
+        let caller = Caller { user_id: data.claims.sub, role: data.claims.role };
+        self.verified.insert(token.to_owned(), (caller, data.claims.exp));
+        Ok(caller)
     }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
