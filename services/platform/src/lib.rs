@@ -3,7 +3,6 @@
 //! the JSON error shape, caller identity, the database pool, and the client
 //! for calling other services.
 
-
 /// Every binary built on the platform allocates with mimalloc: glibc's
 /// malloc was a sixth of the gateway's CPU under load (docs/benchmarks.md).
 #[global_allocator]
