@@ -37,10 +37,10 @@ pub struct ResilienceSettings {
     /// (default 10 s; at least `BREAKER_MIN_CALLS` of them, default 10), the
     /// failure rate reaches `BREAKER_FAILURE_RATE` (0.5) or the rate of calls
     /// slower than `BREAKER_SLOW_MS` (default: half the call's timeout)
-    /// reaches `BREAKER_SLOW_RATE` (0.8). A window of time, not of calls:
-    /// tower-resilience's count-based window counts every call since the
-    /// last state change, so after hours of good calls a dead dependency
-    /// could never reach the rate.
+    /// reaches `BREAKER_SLOW_RATE` (0.8). A window of time, not of calls
+    /// (`breaker.rs`): a count that never forgets (tower-resilience's counted
+    /// every call since the last state change) lets hours of good calls hide
+    /// a dead dependency.
     pub breaker_window: Duration,
     pub breaker_min_calls: usize,
     pub breaker_failure_rate: f64,
