@@ -16,12 +16,16 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
         ("OTEL_TRACES_SAMPLER_ARG", "1.0".to_owned()),
         ("LOG_LEVEL", "info".to_owned()),
     ];
+    let logs_only = [("OTEL_TRACES_EXPORTER", "none".to_owned()), ("LOG_LEVEL", "info".to_owned())];
     let off = [("OTEL_TRACES_EXPORTER", "none".to_owned()), ("LOG_LEVEL", "error".to_owned())];
     let (traced, path) = catalog_with_a_product("catalog (telemetry on)", &on).await?;
+    let (logging, logging_path) = catalog_with_a_product("catalog (logs on, no export)", &logs_only).await?;
     let (quiet, quiet_path) = catalog_with_a_product("catalog (telemetry off)", &off).await?;
 
+    // Off last: the ratios are against it.
     let sides = vec![
         Side { name: traced.name.clone(), url: format!("{}{path}", traced.url), headers: vec![] },
+        Side { name: logging.name.clone(), url: format!("{}{logging_path}", logging.url), headers: vec![] },
         Side { name: quiet.name.clone(), url: format!("{}{quiet_path}", quiet.url), headers: vec![] },
     ];
     eprintln!("telemetry: GET {path}, {} connections, {} × {:?} per side", plan.connections, plan.rounds, plan.window);
@@ -29,7 +33,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
     let results = alternate(plan, &sides)?;
     let spans = receiver.spans() - before;
     let summaries: Vec<_> = results.iter().map(|runs| summarise(runs)).collect();
-    let off_rate = summaries[1].requests_per_second.median;
+    let off_rate = summaries[2].requests_per_second.median;
 
     let mut table = Table::new(
         &format!(
