@@ -106,8 +106,8 @@ impl JwksCache {
     /// issuer, audience and expiry checked.
     pub async fn verify(&self, token: &str) -> Result<Caller, Rejection> {
         if let Some((caller, exp)) = self.verified.get(token) {
-            // The same leeway as `validation()`.
-            if unix_now() < exp + 5 {
+            // The same leeway as `validation()`, boundary included as there.
+            if unix_now() <= exp + 5 {
                 return Ok(caller);
             }
             self.verified.invalidate(token);

@@ -125,7 +125,8 @@ async fn a_token_accepted_once_is_still_refused_once_it_expires() {
     // Expired 3 s ago: still inside the 5 s leeway, so accepted (and remembered as verified).
     let token = sign(&shop.signing_key_pem, &kid, &claims(-3));
     assert_eq!(shop.get_with(&token, "/api/v1/users").await.status(), 200);
-    // The passing of time is what is tested: past exp + leeway, the remembered token is refused.
-    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    // The passing of time is what is tested: past exp + leeway (whole
+    // seconds, the boundary itself still valid), the remembered token is refused.
+    tokio::time::sleep(std::time::Duration::from_millis(3_500)).await;
     assert_refused(&shop, &token, "expired since it was verified").await;
 }
