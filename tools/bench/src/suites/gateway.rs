@@ -13,7 +13,7 @@ use platform::Role;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use super::{Plan, Side, alternate, summarise};
+use super::{Plan, Side, alternate, compare, summarise};
 use crate::otlp::CountingReceiver;
 use crate::procs::{Process, free_port};
 use crate::report::Table;
@@ -158,30 +158,15 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
     );
     let results = alternate(plan, &sides)?;
     let summaries: Vec<_> = results.iter().map(|runs| summarise(runs)).collect();
-    let nginx_rate = summaries[1].requests_per_second.median;
-
-    let mut table = Table::new(
-        &format!(
-            "Gateway vs nginx: GET a catalog product, {} connections (median of {}, range)",
-            plan.connections, plan.rounds
-        ),
-        &["path", "req/s", "p50 ms", "p99 ms", "× nginx"],
+    let title = format!(
+        "Gateway vs nginx: GET a catalog product, {} connections (median of {}, range)",
+        plan.connections, plan.rounds
     );
-    for (side, summary) in sides.iter().zip(&summaries) {
-        table.row(vec![
-            side.name.clone(),
-            summary.requests_per_second.show(0),
-            summary.p50_ms.show(3),
-            summary.p99_ms.show(3),
-            format!("{:.2}", summary.requests_per_second.median / nginx_rate),
-        ]);
-    }
+    let (table, comparison) = compare(&title, "path", 1, &sides, &summaries);
     let json = serde_json::json!({
         "route": path,
         "connections": plan.connections,
-        "sides": sides.iter().zip(&summaries).map(|(side, s)| serde_json::json!({
-            "name": side.name, "summary": s, "ratio_to_nginx": s.requests_per_second.median / nginx_rate,
-        })).collect::<Vec<_>>(),
+        "comparison": comparison,
         "spans_received": receiver.spans(),
     });
     Ok((table, json))

@@ -69,3 +69,30 @@ pub fn summarise(runs: &[Measured]) -> Summary {
         errors: runs.iter().map(|r| r.errors).sum(),
     }
 }
+
+/// A throughput comparison: one row per side (req/s, p50, p99, median and
+/// range) with its ratio to `sides[baseline]`, and the same as JSON.
+pub fn compare(
+    title: &str,
+    first_column: &str,
+    baseline: usize,
+    sides: &[Side],
+    summaries: &[Summary],
+) -> (crate::report::Table, serde_json::Value) {
+    let base = summaries[baseline].requests_per_second.median;
+    let ratio_header = format!("× {}", sides[baseline].name);
+    let mut table = crate::report::Table::new(title, &[first_column, "req/s", "p50 ms", "p99 ms", &ratio_header]);
+    let mut json = Vec::new();
+    for (side, summary) in sides.iter().zip(summaries) {
+        let ratio = summary.requests_per_second.median / base;
+        table.row(vec![
+            side.name.clone(),
+            summary.requests_per_second.show(0),
+            summary.p50_ms.show(3),
+            summary.p99_ms.show(3),
+            format!("{ratio:.2}"),
+        ]);
+        json.push(serde_json::json!({ "name": side.name, "summary": summary, "ratio_to_baseline": ratio }));
+    }
+    (table, serde_json::json!({ "baseline": sides[baseline].name, "sides": json }))
+}

@@ -4,7 +4,7 @@
 //! cannot be switched off (every service serves `/metrics`): both pay them.
 
 use super::gateway::catalog_with_a_product;
-use super::{Plan, Side, alternate, summarise};
+use super::{Plan, Side, alternate, compare, summarise};
 use crate::otlp::CountingReceiver;
 use crate::report::Table;
 
@@ -33,28 +33,13 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
     let results = alternate(plan, &sides)?;
     let spans = receiver.spans() - before;
     let summaries: Vec<_> = results.iter().map(|runs| summarise(runs)).collect();
-    let off_rate = summaries[2].requests_per_second.median;
-
-    let mut table = Table::new(
-        &format!(
-            "Telemetry on vs off: catalog product read, {} connections (median of {}, range)",
-            plan.connections, plan.rounds
-        ),
-        &["catalog", "req/s", "p50 ms", "p99 ms", "× off"],
+    let title = format!(
+        "Telemetry on vs off: catalog product read, {} connections (median of {}, range)",
+        plan.connections, plan.rounds
     );
-    for (side, summary) in sides.iter().zip(&summaries) {
-        table.row(vec![
-            side.name.clone(),
-            summary.requests_per_second.show(0),
-            summary.p50_ms.show(3),
-            summary.p99_ms.show(3),
-            format!("{:.2}", summary.requests_per_second.median / off_rate),
-        ]);
-    }
+    let (table, comparison) = compare(&title, "catalog", 2, &sides, &summaries);
     let json = serde_json::json!({
-        "sides": sides.iter().zip(&summaries).map(|(side, s)| serde_json::json!({
-            "name": side.name, "summary": s, "ratio_to_off": s.requests_per_second.median / off_rate,
-        })).collect::<Vec<_>>(),
+        "comparison": comparison,
         "spans_received_during_runs": spans,
     });
     Ok((table, json))
