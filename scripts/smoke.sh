@@ -47,6 +47,10 @@ expect 200 GET /api/v1/dashboard "" "$token"
 # The order flow: stock, checkout, outcome, notification.
 product="$(request GET '/api/v1/products?q=smoke' >/dev/null; field "['items'][0]['id']")"
 expect 200 POST "/api/v1/inventory/$product/restock" '{"quantity":5}' "$admin"
+# The simulator declines 2 % of good cards at random (for the dashboards);
+# the smoke test's good card must go through: no random declines here.
+compose exec -T payment-provider curl -fsS -X PUT localhost:8080/admin/behaviour \
+  -H 'content-type: application/json' -d '{"latency_ms":40,"jitter_ms":40,"failure_rate":0,"decline_rate":0}' >/dev/null
 expect 201 POST /api/v1/orders "{\"items\":[{\"product_id\":$product,\"quantity\":2}],\"payment_method\":\"tok_visa\"}" "$token"
 [ "$(field "['status']")" = CONFIRMED ] || { log "FAIL: order not confirmed: $(cat /tmp/smoke-body)"; exit 1; }
 expect 201 POST /api/v1/orders "{\"items\":[{\"product_id\":$product,\"quantity\":1}],\"payment_method\":\"tok_decline\"}" "$token"
