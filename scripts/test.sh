@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: makes sure the images the tests start exist
 # (built locally where no registry answers), then `cargo test --workspace`.
+# Every test binary runs even after a failure (--no-fail-fast); the run ends
+# with the list of every failed test, so one red test does not hide the rest.
 # Extra arguments go to cargo test.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -9,4 +11,14 @@ select_images
 # The tests share reused Postgres and RabbitMQ containers; remove them when done.
 trap 'docker rm -f -v testbed-test-postgres testbed-test-rabbitmq >/dev/null 2>&1 || true' EXIT
 cd "$REPO_ROOT"
-cargo test --workspace --locked "$@"
+log_file="$(mktemp -t testbed-tests.XXXXXX)"
+status=0
+# pipefail: the status is cargo's.
+cargo test --workspace --locked --no-fail-fast "$@" 2>&1 | tee "$log_file" || status=$?
+if [ "$status" -ne 0 ]; then
+  printf '\n=== failed tests (full log: %s) ===\n' "$log_file" >&2
+  # libtest prints "test <name> ... FAILED" for each; cargo names the binaries.
+  grep -E '^test .* \.\.\. FAILED$|^error: .*(test|target)s? failed|^    `-p ' "$log_file" >&2 || true
+  exit "$status"
+fi
+rm -f "$log_file"

@@ -169,18 +169,29 @@ async fn limit_data_closes_the_connection_after_exactly_that_many_bytes() {
 
 #[tokio::test]
 async fn toxicity_is_the_share_of_connections_a_toxic_affects() {
+    use futures::StreamExt;
     let server = ProxyServer::start().await;
     let proxy = server.proxy("echo", echo_server().await).await;
-    server.add_toxic("echo", json!({ "type": "latency", "toxicity": 0.5, "attributes": { "latency": 250 } })).await;
-    let connections = 200;
-    let times = futures::future::join_all((0..connections).map(|_| async move {
-        let mut stream = TcpStream::connect(proxy).await.unwrap();
-        round_trip(&mut stream, b"ping").await
-    }))
-    .await;
-    let slowed = times.iter().filter(|t| **t >= Duration::from_millis(250)).count();
-    // Binomial(200, 0.5): mean 100, standard deviation 7.1; ±30 is over 4 of them.
-    assert!((70..=130).contains(&slowed), "{slowed} of {connections} slowed at toxicity 0.5");
+    server
+        .add_toxic(
+            "echo",
+            json!({ "name": "half", "type": "latency", "toxicity": 0.5, "attributes": { "latency": 1 } }),
+        )
+        .await;
+    // Each connection carries one 4-byte answer downstream, so the proxy's
+    // own count of latency faults is the number of connections it slowed:
+    // decided by what the proxy did, not by a wall clock on a busy machine.
+    let connections = 400;
+    futures::stream::iter(0..connections)
+        .for_each_concurrent(20, |_| async move {
+            let mut stream = TcpStream::connect(proxy).await.unwrap();
+            round_trip(&mut stream, b"ping").await;
+        })
+        .await;
+    let slowed = server.metric("chaos_proxy_faults_injected_total", &["proxy=\"echo\"", "toxic=\"half\""]).await;
+    // Binomial(400, 0.5): mean 200, standard deviation 10; outside ±50 (5 of
+    // them) less than once in a million runs.
+    assert!((150.0..=250.0).contains(&slowed), "{slowed} of {connections} slowed at toxicity 0.5");
 }
 
 #[tokio::test]

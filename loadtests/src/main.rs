@@ -14,73 +14,80 @@
 
 use std::process::ExitCode;
 
+use clap::{CommandFactory, Parser};
 use goose::GooseError;
 use goose::config::GooseConfiguration;
 use goose::prelude::*;
-use loadtests::profiles::{PROFILES, profile};
+use loadtests::profiles::{PROFILES, Profile, profile};
 use loadtests::scenarios;
 use loadtests::setup::{Admin, seed};
 use serde_json::json;
 
-struct Options {
-    profile: String,
-    setup_only: bool,
-    no_thresholds: bool,
-    host: String,
-    goose_args: Vec<String>,
-}
+/// The gateway the load goes to, unless `--host` names another.
+const DEFAULT_HOST: &str = "http://127.0.0.1:8080";
 
-fn options() -> Result<Options, String> {
-    let mut args = std::env::args().skip(1).peekable();
-    let mut options = Options {
-        profile: std::env::var("LOAD_PROFILE").unwrap_or_else(|_| "smoke".into()),
-        setup_only: false,
-        no_thresholds: false,
-        host: "http://127.0.0.1:8080".into(),
-        goose_args: Vec::new(),
-    };
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--profile" => options.profile = args.next().ok_or("--profile needs a name")?,
-            "--setup-only" => options.setup_only = true,
-            "--no-thresholds" => options.no_thresholds = true,
-            "--list-profiles" => {
-                for p in &PROFILES {
-                    println!(
-                        "{:8} {}\n         plan {}; thresholds {}",
-                        p.name,
-                        p.purpose,
-                        p.test_plan,
-                        p.thresholds.join(", ")
-                    );
-                }
-                std::process::exit(0);
-            }
-            "-H" | "--host" => {
-                options.host = args.next().ok_or("--host needs a URL")?;
-                options.goose_args.extend([arg, options.host.clone()]);
-            }
-            _ => options.goose_args.push(arg),
-        }
-    }
-    Ok(options)
+/// Runs a named load profile against the shop's gateway. Goose's own options
+/// (below the profile's) override the profile's plan and thresholds.
+#[derive(Parser, Debug)]
+#[command(
+    name = "shop-load",
+    version,
+    next_help_heading = "Profile",
+    // Goose's `-V, --version` is kept, and prints this binary's version.
+    disable_version_flag = true,
+    mut_arg("version", |arg| arg.help("Print version").long_help(None)),
+    mut_arg("host", |arg| arg.help(format!("The shop's gateway [default: {DEFAULT_HOST}]")).long_help(None)),
+    // As Goose reads its own options: a repeated one keeps its last value,
+    // a negative number is a value (which the option then refuses).
+    args_override_self = true,
+    allow_negative_numbers = true,
+    after_help = "The admin account comes from LOAD_ADMIN_EMAIL / LOAD_ADMIN_PASSWORD (default: the compose \
+                  stack's development admin). Reports go to reports/<profile>-<time>/. Exit status: 0 when every \
+                  threshold held, 1 when one broke, 2 on errors."
+)]
+struct Cli {
+    /// The load profile (see --list-profiles) [env: LOAD_PROFILE] [default: smoke]
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Only make the data (categories, products, stock), then exit
+    #[arg(long)]
+    setup_only: bool,
+    /// Traffic only: no threshold stops or fails the run (the chaos runner's load, where breaking them is the point)
+    #[arg(long)]
+    no_thresholds: bool,
+    /// List the profiles, then exit
+    #[arg(long)]
+    list_profiles: bool,
+    #[command(flatten)]
+    goose: GooseConfiguration,
 }
 
 fn main() -> ExitCode {
-    let options = match options() {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("shop-load: {message}");
-            return ExitCode::from(2);
+    let cli = Cli::parse();
+    if cli.goose.version {
+        print!("{}", Cli::command().render_version());
+        return ExitCode::SUCCESS;
+    }
+    if cli.list_profiles {
+        for p in &PROFILES {
+            println!(
+                "{:8} {}\n         plan {}; thresholds {}",
+                p.name,
+                p.purpose,
+                p.test_plan,
+                p.thresholds.join(", ")
+            );
         }
-    };
-    let Some(profile) = profile(&options.profile) else {
-        eprintln!("shop-load: no profile {:?}; try --list-profiles", options.profile);
+        return ExitCode::SUCCESS;
+    }
+    let name = cli.profile.clone().or_else(|| std::env::var("LOAD_PROFILE").ok()).unwrap_or_else(|| "smoke".into());
+    let Some(profile) = profile(&name) else {
+        eprintln!("shop-load: no profile {name:?}; try --list-profiles");
         return ExitCode::from(2);
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async move {
-        match run(profile, options).await {
+        match run(profile, cli).await {
             Ok(code) => code,
             Err(error) => {
                 eprintln!("shop-load: {error:#}");
@@ -90,18 +97,19 @@ fn main() -> ExitCode {
     })
 }
 
-async fn run(profile: &'static loadtests::profiles::Profile, options: Options) -> anyhow::Result<ExitCode> {
+async fn run(profile: &'static Profile, cli: Cli) -> anyhow::Result<ExitCode> {
+    let host = cli.goose.host.clone().unwrap_or_else(|| DEFAULT_HOST.into());
     let admin = Admin {
         email: std::env::var("LOAD_ADMIN_EMAIL").unwrap_or_else(|_| "admin@shop.local".into()),
         password: std::env::var("LOAD_ADMIN_PASSWORD").unwrap_or_else(|_| "admin-dev-password-change-me".into()),
     };
-    let catalogue = seed(&options.host, &admin, profile.name).await?;
+    let catalogue = seed(&host, &admin, profile.name).await?;
     println!(
         "set-up: {} products, {} categories, stock topped up",
         catalogue.product_ids.len(),
         catalogue.categories.len()
     );
-    if options.setup_only {
+    if cli.setup_only {
         return Ok(ExitCode::SUCCESS);
     }
     scenarios::install(catalogue);
@@ -109,27 +117,21 @@ async fn run(profile: &'static loadtests::profiles::Profile, options: Options) -
 
     let dir = format!("reports/{}-{}", profile.name, chrono::Utc::now().format("%Y%m%d-%H%M%S"));
     std::fs::create_dir_all(&dir)?;
-    let mut goose_args = options.goose_args.clone();
-    if !goose_args.iter().any(|a| a == "--report-file") {
-        goose_args.extend([
-            "--report-file".into(),
-            format!("{dir}/report.html"),
-            "--report-file".into(),
-            format!("{dir}/report.json"),
-        ]);
+    let mut configuration = cli.goose;
+    if configuration.report_file.is_empty() {
+        configuration.report_file = vec![format!("{dir}/report.html"), format!("{dir}/report.json")];
     }
-    let configuration = GooseConfiguration::parse_args_default(&goose_args)?;
     let mut attack = GooseAttack::initialize_with_config(configuration)?
         .register_scenario(scenarios::anonymous_browsing()?)
         .register_scenario(scenarios::shopper()?)
         .register_scenario(scenarios::returning_customer()?)
         .register_scenario(scenarios::admin()?)
-        .set_default(GooseDefault::Host, options.host.as_str())?
+        .set_default(GooseDefault::Host, host.as_str())?
         .set_default(GooseDefault::TestPlan, profile.test_plan)?
         .set_default(GooseDefault::RunningMetrics, 5)?
         .set_default(GooseDefault::NoTelnet, true)?
         .set_default(GooseDefault::NoWebSocket, true)?;
-    let thresholds: &[&str] = if options.no_thresholds { &[] } else { profile.thresholds };
+    let thresholds: &[&str] = if cli.no_thresholds { &[] } else { profile.thresholds };
     for rule in thresholds {
         attack = attack.set_default(GooseDefault::Threshold, *rule)?;
     }
@@ -166,5 +168,81 @@ fn print_thresholds(profile: &str, metrics: &GooseMetrics) {
     for result in &metrics.thresholds {
         let verdict = if result.passed { "PASS" } else { "FAIL" };
         println!("  {:<50} {:>22}  {verdict}", result.rule, result.observed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::error::ErrorKind;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_chaos_runner_s_command_line_is_read_whole() {
+        // As chaos/src/runner/load.rs builds it, an experiment's own flags last.
+        let cli = Cli::try_parse_from([
+            "shop-load",
+            "--profile",
+            "smoke",
+            "--no-thresholds",
+            "--host",
+            "http://127.0.0.1:8080",
+            "--test-plan",
+            "8,5s;8,105s;0,1s",
+            "--scenarios",
+            "shopper",
+            "--verbose",
+        ])
+        .unwrap();
+        assert_eq!(cli.profile.as_deref(), Some("smoke"));
+        assert!(cli.no_thresholds && !cli.setup_only && !cli.list_profiles);
+        assert_eq!(cli.goose.host.as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(cli.goose.verbose, 1);
+    }
+
+    #[test]
+    fn goose_s_options_and_the_profile_s_mix_in_any_order() {
+        // As loadtests/tests/profiles.rs calls it: `--host` after Goose's options.
+        let cli = Cli::try_parse_from([
+            "shop-load",
+            "--threshold",
+            "error-rate<50%",
+            "--profile",
+            "smoke",
+            "--threshold",
+            "p95<60s",
+            "-u",
+            "40",
+            "-r",
+            "4",
+            "-t",
+            "10m",
+            "--setup-only",
+            "-H",
+            "http://gw:8080",
+        ])
+        .unwrap();
+        assert_eq!(cli.profile.as_deref(), Some("smoke"));
+        assert!(cli.setup_only);
+        assert_eq!(cli.goose.threshold, ["error-rate<50%", "p95<60s"]);
+        assert_eq!(cli.goose.users, Some(40));
+        assert_eq!(cli.goose.run_time.as_deref(), Some("10m"));
+        assert_eq!(cli.goose.host.as_deref(), Some("http://gw:8080"));
+        assert!(Cli::try_parse_from(["shop-load", "--list-profiles"]).unwrap().list_profiles);
+    }
+
+    #[test]
+    fn help_and_version_answer_and_a_wrong_flag_is_refused() {
+        assert_eq!(Cli::try_parse_from(["shop-load", "--help"]).unwrap_err().kind(), ErrorKind::DisplayHelp);
+        assert!(Cli::try_parse_from(["shop-load", "--version"]).unwrap().goose.version);
+        assert!(Cli::try_parse_from(["shop-load", "-V"]).unwrap().goose.version);
+        let error = Cli::try_parse_from(["shop-load", "--profile", "smoke", "--no-threshold"]).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::UnknownArgument);
+        assert_eq!(error.exit_code(), 2);
     }
 }

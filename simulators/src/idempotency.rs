@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
-use platform::ApiError;
+use platform::{ApiError, IdempotencyKey};
 use serde_json::Value;
 
 /// What was asked under a key, and what was answered.
@@ -19,16 +19,9 @@ struct Stored {
 #[derive(Clone, Default)]
 pub struct IdempotencyStore(Arc<Mutex<HashMap<String, Stored>>>);
 
-pub const HEADER: &str = "idempotency-key";
-
-/// The key of a request; 400 without one.
+/// The key of a request (the platform's one parser); 400 without one.
 pub fn key_of(headers: &HeaderMap) -> Result<String, ApiError> {
-    headers
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|k| !k.is_empty() && k.len() <= 255)
-        .map(str::to_owned)
-        .ok_or_else(|| ApiError::bad_request("idempotency_key_required", "send an Idempotency-Key header"))
+    Ok(IdempotencyKey::required(headers)?.as_str().to_owned())
 }
 
 impl IdempotencyStore {

@@ -19,7 +19,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use simulators::behaviour::Behaviour;
 use sqlx::postgres::PgPoolOptions;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const ADMIN_EMAIL: &str = "admin@shop.test";
@@ -92,6 +92,13 @@ pub struct Options {
     pub gateway_rate_limit: Option<(Duration, u32)>,
 }
 
+/// One whole shop at a time in a test process. Eight services, two
+/// simulators and their databases are load enough for two cores: with
+/// several shops at once (libtest runs a binary's tests in parallel),
+/// latency and timeouts were decided by the neighbours, not the code under
+/// test. Test binaries already run one after another.
+static ONE_SHOP_AT_A_TIME: Semaphore = Semaphore::const_new(1);
+
 pub struct Shop {
     /// The public API.
     pub gateway: TestClient,
@@ -106,6 +113,8 @@ pub struct Shop {
     pub services: Vec<(&'static str, String)>,
     databases: ShopDatabases,
     orders_deps: OrdersDeps,
+    /// Held while this shop runs (see `ONE_SHOP_AT_A_TIME`).
+    _turn: SemaphorePermit<'static>,
 }
 
 struct ShopDatabases {
@@ -125,6 +134,7 @@ struct OrdersDeps {
 
 impl Shop {
     pub async fn start(options: Options) -> Self {
+        let turn = ONE_SHOP_AT_A_TIME.acquire().await.expect("the semaphore is never closed");
         init_test_logs();
         let broker = fresh_broker().await;
         let users = run(users::startup::Application::build(users::configuration::Settings {
@@ -275,6 +285,7 @@ impl Shop {
             broker_relay,
             databases,
             orders_deps,
+            _turn: turn,
         }
     }
 
@@ -309,6 +320,16 @@ impl Shop {
     /// A raw connection to the payments database (to break an invariant on purpose).
     pub async fn payments_database(&self) -> sqlx::PgPool {
         PgPoolOptions::new().max_connections(1).connect(self.databases.payments.url.expose_secret()).await.unwrap()
+    }
+
+    /// A raw connection to the inventory database (to break an invariant on purpose).
+    pub async fn inventory_database(&self) -> sqlx::PgPool {
+        PgPoolOptions::new().max_connections(1).connect(self.databases.inventory.url.expose_secret()).await.unwrap()
+    }
+
+    /// A raw connection to the notifications database (to break an invariant on purpose).
+    pub async fn notifications_database(&self) -> sqlx::PgPool {
+        PgPoolOptions::new().max_connections(1).connect(self.databases.notifications.url.expose_secret()).await.unwrap()
     }
 
     pub async fn register(&self, email: &str) -> String {
@@ -379,11 +400,17 @@ impl Shop {
     }
 
     /// Waits until the invariant checker reports nothing in progress and
-    /// returns its final report.
+    /// returns its final report. Panics, naming what is unsettled, when
+    /// something is still in progress after the wait: a report that was
+    /// never examined must not pass as a clean one.
     pub async fn settled_invariants(&self) -> invariants::Report {
         let mut report = self.invariants(Duration::from_secs(60)).await;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while !report.in_progress.is_empty() && tokio::time::Instant::now() < deadline {
+        while !report.in_progress.is_empty() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "still in progress after 30 s of waiting for the shop to settle:\n{report}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
             report = self.invariants(Duration::from_secs(60)).await;
         }

@@ -4,8 +4,9 @@
 //! through; then every panel's query and every template variable must
 //! return series, every recording rule must produce data, and every metric
 //! an alert reads must exist. `promtool` checks the configuration and runs
-//! the alert unit tests. (Grafana itself cannot run here; its provisioning
-//! files are checked for the references it would resolve.)
+//! the alert unit tests, which must have, for every alert, a case where it
+//! fires and one where it does not. (Grafana itself cannot run here; its
+//! provisioning files are checked for the references it would resolve.)
 
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -14,8 +15,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use e2e::{Options, Shop};
-use platform::test_util::eventually;
+use platform::config::{TelemetrySettings, TracesSettings};
+use platform::telemetry::init_telemetry_with_writer;
 use platform::test_util::prometheus::{TestPrometheus, prometheus_image};
+use platform::test_util::{OtlpReceiver, eventually};
 use serde_json::Value;
 
 fn repo() -> PathBuf {
@@ -41,12 +44,139 @@ fn promtool(image: &str, args: &[&str]) {
     );
 }
 
+/// The `.yml` files in `dashboards/prometheus/<folder>`, sorted.
+fn prometheus_files(folder: &str) -> Vec<PathBuf> {
+    let dir = repo().join("dashboards/prometheus").join(folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no .yml files in {}", dir.display());
+    files
+}
+
+/// `folder/file.yml` as the promtool container sees it.
+fn in_container(folder: &str, path: &Path) -> String {
+    format!("/d/prometheus/{folder}/{}", path.file_name().unwrap().to_string_lossy())
+}
+
 #[test]
 fn promtool_accepts_the_configuration_and_the_alert_tests_pass() {
     let image = prometheus_image();
     promtool(&image, &["check", "config", "/d/prometheus/prometheus.yml"]);
-    promtool(&image, &["check", "rules", "/d/prometheus/rules/slo.yml", "/d/prometheus/rules/operations.yml"]);
-    promtool(&image, &["test", "rules", "/d/prometheus/tests/slo_test.yml"]);
+    for (command, folder) in [("check", "rules"), ("test", "tests")] {
+        let files: Vec<String> = prometheus_files(folder).iter().map(|f| in_container(folder, f)).collect();
+        let mut args = vec![command, "rules"];
+        args.extend(files.iter().map(String::as_str));
+        promtool(&image, &args);
+    }
+}
+
+fn read_yaml(path: &Path) -> serde_yaml::Value {
+    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn sequence<'a>(value: &'a serde_yaml::Value, key: &str, what: &str) -> &'a [serde_yaml::Value] {
+    match &value[key] {
+        serde_yaml::Value::Null => &[],
+        other => other.as_sequence().unwrap_or_else(|| panic!("{what}: `{key}` is not a list")).as_slice(),
+    }
+}
+
+/// What is wrong with the alert tests: an alert (name, rule file) without a
+/// case where it fires or without one where it stays quiet, or a case for an
+/// alert its test file does not load (such a case passes whatever it says).
+fn alert_test_gaps(rules: &[(PathBuf, serde_yaml::Value)], tests: &[(PathBuf, serde_yaml::Value)]) -> Vec<String> {
+    let mut alerts = Vec::new();
+    for (file, yaml) in rules {
+        for group in sequence(yaml, "groups", &file.display().to_string()) {
+            for rule in sequence(group, "rules", &file.display().to_string()) {
+                if let Some(alert) = rule["alert"].as_str() {
+                    alerts.push((alert.to_owned(), file.clone()));
+                }
+            }
+        }
+    }
+    let mut firing = HashSet::new();
+    let mut quiet = HashSet::new();
+    let mut gaps = Vec::new();
+    for (file, yaml) in tests {
+        let what = file.display().to_string();
+        let loaded: HashSet<PathBuf> = sequence(yaml, "rule_files", &what)
+            .iter()
+            .map(|f| {
+                let f = f.as_str().unwrap_or_else(|| panic!("{what}: rule_files holds a non-string"));
+                let path = file.parent().unwrap().join(f);
+                path.canonicalize().unwrap_or_else(|e| panic!("{what}: rule file {f}: {e}"))
+            })
+            .collect();
+        for test in sequence(yaml, "tests", &what) {
+            for case in sequence(test, "alert_rule_test", &what) {
+                let name = case["alertname"].as_str().unwrap_or_else(|| panic!("{what}: a case without alertname"));
+                let defined = alerts
+                    .iter()
+                    .any(|(alert, rule_file)| alert == name && loaded.contains(&rule_file.canonicalize().unwrap()));
+                if !defined {
+                    gaps.push(format!("{what}: tests {name}, which none of its rule_files defines"));
+                }
+                // promtool reads a missing exp_alerts as none.
+                if sequence(case, "exp_alerts", &what).is_empty() {
+                    quiet.insert(name.to_owned());
+                } else {
+                    firing.insert(name.to_owned());
+                }
+            }
+        }
+    }
+    for (alert, file) in &alerts {
+        if !firing.contains(alert) {
+            gaps.push(format!("{alert} ({}): no alert_rule_test where it fires", file.display()));
+        }
+        if !quiet.contains(alert) {
+            gaps.push(format!("{alert} ({}): no alert_rule_test with exp_alerts: [] for it", file.display()));
+        }
+    }
+    gaps
+}
+
+/// Every alert has a promtool case where it fires and one where it does not.
+#[test]
+fn every_alert_has_a_firing_and_a_quiet_promtool_case() {
+    let load =
+        |folder: &str| prometheus_files(folder).into_iter().map(|f| (f.clone(), read_yaml(&f))).collect::<Vec<_>>();
+    let (rules, tests) = (load("rules"), load("tests"));
+    let gaps = alert_test_gaps(&rules, &tests);
+    assert!(gaps.is_empty(), "alerts without promtool cases:\n{}", gaps.join("\n"));
+}
+
+#[test]
+fn alert_test_gaps_finds_an_alert_without_cases() {
+    let rules = vec![(
+        repo().join("dashboards/prometheus/rules/operations.yml"),
+        serde_yaml::from_str(
+            "groups: [{name: g, rules: [{alert: Tested, expr: up == 0}, {alert: Untested, expr: up == 0}]}]",
+        )
+        .unwrap(),
+    )];
+    let tests = vec![(
+        repo().join("dashboards/prometheus/tests/example_test.yml"),
+        serde_yaml::from_str(
+            "rule_files: [../rules/operations.yml]
+tests:
+  - alert_rule_test:
+      - { alertname: Tested, exp_alerts: [{ exp_labels: {} }] }
+      - { alertname: Tested, exp_alerts: [] }
+      - { alertname: Misspelled }",
+        )
+        .unwrap(),
+    )];
+    let gaps = alert_test_gaps(&rules, &tests);
+    assert_eq!(gaps.len(), 3, "{gaps:#?}");
+    assert!(gaps[0].contains("Misspelled, which none of its rule_files defines"), "{gaps:#?}");
+    assert!(gaps[1].starts_with("Untested") && gaps[1].contains("where it fires"), "{gaps:#?}");
+    assert!(gaps[2].starts_with("Untested") && gaps[2].contains("exp_alerts: []"), "{gaps:#?}");
 }
 
 fn dashboards() -> Vec<(String, Value)> {
@@ -161,6 +291,21 @@ fn metrics_in(expr: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
+    // Traces to a receiver in the test: latency observations then carry the
+    // trace ids that exemplars are made of.
+    let receiver = OtlpReceiver::start().await;
+    let telemetry = init_telemetry_with_writer(
+        "shop",
+        &TelemetrySettings {
+            log_filter: "info,sqlx=warn".into(),
+            traces: Some(TracesSettings {
+                endpoint: receiver.endpoint().to_owned(),
+                sampling_ratio: 1.0,
+                environment: "test".into(),
+            }),
+        },
+        std::io::sink,
+    );
     // Burst 40, one more every 50 ms: the noisy client below runs into it.
     let shop =
         Shop::start(Options { gateway_rate_limit: Some((Duration::from_millis(50), 40)), ..Options::default() }).await;
@@ -200,6 +345,13 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
     targets.push(("chaos-proxy".into(), control_addr));
     let prometheus = TestPrometheus::start(&targets, Some(&repo().join("dashboards/prometheus/rules"))).await;
     let http = reqwest::Client::new();
+
+    // A request in a trace of the test's own: the only one on the gateway's
+    // `/health` series, so that series' exemplar can only be this trace.
+    let own_trace = uuid::Uuid::new_v4().simple().to_string();
+    let traceparent = format!("00-{own_trace}-{}-01", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+    let health = http.get(shop.gateway.url("/health")).header("traceparent", &traceparent).send().await.unwrap();
+    assert_eq!(health.status(), 200);
 
     // Traffic that every panel has something to show for.
     let mug = shop.product("MUG-1", 1250, 3).await;
@@ -275,21 +427,50 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
     }
     assert!(alerts >= 7, "{alerts} alerts");
 
-    // Exemplars reached Prometheus (OpenMetrics scrape with exemplar storage on).
-    let exemplars: Value = http
-        .get(format!("{}/api/v1/query_exemplars", prometheus.base))
-        .query(&[
-            ("query", "http_server_request_duration_seconds_bucket{service=\"gateway\"}"),
-            ("start", "0"),
-            ("end", "4102444800"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(exemplars["status"], "success");
+    // Exemplars reached Prometheus (OpenMetrics scrape with exemplar storage
+    // on), and they point at this run's traces: the test's own request among
+    // them, and every one a trace the services exported.
+    let gateway_exemplars = || async {
+        let answer: Value = http
+            .get(format!("{}/api/v1/query_exemplars", prometheus.base))
+            .query(&[
+                ("query", "http_server_request_duration_seconds_bucket{service=\"gateway\"}"),
+                ("start", "0"),
+                ("end", "4102444800"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["status"], "success", "{answer}");
+        let mut found: Vec<(String, String)> = Vec::new();
+        for series in answer["data"].as_array().unwrap() {
+            let route = series["seriesLabels"]["http_route"].as_str().unwrap_or_default().to_owned();
+            for exemplar in series["exemplars"].as_array().unwrap() {
+                let trace_id = exemplar["labels"]["trace_id"].as_str();
+                found.push((route.clone(), trace_id.unwrap_or_else(|| panic!("no trace_id: {exemplar}")).to_owned()));
+            }
+        }
+        found
+    };
+    eventually("an exemplar for the test's own request", Duration::from_secs(30), || async {
+        gateway_exemplars().await.contains(&("/health".to_owned(), own_trace.clone()))
+    })
+    .await;
+    let exemplars = gateway_exemplars().await;
+    assert!(exemplars.iter().any(|(route, _)| route == "/api/v1/orders"), "no exemplar for checkouts: {exemplars:?}");
+    eventually("every exemplar is an exported trace", Duration::from_secs(30), || {
+        telemetry.flush();
+        let exported: HashSet<String> = receiver.spans().into_iter().map(|s| s.trace_id).collect();
+        let missing: Vec<&(String, String)> = exemplars.iter().filter(|(_, id)| !exported.contains(id)).collect();
+        if !missing.is_empty() {
+            eprintln!("exemplars without an exported trace (yet): {missing:?}");
+        }
+        async move { missing.is_empty() }
+    })
+    .await;
 }
 
 #[test]

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use axum::Router;
 use axum::routing::get;
+use clap::Parser;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -30,30 +31,25 @@ const CONCURRENCY: usize = 32;
 const MODERATE_RATE: u64 = 500;
 const BULK_BYTES: usize = 256 * 1024 * 1024;
 
+/// What chaos-proxy costs when it injects nothing: each workload direct and
+/// through the proxy, sides alternated round by round.
+#[derive(Parser, Debug)]
+#[command(name = "chaos-bench", version)]
 struct Options {
+    /// Rounds per side
+    #[arg(long, value_name = "N", default_value_t = 5)]
     rounds: usize,
+    /// Seconds per workload and round
+    #[arg(long, value_name = "S", default_value_t = 3)]
     seconds: u64,
+    /// Where the JSON report goes
+    #[arg(long, value_name = "FILE", default_value = "reports/bench/chaos-proxy.json")]
     json: PathBuf,
-}
-
-fn options() -> anyhow::Result<Options> {
-    let mut options = Options { rounds: 5, seconds: 3, json: PathBuf::from("reports/bench/chaos-proxy.json") };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--rounds" => options.rounds = value()?.parse()?,
-            "--seconds" => options.seconds = value()?.parse()?,
-            "--json" => options.json = PathBuf::from(value()?),
-            other => bail!("unknown argument {other}; usage: chaos-bench [--rounds N] [--seconds S] [--json FILE]"),
-        }
-    }
-    Ok(options)
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let options = options()?;
+    let options = Options::parse();
     let http_upstream = http_upstream().await?;
     let bulk_upstream = bulk_upstream().await?;
     let proxy = ProxyProcess::start().await?;
@@ -392,5 +388,45 @@ impl ProxyProcess {
             bail!("adding a toxic to {proxy}: {}", response.status());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Options::command().debug_assert();
+    }
+
+    #[test]
+    fn the_defaults_hold_and_bench_s_flags_are_read() {
+        let options = Options::try_parse_from(["chaos-bench"]).unwrap();
+        assert_eq!((options.rounds, options.seconds), (5, 3));
+        assert_eq!(options.json, PathBuf::from("reports/bench/chaos-proxy.json"));
+        // As tools/bench's proxy suite calls it.
+        let options =
+            Options::try_parse_from(["chaos-bench", "--rounds", "7", "--seconds", "3", "--json", "x.json"]).unwrap();
+        assert_eq!((options.rounds, options.seconds, options.json), (7, 3, PathBuf::from("x.json")));
+    }
+
+    #[test]
+    fn help_and_version_answer_and_a_wrong_flag_or_value_is_refused() {
+        assert_eq!(Options::try_parse_from(["chaos-bench", "--help"]).unwrap_err().kind(), ErrorKind::DisplayHelp);
+        assert_eq!(
+            Options::try_parse_from(["chaos-bench", "--version"]).unwrap_err().kind(),
+            ErrorKind::DisplayVersion
+        );
+        let error = Options::try_parse_from(["chaos-bench", "--round", "3"]).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::UnknownArgument);
+        assert_eq!(error.exit_code(), 2);
+        assert_eq!(
+            Options::try_parse_from(["chaos-bench", "--rounds", "many"]).unwrap_err().kind(),
+            ErrorKind::ValueValidation
+        );
     }
 }

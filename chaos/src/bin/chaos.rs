@@ -14,51 +14,102 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chaos::runner::{self, Experiment, Outcome, Settings};
+use clap::{Args, Parser, Subcommand};
 
-const USAGE: &str = "usage: chaos run <file.toml> [--prometheus URL] [--proxy URL] [--gateway URL] [--project NAME] [--load-bin PATH] [--no-load] [--invariants CMD] [--reports DIR]\n       chaos check <file.toml>...";
+/// Runs chaos experiments (chaos/experiments/*.toml) against the running stack.
+#[derive(Parser, Debug)]
+#[command(
+    name = "chaos",
+    version,
+    arg_required_else_help = true,
+    after_help = "Exit status: 0 the experiment passed; 1 a hypothesis or expectation failed, or a fault acted on \
+                  nothing; 2 the run could not be carried out; 130 interrupted (faults removed all the same)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    stack: StackArgs,
+}
 
-fn settings(args: &mut impl Iterator<Item = String>) -> Result<(Vec<String>, Settings), String> {
-    let mut settings = Settings::default();
-    let mut files = Vec::new();
-    let env = |key: &str, default: &mut String| {
-        if let Ok(value) = std::env::var(key) {
-            *default = value;
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run one experiment: inject its faults, check its hypotheses, write a report
+    Run {
+        /// The experiment file
+        #[arg(value_name = "FILE.toml")]
+        file: String,
+    },
+    /// Parse and validate experiment files, run nothing
+    Check {
+        /// The experiment files
+        #[arg(value_name = "FILE.toml", required = true)]
+        files: Vec<String>,
+    },
+}
+
+/// Where the stack is and where the report goes; global, so they are read
+/// before or after the subcommand and its files (`check` ignores them).
+#[derive(Args, Debug)]
+struct StackArgs {
+    /// Prometheus [env: CHAOS_PROMETHEUS] [default: http://127.0.0.1:9090]
+    #[arg(long, global = true, value_name = "URL")]
+    prometheus: Option<String>,
+    /// chaos-proxy's control API [env: CHAOS_PROXY] [default: http://127.0.0.1:8474]
+    #[arg(long, global = true, value_name = "URL")]
+    proxy: Option<String>,
+    /// The shop's gateway [env: CHAOS_GATEWAY] [default: http://127.0.0.1:8080]
+    #[arg(long, global = true, value_name = "URL")]
+    gateway: Option<String>,
+    /// The compose project of the containers faults stop [env: COMPOSE_PROJECT_NAME] [default: testbed]
+    #[arg(long, global = true, value_name = "NAME")]
+    project: Option<String>,
+    /// The load generator [default: shop-load next to this binary, else from PATH]
+    #[arg(long, global = true, value_name = "PATH")]
+    load_bin: Option<PathBuf>,
+    /// Skip the experiment's load (bring your own traffic)
+    #[arg(long, global = true)]
+    no_load: bool,
+    /// The invariant checker's command line, split on whitespace [default: scripts/invariants.sh]
+    #[arg(long, global = true, value_name = "CMD")]
+    invariants: Option<String>,
+    /// Where reports go [default: reports/chaos]
+    #[arg(long, global = true, value_name = "DIR")]
+    reports: Option<PathBuf>,
+}
+
+impl StackArgs {
+    /// The runner's settings: a flag wins over the environment, which wins over the defaults.
+    fn settings(self) -> Settings {
+        let mut settings = Settings::default();
+        let pick = |flag: Option<String>, key: &str, default: &mut String| {
+            if let Some(value) = flag.or_else(|| std::env::var(key).ok()) {
+                *default = value;
+            }
+        };
+        pick(self.prometheus, "CHAOS_PROMETHEUS", &mut settings.prometheus);
+        pick(self.proxy, "CHAOS_PROXY", &mut settings.proxy_api);
+        pick(self.gateway, "CHAOS_GATEWAY", &mut settings.gateway);
+        pick(self.project, "COMPOSE_PROJECT_NAME", &mut settings.compose_project);
+        if let Some(path) = self.load_bin {
+            settings.load_binary = path;
         }
-    };
-    env("CHAOS_PROMETHEUS", &mut settings.prometheus);
-    env("CHAOS_PROXY", &mut settings.proxy_api);
-    env("CHAOS_GATEWAY", &mut settings.gateway);
-    env("COMPOSE_PROJECT_NAME", &mut settings.compose_project);
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--prometheus" => settings.prometheus = value()?,
-            "--proxy" => settings.proxy_api = value()?,
-            "--gateway" => settings.gateway = value()?,
-            "--project" => settings.compose_project = value()?,
-            "--load-bin" => settings.load_binary = PathBuf::from(value()?),
-            "--invariants" => settings.invariants = value()?.split_whitespace().map(str::to_owned).collect(),
-            "--reports" => settings.report_dir = PathBuf::from(value()?),
-            "--no-load" => settings.no_load = true,
-            flag if flag.starts_with('-') => return Err(format!("unknown flag {flag}")),
-            file => files.push(file.to_owned()),
+        if let Some(command) = self.invariants {
+            settings.invariants = command.split_whitespace().map(str::to_owned).collect();
         }
+        if let Some(dir) = self.reports {
+            settings.report_dir = dir;
+        }
+        settings.no_load = self.no_load;
+        settings
     }
-    Ok((files, settings))
 }
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let command = args.next().unwrap_or_default();
-    let (files, settings) = match settings(&mut args) {
-        Ok(parsed) => parsed,
-        Err(message) => {
-            eprintln!("chaos: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match command.as_str() {
-        "check" if !files.is_empty() => {
+    let cli = Cli::parse();
+    let settings = cli.stack.settings();
+    match cli.command {
+        Command::Check { files } => {
             let mut ok = true;
             for file in &files {
                 match Experiment::load(file.as_ref()) {
@@ -76,8 +127,7 @@ fn main() -> ExitCode {
             }
             if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
         }
-        "run" if files.len() == 1 => {
-            let file = &files[0];
+        Command::Run { file } => {
             let experiment = match Experiment::load(file.as_ref()) {
                 Ok(experiment) => experiment,
                 Err(error) => {
@@ -90,7 +140,7 @@ fn main() -> ExitCode {
                 let interrupt = async {
                     let _ = tokio::signal::ctrl_c().await;
                 };
-                match runner::run(&experiment, file, &settings, interrupt).await {
+                match runner::run(&experiment, &file, &settings, interrupt).await {
                     Ok((report, dir)) => {
                         eprintln!("report: {}/report.html (and report.json)", dir.display());
                         match report.outcome {
@@ -107,9 +157,67 @@ fn main() -> ExitCode {
                 }
             })
         }
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
-        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_takes_one_file_and_the_stack_flags_before_or_after_it() {
+        let cli = Cli::try_parse_from([
+            "chaos",
+            "run",
+            "--proxy",
+            "http://proxy:8474",
+            "chaos/experiments/payments-slow.toml",
+            "--no-load",
+            "--invariants",
+            "target/release/shop-invariants --json",
+            "--reports",
+            "out",
+        ])
+        .unwrap();
+        assert!(matches!(&cli.command, Command::Run { file } if file == "chaos/experiments/payments-slow.toml"));
+        let settings = cli.stack.settings();
+        assert_eq!(settings.proxy_api, "http://proxy:8474");
+        assert!(settings.no_load);
+        assert_eq!(settings.invariants, ["target/release/shop-invariants", "--json"]);
+        assert_eq!(settings.report_dir, PathBuf::from("out"));
+        assert!(Cli::try_parse_from(["chaos", "run", "a.toml", "b.toml"]).is_err(), "one experiment per run");
+    }
+
+    #[test]
+    fn check_takes_one_file_or_more() {
+        let cli = Cli::try_parse_from(["chaos", "check", "a.toml", "b.toml"]).unwrap();
+        assert!(matches!(&cli.command, Command::Check { files } if files == &["a.toml", "b.toml"]));
+        assert!(Cli::try_parse_from(["chaos", "check"]).is_err());
+    }
+
+    #[test]
+    fn help_and_version_answer_and_a_wrong_flag_or_command_is_refused() {
+        assert_eq!(Cli::try_parse_from(["chaos", "--help"]).unwrap_err().kind(), ErrorKind::DisplayHelp);
+        assert_eq!(Cli::try_parse_from(["chaos", "run", "--help"]).unwrap_err().kind(), ErrorKind::DisplayHelp);
+        assert_eq!(Cli::try_parse_from(["chaos", "--version"]).unwrap_err().kind(), ErrorKind::DisplayVersion);
+        let error = Cli::try_parse_from(["chaos", "run", "x.toml", "--no-such-flag"]).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::UnknownArgument);
+        assert_eq!(error.exit_code(), 2);
+        assert_eq!(
+            Cli::try_parse_from(["chaos", "launch", "x.toml"]).unwrap_err().kind(),
+            ErrorKind::InvalidSubcommand
+        );
+        assert_eq!(
+            Cli::try_parse_from(["chaos"]).unwrap_err().kind(),
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        );
     }
 }

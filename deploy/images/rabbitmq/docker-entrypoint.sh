@@ -20,6 +20,6 @@ if [ "$1" = rabbitmq-server ]; then
     chown rabbitmq:rabbitmq /var/lib/rabbitmq/.erlang.cookie
     chmod 600 /var/lib/rabbitmq/.erlang.cookie
   fi
-  exec runuser -u rabbitmq -- /usr/lib/rabbitmq/bin/rabbitmq-server
+  exec setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups /usr/lib/rabbitmq/bin/rabbitmq-server
 fi
 exec "$@"

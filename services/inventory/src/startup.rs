@@ -65,19 +65,21 @@ impl Application {
         let metrics = InventoryMetrics::register(service.registry());
         let consumer_metrics = ConsumerMetrics::register(service.registry());
 
-        IdempotentConsumer::new(
+        let consumer = IdempotentConsumer::new(
             broker.clone(),
             pool.clone(),
             consumer::queue(),
             consumer::OrderEvents,
             consumer_metrics,
         )
+        .stop_when(service.stopping())
         .start()
         .await;
         expiry::spawn(pool.clone(), settings.expiry_sweep, metrics.clone());
 
         let state = AppState { pool: pool.clone(), reservation_ttl: settings.reservation_ttl, metrics };
         let server = service
+            .run_beside("order-event consumer", consumer)
             // Reservations work without the broker; only the event backstop waits.
             .check_ready(broker.readiness_check().optional())
             .with_database(pool)

@@ -33,7 +33,7 @@ pub async fn send(
     text: &str,
 ) -> Result<String, HandlerError> {
     let mut headers = HeaderMap::new();
-    headers.insert("idempotency-key", HeaderValue::from_str(&key.to_string()).expect("a uuid"));
+    headers.insert(platform::idempotency_key::HEADER, HeaderValue::from_str(&key.to_string()).expect("a uuid"));
     let call = Call::new(Method::POST, "/v1/messages")
         .json(&json!({ "to": to, "subject": subject, "text": text }))
         .headers(headers);

@@ -36,12 +36,15 @@ impl Application {
         service.registry().register("notifications", "Order notifications handled, by kind and status", sent.clone());
 
         let notifier = OrderNotifier { users: users.clone(), email: email.clone(), sent };
-        IdempotentConsumer::new(broker.clone(), pool.clone(), consumer::queue(), notifier, consumer_metrics)
-            .start()
-            .await;
+        let consumer =
+            IdempotentConsumer::new(broker.clone(), pool.clone(), consumer::queue(), notifier, consumer_metrics)
+                .stop_when(service.stopping())
+                .start()
+                .await;
 
         let state = AppState { pool: pool.clone() };
         let server = service
+            .run_beside("order-event consumer", consumer)
             // Without the broker nothing new arrives: this service has no other job.
             .check_ready(broker.readiness_check())
             .check_ready(email.readiness_check().optional())

@@ -48,7 +48,7 @@ impl Settings {
                 None
             }
         });
-        Self {
+        let settings = Self {
             server: ServerSettings::from_env(env, DEFAULT_PORT),
             database: DatabaseSettings::from_env(env, "orders"),
             telemetry: TelemetrySettings::from_env(env),
@@ -63,6 +63,10 @@ impl Settings {
                 recovery_sweep: env.millis("ORDERS_RECOVERY_SWEEP_MS", 1_000),
                 halt_after,
             },
+        };
+        if settings.saga.checkout_wait >= settings.server.request_timeout {
+            env.problem("ORDERS_CHECKOUT_WAIT_MS must be shorter than REQUEST_TIMEOUT_MS: a checkout answers before the request is cut");
         }
+        settings
     }
 }

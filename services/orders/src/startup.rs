@@ -36,6 +36,10 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
+        // A checkout answers (202, pending) before the server's own time
+        // limit would cut it with a 504 that tells the client nothing.
+        let checkout_wait =
+            settings.saga.checkout_wait.min(settings.server.request_timeout.saturating_sub(Duration::from_secs(1)));
         let mut service = Service::new("orders", settings.server);
         let clients = Clients {
             catalog: service.client(settings.catalog.clone()).await,
@@ -46,9 +50,9 @@ impl Application {
         let outbox_metrics = OutboxMetrics::register(service.registry());
 
         let broker = Arc::new(Broker::new(settings.broker.clone()));
-        let relay = OutboxRelay::new(pool.clone(), broker.clone(), outbox_metrics);
+        let relay = OutboxRelay::new(pool.clone(), broker.clone(), outbox_metrics).stop_when(service.stopping());
         let outbox = relay.waker();
-        relay.spawn();
+        let relay = relay.spawn();
 
         let runner = Arc::new(SagaRunner::new(
             pool.clone(),
@@ -64,10 +68,11 @@ impl Application {
             clients: clients.clone(),
             saga: runner,
             outbox,
-            checkout_wait: settings.saga.checkout_wait,
+            checkout_wait,
             saga_lease: settings.saga.lease,
         };
         let server = service
+            .run_beside("outbox relay", relay)
             // Checkout degrades without these (orders are cancelled or wait);
             // report them, do not take orders out of rotation.
             .check_ready(clients.inventory.readiness_check().optional())

@@ -7,28 +7,26 @@
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
-use platform::ApiError;
+use platform::{ApiError, IdempotencyKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 
-pub const HEADER: &str = "idempotency-key";
-
 /// How long a running request holds its key before another may take over.
 const LEASE: Duration = Duration::from_secs(30);
 
-/// The client's key, scoped to the operation so a charge key cannot replay a refund.
+/// The client's key (the platform's one parser), scoped to the operation so
+/// a charge key cannot replay a refund.
 pub fn key_of(headers: &HeaderMap, operation: &str) -> Result<String, ApiError> {
-    let key = headers
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| ApiError::bad_request("idempotency_key_required", "send an Idempotency-Key header"))?;
-    if key.len() > 200 {
-        return Err(ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key has at most 200 characters"));
-    }
-    Ok(format!("{operation}:{key}"))
+    Ok(format!("{operation}:{}", IdempotencyKey::required(headers)?))
+}
+
+/// The key payments sends the provider for one of its own keys: derived,
+/// so a retry after a lost answer reaches the provider with the same key,
+/// and hashed, so it is always a valid key whatever the client sent.
+pub fn provider_key(key: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    format!("shop-{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 /// A fingerprint of the request body.

@@ -38,7 +38,7 @@ pub enum ProviderError {
 
 fn with_key(key: &str) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert("idempotency-key", HeaderValue::from_str(key).expect("keys are ASCII"));
+    headers.insert(platform::idempotency_key::HEADER, HeaderValue::from_str(key).expect("keys are ASCII"));
     headers
 }
 

@@ -87,6 +87,11 @@ impl Env {
         Duration::from_millis(ms)
     }
 
+    /// A duration given in milliseconds, where 0 means "none".
+    pub fn millis_or_zero(&mut self, key: &str, default_ms: u64) -> Duration {
+        Duration::from_millis(self.parse(key, default_ms))
+    }
+
     /// A secret: kept in a wrapper whose Debug output is redacted.
     pub fn secret(&self, key: &str, default: &str) -> SecretString {
         SecretString::from(self.string(key, default))
@@ -125,8 +130,12 @@ pub struct ServerSettings {
     pub host: IpAddr,
     /// 0 picks a free port (tests).
     pub port: u16,
-    /// How long in-flight requests may take to finish after SIGTERM.
+    /// How long after SIGTERM the process may take, in all, to stop.
     pub shutdown_grace: Duration,
+    /// After SIGTERM, how long the server goes on answering (with `/ready`
+    /// at 503) before it refuses new connections: the time a load balancer
+    /// or Kubernetes needs to take it out of rotation. Part of the grace.
+    pub shutdown_delay: Duration,
     /// Upper bound on one request's handling time; answered 504 after it.
     pub request_timeout: Duration,
     /// Larger bodies are refused with 413 before they are read.
@@ -137,14 +146,19 @@ pub struct ServerSettings {
 
 impl ServerSettings {
     pub fn from_env(env: &mut Env, default_port: u16) -> Self {
-        Self {
+        let settings = Self {
             host: env.parse("HOST", IpAddr::from([127, 0, 0, 1])),
             port: env.parse("PORT", default_port),
             shutdown_grace: env.millis("SHUTDOWN_GRACE_MS", 10_000),
+            shutdown_delay: env.millis_or_zero("SHUTDOWN_DELAY_MS", 0),
             request_timeout: env.millis("REQUEST_TIMEOUT_MS", 10_000),
             max_body_bytes: env.number_in("MAX_BODY_BYTES", 64 * 1024, 1..=64 * 1024 * 1024),
             max_concurrent_requests: env.number_in("MAX_CONCURRENT_REQUESTS", 512, 1..=100_000),
+        };
+        if settings.shutdown_delay >= settings.shutdown_grace {
+            env.problem("SHUTDOWN_DELAY_MS must be shorter than SHUTDOWN_GRACE_MS (the delay is part of the grace)");
         }
+        settings
     }
 
     /// Settings for tests: loopback, random port.
@@ -260,6 +274,16 @@ mod tests {
         assert!(text.contains("PORT=\"eighty\""), "{text}");
         assert!(text.contains("DATABASE_MAX_CONNECTIONS=0"), "{text}");
         assert!(text.contains("DATABASE_URL"), "{text}");
+    }
+
+    #[test]
+    fn the_shutdown_delay_may_be_zero_and_must_be_shorter_than_the_grace() {
+        let mut env = Env::from_pairs([("SHUTDOWN_DELAY_MS", "0")]);
+        assert_eq!(ServerSettings::from_env(&mut env, 8080).shutdown_delay, Duration::ZERO);
+        env.finish().unwrap();
+        let mut env = Env::from_pairs([("SHUTDOWN_DELAY_MS", "5000"), ("SHUTDOWN_GRACE_MS", "5000")]);
+        ServerSettings::from_env(&mut env, 8080);
+        assert!(env.finish().unwrap_err().to_string().contains("SHUTDOWN_DELAY_MS must be shorter"));
     }
 
     #[test]

@@ -157,8 +157,9 @@ impl IntoResponse for ApiError {
         let mut response = error_response(status, self.code(), message);
         let retry_after = match self {
             Self::TooManyRequests { retry_after_secs } => Some(retry_after_secs.max(1)),
-            // Shedding is momentary: tell well-behaved clients to come back soon.
-            Self::Overloaded => Some(1),
+            // Shedding is momentary, and so is a full pool or an open
+            // breaker: tell well-behaved clients to come back soon.
+            Self::Overloaded | Self::DependencyUnavailable { .. } => Some(1),
             _ => None,
         };
         if let Some(secs) = retry_after {
@@ -217,5 +218,13 @@ mod tests {
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[header::RETRY_AFTER], "3");
         assert_eq!(body_of(response).await.error.code, "rate_limited");
+    }
+
+    #[tokio::test]
+    async fn a_dependency_that_is_down_for_now_is_a_retryable_503() {
+        let response = ApiError::unavailable("database").into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(body_of(response).await.error.code, "dependency_unavailable");
     }
 }

@@ -8,6 +8,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+pub mod cli;
 pub mod client;
 pub mod config;
 pub mod db;
@@ -15,6 +16,7 @@ pub mod email;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod idempotency_key;
 pub mod identity;
 pub mod messaging;
 pub mod metrics;
@@ -22,6 +24,7 @@ pub mod middleware;
 pub mod money;
 pub mod pagination;
 pub mod server;
+pub mod shutdown;
 pub mod telemetry;
 pub mod token;
 pub mod upstream;
@@ -31,6 +34,7 @@ pub mod test_util;
 
 pub use error::ApiError;
 pub use extract::{AppJson, AppPath, AppQuery};
+pub use idempotency_key::IdempotencyKey;
 pub use identity::{Caller, Role};
 
 /// Reads a service's settings from the process environment, or prints every

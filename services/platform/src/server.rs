@@ -23,8 +23,12 @@ use crate::config::ServerSettings;
 use crate::health::{OpsState, ReadinessCheck, ops_routes};
 use crate::metrics::{HttpClientMetrics, HttpServerMetrics, MetricsEndpoint, service_registry};
 use crate::middleware;
+use crate::shutdown::{StopSignal, Stopping};
 
 type ShutdownHook = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
+
+/// Background tasks (consumers, the outbox relay) the shutdown waits for.
+type Background = Vec<(&'static str, tokio::task::JoinHandle<()>)>;
 
 /// What a service hands to the platform before it starts serving.
 pub struct Service {
@@ -33,6 +37,8 @@ pub struct Service {
     registry: Registry,
     checks: Vec<ReadinessCheck>,
     hooks: Vec<ShutdownHook>,
+    background: Background,
+    stop: StopSignal,
     client_metrics: Option<(HttpClientMetrics, ResilienceMetrics)>,
 }
 
@@ -44,8 +50,23 @@ impl Service {
             registry: service_registry(name),
             checks: Vec::new(),
             hooks: Vec::new(),
+            background: Vec::new(),
+            stop: StopSignal::new(),
             client_metrics: None,
         }
+    }
+
+    /// Hears the service's SIGTERM: hand it to every background task, which
+    /// stops taking new work when it fires.
+    pub fn stopping(&self) -> Stopping {
+        self.stop.stopping()
+    }
+
+    /// A background task that stops on [`Service::stopping`]: the shutdown
+    /// waits for it (within the grace) before closing the database pool.
+    pub fn run_beside(mut self, name: &'static str, task: tokio::task::JoinHandle<()>) -> Self {
+        self.background.push((name, task));
+        self
     }
 
     /// A client for a dependency, its calls recorded in this service's
@@ -130,7 +151,16 @@ impl Service {
         let address = SocketAddr::new(self.settings.host, self.settings.port);
         let listener =
             TcpListener::bind(address).await.map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
-        Ok(HttpServer { name: self.name, listener, app, settings: self.settings, draining, hooks: self.hooks })
+        Ok(HttpServer {
+            name: self.name,
+            listener,
+            app,
+            settings: self.settings,
+            draining,
+            stop: self.stop,
+            background: self.background,
+            hooks: self.hooks,
+        })
     }
 }
 
@@ -141,6 +171,8 @@ pub struct HttpServer {
     app: Router,
     settings: ServerSettings,
     draining: Arc<AtomicBool>,
+    stop: StopSignal,
+    background: Background,
     hooks: Vec<ShutdownHook>,
 }
 
@@ -154,25 +186,44 @@ impl HttpServer {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then drains and runs the hooks.
+    /// Serves until `shutdown` completes, then stops in this order, all
+    /// within the grace period: `/ready` answers 503 and background tasks
+    /// are told to stop, at once; new connections are still served for the
+    /// shutdown delay, then refused; in-flight requests finish (or are cut
+    /// when the grace runs out); background tasks are waited for; the
+    /// service's hooks run (the pool closes last).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { name, listener, app, settings, draining, hooks } = self;
+        let Self { name, listener, app, settings, draining, stop, background, hooks } = self;
         tracing::info!(service = name, address = %listener.local_addr()?, "listening");
 
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let mut grace_rx = stop_rx.clone();
+        // When the shutdown began: the grace period counts from there.
+        let (started_tx, started_rx) = tokio::sync::watch::channel(None::<tokio::time::Instant>);
+        let delay = settings.shutdown_delay;
         let signal = async move {
             shutdown.await;
             draining.store(true, Ordering::Relaxed);
-            tracing::info!(service = name, "shutdown requested, draining in-flight requests");
-            let _ = stop_tx.send(true);
+            stop.stop();
+            let _ = started_tx.send(Some(tokio::time::Instant::now()));
+            tracing::info!(
+                service = name,
+                ?delay,
+                "shutdown requested: not ready, refusing new connections after the delay"
+            );
+            // No timer for no delay: the listener closes in this very poll.
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            tracing::info!(service = name, "refusing new connections, draining in-flight requests");
         };
         let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(signal);
         let grace = settings.shutdown_grace;
+        let mut deadline_rx = started_rx.clone();
         let grace_expired = async move {
-            let _ = grace_rx.wait_for(|stopped| *stopped).await;
-            tokio::time::sleep(grace).await;
+            match deadline_rx.wait_for(Option::is_some).await.map(|started| (*started).expect("waited for")) {
+                Ok(started) => tokio::time::sleep_until(started + grace).await,
+                Err(_) => std::future::pending::<()>().await,
+            }
         };
         tokio::select! {
             result = serve.into_future() => result?,
@@ -180,7 +231,16 @@ impl HttpServer {
                 tracing::warn!(service = name, ?grace, "grace period over, closing remaining connections");
             }
         }
-        drop(stop_rx);
+        let started = *started_rx.borrow();
+        let deadline = started.unwrap_or_else(tokio::time::Instant::now) + grace;
+        for (task, handle) in background {
+            // Each task was told to stop when the shutdown began; one that
+            // does not finish within the grace is left to the process exit.
+            match tokio::time::timeout_at(deadline, handle).await {
+                Ok(_) => tracing::info!(service = name, task, "background task stopped"),
+                Err(_) => tracing::warn!(service = name, task, "background task still running after the grace"),
+            }
+        }
         for hook in hooks {
             hook().await;
         }

@@ -13,6 +13,7 @@ use platform::messaging::consumer::{
 };
 use platform::messaging::envelope::Envelope;
 use platform::messaging::outbox::{OutboxMetrics, OutboxRelay, enqueue, publish};
+use platform::shutdown::StopSignal;
 use platform::test_util::{TcpRelay, authority_of, fresh_broker, fresh_database, via_relay};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -98,9 +99,14 @@ async fn committed_events_reach_the_consumer_exactly_once() {
     write_event(&pool, "a").await;
     write_event(&pool, "b").await;
     eventually("both events handled", || async { effects(&pool).await == ["a", "b"] }).await;
-    let unpublished: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").fetch_one(&pool).await.unwrap();
-    assert_eq!(unpublished, 0);
+    // The relay marks a row published once the broker confirms it, and the
+    // consumer may well be faster than that confirmation: wait for it.
+    eventually("both rows marked published", || async { unpublished(&pool).await == 0 }).await;
+    assert_eq!(effects(&pool).await, ["a", "b"], "handled once each");
+}
+
+async fn unpublished(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").fetch_one(pool).await.unwrap()
 }
 
 #[tokio::test]
@@ -133,9 +139,7 @@ async fn events_wait_in_the_outbox_while_the_broker_is_down() {
         write_event(&pool, note).await;
     }
     eventually("the relay noticed the broker is gone", || async { metrics.publish_failures.get() > 0 }).await;
-    let waiting: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").fetch_one(&pool).await.unwrap();
-    assert_eq!(waiting, 3, "events wait in the outbox");
+    assert_eq!(unpublished(&pool).await, 3, "events wait in the outbox");
     assert_eq!(effects(&pool).await, ["before"]);
 
     relay.restore();
@@ -187,4 +191,77 @@ async fn poison_messages_are_dead_lettered_and_the_consumer_goes_on() {
     let dead_letters = spec().dead_letter_queue();
     eventually("three messages dead-lettered", || async { queue_depth(&channel, &dead_letters).await.unwrap() == 3 })
         .await;
+}
+
+/// Records like `RecordEffect`, but holds a message noted "hold" until released.
+struct HoldingEffect {
+    entered: Arc<tokio::sync::Notify>,
+    release: Arc<tokio::sync::Notify>,
+}
+
+impl MessageHandler for HoldingEffect {
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut PgConnection,
+        envelope: &'a Envelope,
+    ) -> BoxFuture<'a, Result<(), HandlerError>> {
+        Box::pin(async move {
+            if envelope.data["note"] == "hold" {
+                self.entered.notify_one();
+                self.release.notified().await;
+            }
+            RecordEffect.handle(conn, envelope).await
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_stopping_consumer_finishes_the_message_in_hand_and_leaves_the_rest_for_redelivery() {
+    let (pool, settings) = (database().await, fresh_broker().await);
+    let broker = Arc::new(Broker::new(settings.clone()));
+    let channel = broker.channel().await.unwrap();
+    declare_queue(&channel, &spec()).await.unwrap();
+    let (entered, release) = (Arc::new(tokio::sync::Notify::new()), Arc::new(tokio::sync::Notify::new()));
+    let handler = HoldingEffect { entered: entered.clone(), release: release.clone() };
+    let stop = StopSignal::new();
+    let consumer = IdempotentConsumer::new(broker.clone(), pool.clone(), spec(), handler, ConsumerMetrics::default())
+        .stop_when(stop.stopping())
+        .spawn();
+    for note in ["hold", "later-1", "later-2"] {
+        publish(&channel, &Envelope::new("thing.happened", Uuid::new_v4(), json!({ "note": note }))).await.unwrap();
+    }
+    entered.notified().await;
+
+    stop.stop();
+    release.notify_one();
+    tokio::time::timeout(Duration::from_secs(20), consumer).await.expect("the consumer stopped").unwrap();
+    assert_eq!(effects(&pool).await, ["hold"], "the message in hand was finished, nothing after it taken");
+    eventually("the two others are back in the queue, ready", || async {
+        queue_depth(&channel, &spec().queue).await.unwrap() == 2
+    })
+    .await;
+
+    // The next instance gets them.
+    IdempotentConsumer::new(broker, pool.clone(), spec(), RecordEffect, ConsumerMetrics::default()).spawn();
+    eventually("redelivered and handled", || async { effects(&pool).await.len() == 3 }).await;
+    assert_eq!(effects(&pool).await, ["hold", "later-1", "later-2"]);
+}
+
+#[tokio::test]
+async fn a_stopping_outbox_relay_stops_between_batches_and_leaves_the_rest_in_the_outbox() {
+    let (pool, broker) = (database().await, fresh_broker().await);
+    start_consumer(broker.clone(), pool.clone()).await;
+    let stop = StopSignal::new();
+    let relay = OutboxRelay::new(pool.clone(), Arc::new(Broker::new(broker)), OutboxMetrics::default())
+        .stop_when(stop.stopping())
+        .spawn();
+    write_event(&pool, "before").await;
+    eventually("published and handled", || async { effects(&pool).await == ["before"] }).await;
+    eventually("marked published", || async { unpublished(&pool).await == 0 }).await;
+
+    stop.stop();
+    tokio::time::timeout(Duration::from_secs(20), relay).await.expect("the relay stopped").unwrap();
+    write_event(&pool, "after").await;
+    // The relay task has ended: nothing can publish this row any more.
+    assert_eq!(unpublished(&pool).await, 1, "it waits in the outbox for the next start");
 }

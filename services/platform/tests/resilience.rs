@@ -102,9 +102,9 @@ async fn a_dependency_slower_than_the_timeout_ends_the_call_at_the_timeout() {
     .await;
     let started = Instant::now();
     let error = client.send(Call::get("/slow")).await.unwrap_err();
-    let elapsed = started.elapsed();
     assert!(matches!(error, CallError::Timeout { .. }), "{error}");
-    assert!(elapsed < Duration::from_millis(450), "ended after {elapsed:?}, the timeout is 300 ms");
+    // Ended by the timeout, long before the answer would have come.
+    assert!(started.elapsed() < Duration::from_secs(4), "ended after {:?}", started.elapsed());
     assert_eq!(count(&metrics, "timeout"), 1);
 }
 
@@ -118,18 +118,19 @@ fn breaker(s: &mut ClientSettings) {
     s.resilience.breaker_half_open_calls = 1;
 }
 
-/// Sends until a call is let through (the breaker is half-open), returning it.
-async fn first_call_let_through(client: &ServiceClient) -> Result<reqwest::Response, CallError> {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        match client.send(Call::get("/x")).await {
-            Err(CallError::CircuitOpen { .. }) => {
-                assert!(Instant::now() < deadline, "the breaker never let a probe through");
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            other => return other,
-        }
-    }
+/// Moves the breaker's clock (tokio's) on by `by`, without waiting: the
+/// dependency is a real server, so the clock runs again for the calls.
+async fn time_passes(by: Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
+/// The open time passes; the next call is the half-open probe.
+async fn probe_after_the_open_time(client: &ServiceClient) -> Result<reqwest::Response, CallError> {
+    assert!(matches!(client.send(Call::get("/x")).await, Err(CallError::CircuitOpen { .. })), "still open before");
+    time_passes(Duration::from_millis(300)).await;
+    client.send(Call::get("/x")).await
 }
 
 #[tokio::test]
@@ -140,17 +141,15 @@ async fn the_breaker_opens_fails_fast_probes_and_closes() {
     for _ in 0..4 {
         assert_eq!(client.send(Call::get("/x")).await.unwrap().status(), 503);
     }
-    // Open: fail fast, and the dependency sees nothing.
-    let started = Instant::now();
+    // Open: the call is refused, and the dependency sees nothing.
     let error = client.send(Call::get("/x")).await.unwrap_err();
     assert!(matches!(error, CallError::CircuitOpen { .. }), "{error}");
-    assert!(started.elapsed() < Duration::from_millis(50), "fail fast: {:?}", started.elapsed());
     assert_eq!(received(&server).await, 4);
     assert_eq!(metrics.breaker_state.get_or_create(&dependency()).get(), 2);
     assert!(count(&metrics, "rejected_by_breaker") >= 1);
 
     // After the wait a probe goes through; it fails: open again.
-    let probe = first_call_let_through(&client).await.unwrap();
+    let probe = probe_after_the_open_time(&client).await.unwrap();
     assert_eq!(probe.status(), 503);
     assert_eq!(metrics.breaker_state.get_or_create(&dependency()).get(), 2);
     let reopened = TransitionLabels { peer_service: "payments".into(), from: "half_open", to: "open" };
@@ -158,7 +157,7 @@ async fn the_breaker_opens_fails_fast_probes_and_closes() {
 
     // The dependency recovers: the next probe succeeds and the breaker closes.
     fails_with(&server, 200).await;
-    assert_eq!(first_call_let_through(&client).await.unwrap().status(), 200);
+    assert_eq!(probe_after_the_open_time(&client).await.unwrap().status(), 200);
     assert_eq!(metrics.breaker_state.get_or_create(&dependency()).get(), 0);
     let closed = TransitionLabels { peer_service: "payments".into(), from: "half_open", to: "closed" };
     assert_eq!(metrics.breaker_transitions.get_or_create(&closed).get(), 1);
@@ -179,7 +178,7 @@ async fn the_breaker_judges_recent_calls_not_the_whole_history() {
         assert_eq!(client.send(Call::get("/x")).await.unwrap().status(), 200);
     }
     // ...that has left the window (the passing of time is what is tested here).
-    tokio::time::sleep(window + Duration::from_millis(100)).await;
+    time_passes(window + Duration::from_millis(100)).await;
     // The dependency dies: 4 failures are 100 % of the window, not 4 of 44.
     fails_with(&server, 503).await;
     for _ in 0..4 {
@@ -239,19 +238,15 @@ async fn a_hung_dependency_fills_its_bulkhead_only() {
     })
     .await;
 
-    let started = Instant::now();
+    // Refused, not queued: it never reaches the hung dependency.
     let refused = slow.send(Call::get("/x")).await.unwrap_err();
     assert!(matches!(refused, CallError::BulkheadFull { .. }), "{refused}");
-    assert!(started.elapsed() < Duration::from_millis(50), "refused at once: {:?}", started.elapsed());
     assert_eq!(count(&slow_metrics, "rejected_by_bulkhead"), 1);
+    assert_eq!(received(&hung).await, 2);
 
-    let started = Instant::now();
+    // The other dependency's calls are answered while this bulkhead is full.
     assert_eq!(fast.send(Call::get("/x")).await.unwrap().status(), 200);
-    assert!(
-        started.elapsed() < Duration::from_millis(500),
-        "the other dependency is unaffected: {:?}",
-        started.elapsed()
-    );
+    assert!(in_flight.iter().all(|call| !call.is_finished()), "still hung: the bulkhead was full throughout");
     for call in in_flight {
         call.abort();
     }
@@ -259,16 +254,23 @@ async fn a_hung_dependency_fills_its_bulkhead_only() {
 
 #[tokio::test]
 async fn under_a_burst_beyond_capacity_excess_requests_are_shed_fast() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use axum::routing::get;
     let mut settings = platform::config::ServerSettings::for_tests();
     settings.max_concurrent_requests = 3;
+    // The work holds its slot until the test opens the gate.
+    let (working, gate) = (Arc::new(AtomicUsize::new(0)), Arc::new(tokio::sync::Semaphore::new(0)));
     let app = axum::Router::new().route(
         "/work",
-        get(|| async {
-            // Long enough that every request of the burst arrives while the
-            // first three are still being served.
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            "done"
+        get({
+            let (working, gate) = (working.clone(), gate.clone());
+            move || async move {
+                working.fetch_add(1, Ordering::SeqCst);
+                let _pass = gate.acquire().await.unwrap();
+                "done"
+            }
         }),
     );
     let server = platform::server::Service::new("worker", settings).bind(app).await.unwrap();
@@ -276,22 +278,25 @@ async fn under_a_burst_beyond_capacity_excess_requests_are_shed_fast() {
     platform::test_util::serve_in_background(server.run_until(std::future::pending()));
 
     let http = reqwest::Client::new();
-    let requests = (0..12).map(|_| {
+    let send = || {
         let (http, url) = (http.clone(), format!("{base}/work"));
-        async move {
-            let started = Instant::now();
-            let status = http.get(url).send().await.unwrap().status().as_u16();
-            (status, started.elapsed())
-        }
-    });
-    let results = futures::future::join_all(requests).await;
-    let shed: Vec<_> = results.iter().filter(|(s, _)| *s == 503).collect();
-    let served: Vec<_> = results.iter().filter(|(s, _)| *s == 200).collect();
-    assert_eq!(served.len(), 3, "{results:?}");
-    assert_eq!(shed.len(), 9);
-    // Refused at once: long before any accepted request could finish (1 s of work).
-    assert!(shed.iter().all(|(_, t)| *t < Duration::from_millis(500)), "shed fast: {shed:?}");
-    assert!(served.iter().all(|(_, t)| *t < Duration::from_secs(2)), "accepted ones stay bounded: {served:?}");
+        tokio::spawn(async move { http.get(url).send().await.unwrap().status().as_u16() })
+    };
+    let accepted: Vec<_> = (0..3).map(|_| send()).collect();
+    platform::test_util::eventually("three requests at work", Duration::from_secs(10), || async {
+        working.load(Ordering::SeqCst) == 3
+    })
+    .await;
+    // Every slot is taken and held: the burst is answered while none is free,
+    // so each of its answers is a refusal, not a wait for a slot.
+    let burst = futures::future::join_all((0..9).map(|_| send())).await;
+    assert!(burst.iter().all(|status| *status.as_ref().unwrap() == 503), "{burst:?}");
+    assert_eq!(working.load(Ordering::SeqCst), 3, "no shed request reached the handler");
+
+    gate.add_permits(3);
+    for request in accepted {
+        assert_eq!(request.await.unwrap(), 200);
+    }
 
     let metrics = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(

@@ -2,6 +2,7 @@ use simulators::payments::{Settings, build};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    platform::cli::parse_no_args("payment-provider", "A Stripe-shaped payment provider stand-in: charges and refunds.");
     let settings = platform::load_settings_or_exit("payment-provider", Settings::from_env);
     let _telemetry = platform::telemetry::init_telemetry("payment-provider", &settings.telemetry);
     build(settings).await?.run_until_stopped().await

@@ -9,7 +9,7 @@ use gateway::startup::Application;
 use platform::client::ClientSettings;
 use platform::config::{DatabaseSettings, ServerSettings, TelemetrySettings};
 use platform::email::Email;
-use platform::test_util::{TestClient, fresh_database, init_test_logs, serve_in_background};
+use platform::test_util::{TcpRelay, TestClient, closed_port, fresh_database, init_test_logs, serve_in_background};
 use platform::upstream::Discovery;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -26,6 +26,9 @@ fn quiet() -> TelemetrySettings {
 /// A catalog instance that a test can stop.
 pub struct CatalogInstance {
     pub address: SocketAddr,
+    /// The relay the gateway reaches this instance through, if it does:
+    /// cutting it makes the instance unreachable for the gateway alone.
+    pub relay: Option<TcpRelay>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -41,6 +44,9 @@ impl CatalogInstance {
 pub struct ShopBuilder {
     catalog_instances: usize,
     dead_catalog_instances: usize,
+    relayed_catalog_instances: usize,
+    catalog_retries: Option<u32>,
+    catalog_eject_for: Option<Duration>,
     rate_limit: RateLimitSettings,
     cache: CacheSettings,
 }
@@ -50,6 +56,9 @@ impl Default for ShopBuilder {
         Self {
             catalog_instances: 1,
             dead_catalog_instances: 0,
+            relayed_catalog_instances: 0,
+            catalog_retries: None,
+            catalog_eject_for: None,
             rate_limit: RateLimitSettings {
                 replenish_every: Duration::from_millis(1),
                 burst: 1000.try_into().unwrap(),
@@ -89,6 +98,26 @@ impl ShopBuilder {
         self
     }
 
+    /// Live catalog instances that the gateway reaches through a `TcpRelay`
+    /// (`CatalogInstance::relay`); they come after the direct ones in `catalogs`.
+    pub fn relayed_catalog_instances(mut self, count: usize) -> Self {
+        self.relayed_catalog_instances = count;
+        self
+    }
+
+    /// Attempts after the first for the gateway's catalog calls; 0 shows
+    /// every failed attempt to the client instead of hiding it with a retry.
+    pub fn catalog_retries(mut self, retries: u32) -> Self {
+        self.catalog_retries = Some(retries);
+        self
+    }
+
+    /// How long a catalog instance that failed stays out of rotation.
+    pub fn catalog_eject_for(mut self, eject_for: Duration) -> Self {
+        self.catalog_eject_for = Some(eject_for);
+        self
+    }
+
     /// A budget of `burst` requests that refills one per minute: slow enough
     /// that no refill happens during a test.
     pub fn rate_limit_burst(mut self, burst: u32) -> Self {
@@ -118,9 +147,25 @@ impl ShopBuilder {
         for _ in 0..self.catalog_instances {
             catalogs.push(spawn_catalog(catalog_db.clone()).await);
         }
-        let mut catalog_urls: Vec<String> = catalogs.iter().map(|c| format!("http://{}", c.address)).collect();
+        for _ in 0..self.relayed_catalog_instances {
+            let mut instance = spawn_catalog(catalog_db.clone()).await;
+            instance.relay = Some(TcpRelay::start(instance.address.to_string()).await);
+            catalogs.push(instance);
+        }
+        let mut catalog_urls: Vec<String> = catalogs
+            .iter()
+            .map(|c| format!("http://{}", c.relay.as_ref().map_or(c.address, TcpRelay::address)))
+            .collect();
         for _ in 0..self.dead_catalog_instances {
             catalog_urls.push(format!("http://{}", closed_port()));
+        }
+        let mut catalog_client = ClientSettings::fixed("catalog", "");
+        catalog_client.discovery = Discovery::Static(catalog_urls);
+        if let Some(retries) = self.catalog_retries {
+            catalog_client.resilience.retries = retries;
+        }
+        if let Some(eject_for) = self.catalog_eject_for {
+            catalog_client.eject_for = eject_for;
         }
 
         let settings = Settings {
@@ -129,10 +174,7 @@ impl ShopBuilder {
             upstreams: Upstreams {
                 auth: ClientSettings::fixed("auth", auth),
                 users: ClientSettings::fixed("users", users),
-                catalog: ClientSettings {
-                    discovery: Discovery::Static(catalog_urls),
-                    ..ClientSettings::fixed("catalog", "")
-                },
+                catalog: catalog_client,
                 // The order flow has its own end-to-end tests (tests/e2e): here nobody answers.
                 inventory: ClientSettings::fixed("inventory", format!("http://{}", closed_port())),
                 orders: ClientSettings::fixed("orders", format!("http://{}", closed_port())),
@@ -147,12 +189,6 @@ impl ShopBuilder {
         serve_in_background(app.run_until(std::future::pending()));
         Shop { gateway, catalogs, signing_key_pem }
     }
-}
-
-/// An address where nothing listens.
-fn closed_port() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
 }
 
 async fn spawn_users() -> String {
@@ -196,7 +232,7 @@ async fn spawn_catalog(database: DatabaseSettings) -> CatalogInstance {
     serve_in_background(app.run_until(async move {
         let _ = stopped.await;
     }));
-    CatalogInstance { address, stop: Some(stop) }
+    CatalogInstance { address, relay: None, stop: Some(stop) }
 }
 
 impl Shop {

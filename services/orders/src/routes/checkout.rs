@@ -4,7 +4,8 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use platform::{ApiError, AppJson, Caller};
+use platform::client::CallError;
+use platform::{ApiError, AppJson, Caller, IdempotencyKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
@@ -21,12 +22,15 @@ pub async fn place_order(
     headers: HeaderMap,
     AppJson(body): AppJson<Value>,
 ) -> Result<(StatusCode, AppJson<OrderView>), ApiError> {
+    // The wait for the saga counts from here: pricing and recording are part
+    // of it, so the answer comes before the server's request time limit.
+    let deadline = tokio::time::Instant::now() + state.checkout_wait;
     let request: NewOrderRequest =
         serde_json::from_value(body.clone()).map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))?;
     let new = NewOrder::parse(request).map_err(|m| ApiError::unprocessable("invalid_order", m))?;
 
     // A repeated checkout (same Idempotency-Key) returns the first order.
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let key = IdempotencyKey::from_headers(&headers)?.map(|k| k.as_str().to_owned());
     let hash = Sha256::digest(body.to_string().as_bytes()).to_vec();
     if let Some(key) = &key
         && let Some(existing) = previous_order(&state, &caller, key, &hash).await?
@@ -55,7 +59,6 @@ pub async fn place_order(
     // The saga runs on its own task: it goes on if the client hangs up or
     // the wait below runs out.
     let runner = state.saga.clone();
-    let deadline = tokio::time::Instant::now() + state.checkout_wait;
     let saga = tokio::spawn(async move { runner.run(order_id).await }.in_current_span());
     let _ = tokio::time::timeout_at(deadline, saga).await;
     let view = wait_for_outcome(&state, order_id, deadline).await?;
@@ -105,7 +108,13 @@ async fn price(state: &AppState, new: &NewOrder) -> Result<(Vec<Line>, String), 
     let mut lines = Vec::with_capacity(new.lines.len());
     let mut currency: Option<String> = None;
     for (requested, product) in new.lines.iter().zip(products) {
-        let product = product?.ok_or_else(|| {
+        // Nothing is recorded yet: a catalog that did not answer in time
+        // makes this a plain "try again" (503, Retry-After), not a 504.
+        let product = product.map_err(|error| match error {
+            CallError::Timeout { dependency, .. } => ApiError::unavailable(dependency),
+            other => other.into(),
+        })?;
+        let product = product.ok_or_else(|| {
             ApiError::unprocessable("unknown_product", format!("product {} does not exist", requested.product_id))
         })?;
         if currency.as_ref().is_some_and(|c| *c != product.currency) {

@@ -203,6 +203,10 @@ impl SagaRunner {
                 )),
                 Ok(Charge::Declined) => Ok(Transition::cancel("payment_declined", false)),
                 Ok(Charge::InProgress) => Err("the charge is still in progress".into()),
+                Ok(Charge::Unrecognised { reason }) => {
+                    tracing::warn!(order_id = %order.id, %reason, "charge answer not understood");
+                    Ok(Transition::cancel("payment_unrecognised", true))
+                }
                 Err(StepError::NotDone(reason)) => {
                     tracing::warn!(order_id = %order.id, %reason, "charge failed");
                     Ok(Transition::cancel("payment_unavailable", false))
@@ -236,6 +240,12 @@ impl SagaRunner {
                 Ok(Charge::Captured { .. }) => self.clients.refund_order(order.id).await.map_err(|e| e.to_string())?,
                 Ok(Charge::Declined) | Err(StepError::NotDone(_)) => false,
                 Ok(Charge::InProgress) => return Err("the charge is still in progress".into()),
+                // Payments has finished the charge but says something we
+                // cannot read: give back whatever was captured for the order.
+                Ok(Charge::Unrecognised { reason }) => {
+                    tracing::warn!(order_id = %order.id, %reason, "refunding by order: charge answer not understood");
+                    self.clients.refund_order(order.id).await.map_err(|e| e.to_string())?
+                }
                 Err(StepError::Unknown(reason)) => return Err(reason),
             }
         } else {

@@ -30,7 +30,14 @@ pub struct Shop {
     pub broker: BrokerSettings,
     upstreams: Upstreams,
     stop_orders: Option<oneshot::Sender<()>>,
+    /// Held while this shop runs (see `ONE_SHOP_AT_A_TIME`).
+    _turn: tokio::sync::SemaphorePermit<'static>,
 }
+
+/// One shop at a time in this test binary: five services, a simulator and
+/// their databases per test, twenty tests at once on two cores, made
+/// timeouts and open breakers a matter of which tests ran together.
+static ONE_SHOP_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 impl Deref for Shop {
     type Target = TestClient;
@@ -52,15 +59,29 @@ pub async fn spawn_shop() -> Shop {
 
 /// `halt_after`: orders stops its sagas after this step, as if it crashed.
 pub async fn spawn_shop_with(halt_after: Option<Step>) -> Shop {
-    assemble(halt_after, false).await
+    assemble(halt_after, PaymentsForOrders::Real).await
 }
 
 /// Orders with nothing listening where payments should be.
 pub async fn spawn_shop_without_payments() -> Shop {
-    assemble(None, true).await
+    assemble(None, PaymentsForOrders::Down).await
 }
 
-async fn assemble(halt_after: Option<Step>, payments_down: bool) -> Shop {
+/// Orders calling this base URL for payments (a stand-in that answers what
+/// the real one never would).
+pub async fn spawn_shop_with_payments_at(url: String) -> Shop {
+    assemble(None, PaymentsForOrders::At(url)).await
+}
+
+/// What orders finds at its payments address.
+enum PaymentsForOrders {
+    Real,
+    Down,
+    At(String),
+}
+
+async fn assemble(halt_after: Option<Step>, payments_for_orders: PaymentsForOrders) -> Shop {
+    let turn = ONE_SHOP_AT_A_TIME.acquire().await.expect("the semaphore is never closed");
     init_test_logs();
     let broker = fresh_broker().await;
     let provider = spawn_provider().await;
@@ -89,7 +110,11 @@ async fn assemble(halt_after: Option<Step>, payments_down: bool) -> Shop {
     let upstreams = Upstreams {
         catalog: catalog.address.clone(),
         inventory: inventory.address.clone(),
-        payments: if payments_down { closed_port() } else { payments.address.clone() },
+        payments: match payments_for_orders {
+            PaymentsForOrders::Real => payments.address.clone(),
+            PaymentsForOrders::Down => closed_port(),
+            PaymentsForOrders::At(url) => url,
+        },
     };
     let orders_database = fresh_database("orders").await;
     let (orders, stop_orders) = start_orders(&orders_database, &broker, &upstreams, halt_after).await;
@@ -104,6 +129,7 @@ async fn assemble(halt_after: Option<Step>, payments_down: bool) -> Shop {
         broker,
         upstreams,
         stop_orders: Some(stop_orders),
+        _turn: turn,
     }
 }
 
@@ -214,6 +240,42 @@ impl Shop {
         self.orders.post_as(caller, "/api/v1/orders", &json!({"items": items, "payment_method": payment_method})).await
     }
 
+    /// Places a `tok_visa` order as a well-behaved client does under load:
+    /// with an Idempotency-Key, and again with the same key when the service
+    /// says "later" (503 or 429 with Retry-After). Returns the order; any
+    /// other answer fails the test with its status and body.
+    pub async fn place_until_accepted(&self, caller: &Caller, items: &[(i64, i64)]) -> Value {
+        let items: Vec<Value> = items.iter().map(|(p, q)| json!({"product_id": p, "quantity": q})).collect();
+        let body = json!({"items": items, "payment_method": "tok_visa"});
+        let key = uuid::Uuid::new_v4().to_string();
+        for _attempt in 0..5 {
+            let response = self
+                .orders
+                .request(reqwest::Method::POST, "/api/v1/orders", Some(caller))
+                .header("idempotency-key", &key)
+                .json(&body)
+                .send()
+                .await
+                .expect("request");
+            let status = response.status().as_u16();
+            let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+            let text = response.text().await.unwrap();
+            match (status, retry_after) {
+                (200..=202, _) => {
+                    let order: Value = serde_json::from_str(&text).unwrap();
+                    assert!(order["id"].is_string(), "a {status} checkout answer without an id: {text}");
+                    return order;
+                }
+                (429 | 503, Some(secs)) => {
+                    eprintln!("checkout answered {status} ({text}); again in {secs} s with the same key");
+                    tokio::time::sleep(Duration::from_secs(secs)).await;
+                }
+                _ => panic!("checkout answered {status} (retry-after {retry_after:?}): {text}"),
+            }
+        }
+        panic!("checkout still refused after 5 attempts");
+    }
+
     /// Places an order and returns its final view (the saga finished).
     pub async fn checkout(&self, items: &[(i64, i64)], payment_method: &str) -> Value {
         let response = self.place(&self.customer, items, payment_method).await;
@@ -269,6 +331,5 @@ pub fn assert_stock(stock: &Value, available: i64, reserved: i64, sold: i64) {
 
 /// An address where nothing listens.
 fn closed_port() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    format!("http://{}", listener.local_addr().unwrap())
+    format!("http://{}", platform::test_util::closed_port())
 }

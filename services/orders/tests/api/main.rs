@@ -6,4 +6,5 @@ mod crash;
 mod event_sourcing;
 mod helpers;
 mod manage;
+mod surprises;
 mod validation;

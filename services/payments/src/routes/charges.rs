@@ -41,7 +41,7 @@ async fn charge_and_record(
 ) -> Result<(StatusCode, AppJson<Value>), ApiError> {
     // The provider's key is derived from ours: a retry after a lost answer
     // reaches the provider with the same key and is not charged again.
-    let provider_key = format!("shop-{key}");
+    let provider_key = idempotency::provider_key(&key);
     let outcome = match provider::charge(&state.provider, &charge, &provider_key).await {
         Ok(outcome) => outcome,
         Err(error) => {

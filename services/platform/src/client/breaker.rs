@@ -12,7 +12,10 @@
 
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock: tests drive the breaker's time with a paused clock.
+use tokio::time::Instant;
 
 use futures::future::BoxFuture;
 
@@ -331,7 +334,7 @@ mod tests {
         })
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_call_abandoned_by_its_caller_counts_as_a_failure_and_no_probe_stays_pending() {
         let reached = Arc::new(AtomicUsize::new(0));
         let open_for = Duration::from_millis(20);
@@ -345,7 +348,7 @@ mod tests {
         assert!(matches!(refused, Err(CallError::CircuitOpen { .. })), "one abandoned call of one opens it");
 
         for round in 0..3 {
-            tokio::time::sleep(open_for + Duration::from_millis(5)).await;
+            tokio::time::advance(open_for).await;
             // The probe is let through, then abandoned too: open again, not stuck half-open.
             abandon(&mut breaker);
             assert_eq!(reached.load(Ordering::SeqCst), 2 + round, "a probe reached the dependency");

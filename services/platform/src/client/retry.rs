@@ -53,7 +53,7 @@ impl RetryPolicy {
 fn safe_to_repeat(call: &Call, result: &Result<reqwest::Response, CallError>) -> bool {
     matches!(result, Err(CallError::Unavailable { .. })) // it never left
         || is_idempotent(&call.method)
-        || call.headers.contains_key("idempotency-key")
+        || call.headers.contains_key(crate::idempotency_key::HEADER)
 }
 
 fn transient(result: &Result<reqwest::Response, CallError>) -> bool {

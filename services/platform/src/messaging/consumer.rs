@@ -17,6 +17,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::shutdown::Stopping;
+
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use lapin::Channel;
@@ -131,11 +133,28 @@ pub struct IdempotentConsumer<H> {
     spec: QueueSpec,
     handler: Arc<H>,
     metrics: ConsumerMetrics,
+    stopping: Stopping,
+}
+
+/// Why one consuming session ended.
+enum Ended {
+    /// The service is stopping: no more deliveries are taken.
+    Stopped,
+    /// The broker cancelled the consumer (e.g. the queue was deleted).
+    Cancelled,
 }
 
 impl<H: MessageHandler> IdempotentConsumer<H> {
     pub fn new(broker: Arc<Broker>, pool: PgPool, spec: QueueSpec, handler: H, metrics: ConsumerMetrics) -> Self {
-        Self { broker, pool, spec, handler: Arc::new(handler), metrics }
+        Self { broker, pool, spec, handler: Arc::new(handler), metrics, stopping: Stopping::never() }
+    }
+
+    /// Stop taking deliveries when the service stops: the message in hand
+    /// is finished and acknowledged, the ones prefetched but not started go
+    /// back to the queue unacknowledged, for another instance or the next start.
+    pub fn stop_when(mut self, stopping: Stopping) -> Self {
+        self.stopping = stopping;
+        self
     }
 
     /// Declares the queue now (so that events published from here on are
@@ -155,26 +174,34 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
         self.spawn()
     }
 
-    /// Consumes until the process ends, reconnecting after broker failures.
+    /// Consumes until the service stops, reconnecting after broker failures.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(200);
+            let mut stopping = self.stopping.clone();
             loop {
                 match self.consume().await {
-                    Ok(()) => {
+                    Ok(Ended::Stopped) => {
+                        tracing::info!(queue = %self.spec.queue, "consumer stopped: the service is stopping");
+                        return;
+                    }
+                    Ok(Ended::Cancelled) => {
                         tracing::warn!(queue = %self.spec.queue, "consumer cancelled by the broker")
                     }
                     Err(error) => {
                         tracing::warn!(queue = %self.spec.queue, error = %error, "consumer stopped")
                     }
                 }
-                tokio::time::sleep(backoff).await;
+                tokio::select! {
+                    () = stopping.wait() => return,
+                    () = tokio::time::sleep(backoff) => {}
+                }
                 backoff = (backoff * 2).min(Duration::from_secs(5));
             }
         })
     }
 
-    async fn consume(&self) -> anyhow::Result<()> {
+    async fn consume(&self) -> anyhow::Result<Ended> {
         let channel = self.broker.channel().await?;
         declare_queue(&channel, &self.spec).await?;
         channel.basic_qos(self.spec.prefetch, BasicQosOptions::default()).await?;
@@ -188,14 +215,28 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
             .await?;
         tracing::info!(queue = %self.spec.queue, "consuming");
         let lag = tokio::spawn(watch_lag(self.broker.clone(), self.spec.clone(), self.metrics.clone()));
+        let mut stopping = self.stopping.clone();
         let result = async {
-            while let Some(delivery) = deliveries.next().await {
-                self.process(delivery?).await?;
+            loop {
+                // Between messages only: the one in hand is always finished.
+                let delivery = tokio::select! {
+                    biased;
+                    () = stopping.wait() => return Ok(Ended::Stopped),
+                    delivery = deliveries.next() => delivery,
+                };
+                match delivery {
+                    Some(delivery) => self.process(delivery?).await?,
+                    None => return Ok(Ended::Cancelled),
+                }
             }
-            Ok(())
         }
         .await;
         lag.abort();
+        if matches!(result, Ok(Ended::Stopped)) {
+            // Closing the channel hands what was prefetched but not handled
+            // back to the queue, unacknowledged.
+            let _ = channel.close(200, "service stopping".into()).await;
+        }
         result
     }
 

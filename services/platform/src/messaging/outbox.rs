@@ -32,6 +32,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 use super::EVENTS_EXCHANGE;
 use super::broker::Broker;
 use super::envelope::Envelope;
+use crate::shutdown::Stopping;
 use crate::telemetry::propagation::{from_traceparent, inject_amqp, to_traceparent};
 
 /// Writes `envelope` to the outbox, inside the caller's transaction, with
@@ -70,12 +71,13 @@ impl OutboxMetrics {
     }
 }
 
-/// Publishes the outbox, in the background, for as long as the process runs.
+/// Publishes the outbox, in the background, until the service stops.
 pub struct OutboxRelay {
     pool: PgPool,
     broker: Arc<Broker>,
     metrics: OutboxMetrics,
     wake: Arc<Notify>,
+    stopping: Stopping,
 }
 
 /// How many events one round publishes.
@@ -85,7 +87,15 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 
 impl OutboxRelay {
     pub fn new(pool: PgPool, broker: Arc<Broker>, metrics: OutboxMetrics) -> Self {
-        Self { pool, broker, metrics, wake: Arc::new(Notify::new()) }
+        Self { pool, broker, metrics, wake: Arc::new(Notify::new()), stopping: Stopping::never() }
+    }
+
+    /// Stop when the service stops, between batches: a batch being
+    /// published is finished and marked; what is left waits in the outbox
+    /// for the next start (or another instance).
+    pub fn stop_when(mut self, stopping: Stopping) -> Self {
+        self.stopping = stopping;
+        self
     }
 
     /// Call after committing events, so they leave at once instead of at the next poll.
@@ -100,24 +110,37 @@ impl OutboxRelay {
     async fn run(self) {
         let mut channel: Option<Channel> = None;
         let mut backoff = Duration::from_millis(200);
-        loop {
-            match self.publish_round(&mut channel).await {
+        let mut stopping = self.stopping.clone();
+        while !stopping.is_stopping() {
+            let pause = match self.publish_round(&mut channel).await {
                 Ok(published) => {
                     backoff = Duration::from_millis(200);
                     if published as i64 == BATCH {
                         continue; // more waiting
                     }
-                    let _ = tokio::time::timeout(IDLE_POLL, self.wake.notified()).await;
+                    (IDLE_POLL, true)
                 }
                 Err(error) => {
                     channel = None;
                     self.metrics.publish_failures.inc();
                     tracing::warn!(error = %error, retry_in_ms = backoff.as_millis() as u64, "outbox relay: publishing failed");
-                    tokio::time::sleep(backoff).await;
+                    let pause = backoff;
                     backoff = (backoff * 2).min(Duration::from_secs(5));
+                    // A new event does not cut a back-off short: the broker is down.
+                    (pause, false)
                 }
+            };
+            let (pause, wakeable) = pause;
+            tokio::select! {
+                () = stopping.wait() => {}
+                () = self.wake.notified(), if wakeable => {}
+                () = tokio::time::sleep(pause) => {}
             }
         }
+        if let Some(channel) = channel {
+            let _ = channel.close(200, "service stopping".into()).await;
+        }
+        tracing::info!("outbox relay stopped between batches: the service is stopping");
     }
 
     /// Publishes one batch; returns how many events left.

@@ -368,6 +368,20 @@ impl TcpRelay {
     }
 }
 
+/// An address on 127.0.0.1 where nothing listens, for as long as this
+/// test process runs: connections to it are refused at once. The port stays
+/// bound (a socket that never listens), so no other test can be handed it
+/// and start answering there; binding and releasing a port would leave it
+/// free for anyone.
+pub fn closed_port() -> std::net::SocketAddr {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+    socket.bind("127.0.0.1:0".parse().expect("an address")).expect("bind 127.0.0.1:0");
+    let address = socket.local_addr().expect("a bound address");
+    // Kept until the process exits: the port must stay taken.
+    std::mem::forget(socket);
+    address
+}
+
 /// Rewrites the host:port of an `amqp://` URL to go through `relay`.
 pub fn via_relay(url: &str, relay: &TcpRelay) -> String {
     let (scheme, rest) = url.split_once("://").expect("a URL");
