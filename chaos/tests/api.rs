@@ -164,7 +164,7 @@ async fn the_server_starts_with_the_proxies_of_its_config_file() {
     let dir = std::env::temp_dir().join(format!("chaos-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let upstream = echo_server().await;
-    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let free = || std::net::SocketAddr::from(([127, 0, 0, 1], platform::test_util::port_for_a_server()));
     let (listen, api) = (free(), free());
     let config = dir.join("proxies.json");
     std::fs::write(

@@ -38,8 +38,9 @@ async fn a_status_is_injected_at_the_configured_share_of_matching_requests_only(
         }
     }
     let share = f64::from(injected) / f64::from(requests);
-    // Binomial(400, 0.3): standard deviation 0.023; ±0.08 is 3.5 of them.
-    assert!((0.22..=0.38).contains(&share), "{injected} of {requests} injected at toxicity 0.3");
+    // Binomial(400, 0.3): standard deviation 0.023; ±0.12 is over 5 of them,
+    // outside it less than once in a million runs.
+    assert!((0.18..=0.42).contains(&share), "{injected} of {requests} injected at toxicity 0.3");
 
     for _ in 0..50 {
         let health = client.get(format!("http://{proxy}/health")).send().await.unwrap();
@@ -72,7 +73,7 @@ async fn http_latency_applies_to_every_request_on_a_kept_alive_connection() {
     let server = ProxyServer::start().await;
     let proxy = server.proxy("api", http_service().await).await;
     server
-        .add_toxic("api", json!({ "type": "http_latency", "attributes": { "latency": 300, "path_prefix": "/api" } }))
+        .add_toxic("api", json!({ "type": "http_latency", "attributes": { "latency": 1000, "path_prefix": "/api" } }))
         .await;
     let client = reqwest::Client::new();
     for _ in 0..4 {
@@ -81,11 +82,12 @@ async fn http_latency_applies_to_every_request_on_a_kept_alive_connection() {
         assert_eq!(response.status(), 200);
         response.bytes().await.unwrap();
         let took = started.elapsed();
-        assert!((Duration::from_millis(300)..Duration::from_millis(600)).contains(&took), "{took:?}");
+        assert!((Duration::from_millis(1000)..Duration::from_millis(1800)).contains(&took), "{took:?}");
     }
+    // Unmatched: well under the 1 s a matched request waits, on any machine.
     let health = Instant::now();
     client.get(format!("http://{proxy}/health")).send().await.unwrap();
-    assert!(health.elapsed() < Duration::from_millis(200), "unmatched requests are not delayed");
+    assert!(health.elapsed() < Duration::from_millis(500), "unmatched requests are not delayed");
     // One connection carried them all: the latency is per request, not per connection.
     assert_eq!(server.metric("chaos_proxy_connections_total", &["proxy=\"api\""]).await, 1.0);
 }

@@ -18,19 +18,21 @@ async fn latency_is_added_to_open_connections_and_taken_away_again() {
     let server = ProxyServer::start().await;
     let proxy = server.proxy("echo", echo_server().await).await;
     let mut stream = TcpStream::connect(proxy).await.unwrap();
+    // A latency large enough that "with" and "without" cannot be confused
+    // by a busy machine: without, a round trip stays under half of it.
     let direct = round_trip(&mut stream, b"ping").await;
-    assert!(direct < Duration::from_millis(100), "{direct:?} without a toxic");
+    assert!(direct < Duration::from_millis(500), "{direct:?} without a toxic");
 
-    server.add_toxic("echo", json!({ "type": "latency", "attributes": { "latency": 300 } })).await;
+    server.add_toxic("echo", json!({ "type": "latency", "attributes": { "latency": 1000 } })).await;
     let slowed = round_trip(&mut stream, b"ping").await;
     assert!(
-        (Duration::from_millis(300)..Duration::from_millis(500)).contains(&slowed),
-        "{slowed:?} with 300 ms of latency, on a connection opened before the toxic"
+        (Duration::from_millis(1000)..Duration::from_millis(1800)).contains(&slowed),
+        "{slowed:?} with 1 s of latency, on a connection opened before the toxic"
     );
 
     server.remove_toxic("echo", "latency_downstream").await;
     let restored = round_trip(&mut stream, b"ping").await;
-    assert!(restored < Duration::from_millis(100), "{restored:?} after the toxic was removed");
+    assert!(restored < Duration::from_millis(500), "{restored:?} after the toxic was removed");
     let injected = server.metric("chaos_proxy_faults_injected_total", &["proxy=\"echo\"", "kind=\"latency\""]).await;
     assert!(injected >= 1.0, "{injected}");
 }
@@ -112,8 +114,10 @@ async fn timeout_zero_holds_the_connection_open_without_data_until_removed() {
     assert!(read.is_err(), "no answer and no close while held: {read:?}");
 
     server.remove_toxic("echo", "hold").await;
-    let after = round_trip(&mut stream, b"again").await;
-    assert!(after < Duration::from_millis(200), "the same connection works again: {after:?}");
+    // The same connection works again (a round trip checks what comes back).
+    tokio::time::timeout(Duration::from_secs(10), round_trip(&mut stream, b"again"))
+        .await
+        .expect("the same connection answers again once the toxic is gone");
 }
 
 #[tokio::test]

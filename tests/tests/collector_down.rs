@@ -40,7 +40,7 @@ async fn requests_keep_their_latency_when_the_collector_hangs() {
     let p50 = latencies[latencies.len() / 2];
     let p99 = latencies[latencies.len() * 99 / 100];
     eprintln!("collector hanging: 200 requests through the gateway, p50 {p50:?}, p99 {p99:?}");
-    // A generous bound (debug build, 2 cores): far below the exporter's
-    // 3 s timeout, which a blocking exporter would add to every request.
-    assert!(p99 < Duration::from_millis(500), "p99 {p99:?}");
+    // Half the exporter's 3 s timeout, which a blocking exporter would add
+    // to every request: a bound no busy machine reaches on its own.
+    assert!(p99 < Duration::from_millis(1500), "p99 {p99:?}");
 }

@@ -368,6 +368,26 @@ impl TcpRelay {
     }
 }
 
+/// A free port on 127.0.0.1 for a server this test cannot hand an open
+/// socket to (a Prometheus container, a child process given `--port`).
+/// Taken below the kernel's ephemeral range (`ip_local_port_range`, from
+/// 32768 on Linux), which every `bind(:0)` in the suite draws from, so no
+/// other test can be handed it between this check and the server's bind;
+/// each process walks its own stretch of ports, so parallel test binaries
+/// do not pick the same one either.
+pub fn port_for_a_server() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let stretch = (std::process::id() % 400) as u16 * 25;
+    for _ in 0..1_000 {
+        let port = 20_000 + (stretch + NEXT.fetch_add(1, Ordering::Relaxed)) % 12_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port below the ephemeral range");
+}
+
 /// An address on 127.0.0.1 where nothing listens, for as long as this
 /// test process runs: connections to it are refused at once. The port stays
 /// bound (a socket that never listens), so no other test can be handed it

@@ -36,7 +36,7 @@ impl TestPrometheus {
     /// Scrapes `targets` (job name, `host:port`) every second; loads the
     /// rule files of `rules` when given.
     pub async fn start(targets: &[(String, String)], rules: Option<&Path>) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = super::port_for_a_server();
         let dir = std::env::temp_dir().join(format!("testbed-prometheus-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let scrape: String = targets
