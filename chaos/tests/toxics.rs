@@ -60,6 +60,90 @@ async fn jitter_stays_within_latency_plus_or_minus_jitter_and_upstream_latency_a
 }
 
 #[tokio::test]
+async fn a_message_written_in_pieces_is_delayed_once_not_once_per_piece() {
+    // Toxiproxy's latency counts from when each chunk arrived, and chunks
+    // are in flight together. Delaying each piece after the one before
+    // (what this proxy did) turned 1 s of latency into 2 s or more here.
+    let server = ProxyServer::start().await;
+    let pieces = 4;
+    let gap = Duration::from_millis(100);
+    let proxy = server.proxy("pieces", pieces_server(pieces, 100, gap).await).await;
+    server.add_toxic("pieces", json!({ "type": "latency", "attributes": { "latency": 1000 } })).await;
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    let arrivals = arrivals(&mut stream, started).await;
+    assert_eq!(arrivals.iter().map(|(_, n)| n).sum::<usize>(), pieces * 100);
+    let (first, last) = (arrivals[0].0, arrivals.last().unwrap().0);
+    assert!(first >= Duration::from_millis(1000), "the first piece is late by the latency: {arrivals:?}");
+    // Written over 300 ms, so read over about 300 ms; one latency more
+    // between first and last piece is what per-piece delays add.
+    assert!(last - first < Duration::from_millis(700), "pieces spread like their writes, {arrivals:?}");
+}
+
+#[tokio::test]
+async fn a_bulk_stream_through_a_latency_toxic_keeps_its_throughput() {
+    // 8 MiB read in chunks of at most 64 KiB: delayed chunk after chunk, at
+    // 200 ms each, it took 25 s or more; in flight together, the stream is
+    // late by the latency and not much more.
+    let server = ProxyServer::start().await;
+    let size = 8 * 1024 * 1024;
+    let proxy = server.proxy("bulk", payload_server(size).await).await;
+    server.add_toxic("bulk", json!({ "type": "latency", "attributes": { "latency": 200 } })).await;
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(proxy).await.unwrap();
+    let (data, reads, _) = read_to_end(&mut stream).await;
+    let took = started.elapsed();
+    assert_eq!(data, payload(size));
+    assert!(took >= Duration::from_millis(200), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?} for 8 MiB in {reads} reads behind 200 ms of latency");
+}
+
+#[tokio::test]
+async fn bytes_stay_whole_and_in_order_while_toxics_come_and_go_mid_stream() {
+    use rand::{Rng, SeedableRng};
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("mixed", echo_server().await).await;
+    let stream = TcpStream::connect(proxy).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+    let sizes: Vec<usize> = (0..300).map(|_| rng.gen_range(1..=40_000)).collect();
+    let sent: Vec<u8> = (0..sizes.iter().sum::<usize>()).map(|_| rng.r#gen::<u8>()).collect();
+    let total = sent.len();
+    let reading = tokio::spawn(async move {
+        let mut received = Vec::with_capacity(total);
+        let mut buf = vec![0u8; 64 * 1024];
+        while received.len() < total {
+            let n = reader.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed after {} of {total} bytes", received.len());
+            received.extend_from_slice(&buf[..n]);
+        }
+        received
+    });
+    // Shaping toxics on and off, both ways, between the writes: every
+    // change finds bytes in flight.
+    let toxics = [
+        json!({ "name": "lat", "type": "latency", "stream": "upstream", "attributes": { "latency": 3, "jitter": 3 } }),
+        json!({ "name": "slice", "type": "slicer", "attributes": { "average_size": 3000, "size_variation": 2000 } }),
+        json!({ "name": "rate", "type": "bandwidth", "stream": "upstream", "attributes": { "rate": 100_000 } }),
+        json!({ "name": "lat0", "type": "latency", "attributes": { "latency": 0 } }),
+    ];
+    let mut offset = 0;
+    for (i, size) in sizes.into_iter().enumerate() {
+        writer.write_all(&sent[offset..offset + size]).await.unwrap();
+        offset += size;
+        let toxic = &toxics[(i / 2) % toxics.len()];
+        if i % 2 == 0 {
+            server.add_toxic("mixed", toxic.clone()).await;
+        } else {
+            server.remove_toxic("mixed", toxic["name"].as_str().unwrap()).await;
+        }
+    }
+    let received = tokio::time::timeout(Duration::from_secs(60), reading).await.expect("all echoed").unwrap();
+    assert_eq!(received.len(), sent.len());
+    assert!(received == sent, "the echoed bytes differ from the sent ones");
+}
+
+#[tokio::test]
 async fn bandwidth_limits_throughput_to_the_rate_in_kilobytes_per_second() {
     let server = ProxyServer::start().await;
     let size = 150 * 1024;
@@ -67,11 +151,16 @@ async fn bandwidth_limits_throughput_to_the_rate_in_kilobytes_per_second() {
     server.add_toxic("bulk", json!({ "type": "bandwidth", "attributes": { "rate": 100 } })).await;
     let started = Instant::now();
     let mut stream = TcpStream::connect(proxy).await.unwrap();
-    let (data, _, _) = read_to_end(&mut stream).await;
-    let took = started.elapsed();
-    assert_eq!(data, payload(size));
-    // 150 KB at 100 KB/s: 1.5 s.
-    assert!((Duration::from_millis(1300)..Duration::from_millis(2300)).contains(&took), "{took:?}");
+    let arrivals = arrivals(&mut stream, started).await;
+    let took = arrivals.last().unwrap().0;
+    assert_eq!(arrivals.iter().map(|(_, n)| n).sum::<usize>(), size);
+    // 153,600 bytes at 100 KB/s (Toxiproxy's KB: 1000 bytes): 1.54 s.
+    assert!((Duration::from_millis(1450)..Duration::from_millis(2300)).contains(&took), "{took:?}");
+    // A rate over the stream, in pieces of 100 ms worth (10 KB): by half
+    // time about half has arrived, not nothing and then all of it at once.
+    let by_half_time: usize = arrivals.iter().filter(|(at, _)| *at <= took / 2).map(|(_, n)| n).sum();
+    assert!((size / 4..=size * 3 / 4).contains(&by_half_time), "{by_half_time} of {size} bytes by half time");
+    assert!(arrivals.len() >= 8, "pieces of at most 100 ms worth (16 of them): {arrivals:?}");
 }
 
 #[tokio::test]

@@ -31,6 +31,8 @@ pub struct ProxyMetrics {
     pub connections: Family<ProxyLabels, Counter>,
     pub active_connections: Family<ProxyLabels, Gauge>,
     pub upstream_failures: Family<ProxyLabels, Counter>,
+    /// Accepts that failed (out of file descriptors, mostly).
+    pub accept_errors: Family<ProxyLabels, Counter>,
     pub bytes: Family<BytesLabels, Counter>,
     pub http_requests: Family<ProxyLabels, Counter>,
     pub faults: Family<FaultLabels, Counter>,
@@ -52,6 +54,11 @@ impl ProxyMetrics {
             "chaos_proxy_upstream_failures",
             "Connections the upstream refused",
             m.upstream_failures.clone(),
+        );
+        registry.register(
+            "chaos_proxy_accept_errors",
+            "Connections the proxy could not accept (out of file descriptors, mostly)",
+            m.accept_errors.clone(),
         );
         registry.register("chaos_proxy_bytes", "Bytes relayed, per proxy and direction", m.bytes.clone());
         registry.register("chaos_proxy_http_requests", "HTTP requests seen, per proxy", m.http_requests.clone());

@@ -5,7 +5,9 @@ mod http;
 mod link;
 pub mod metrics;
 pub mod model;
+mod pipe;
 pub mod registry;
+mod shaping;
 mod toxics;
 
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -102,12 +103,7 @@ impl Proxy {
             .map_err(|e| ApiError::new(format!("cannot listen on {listen}: {e}"), 500))?;
         let bound = listener.local_addr().map(|a| a.to_string()).ok();
         let proxy = self.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((client, _)) = listener.accept().await else { continue };
-                tokio::spawn(link::serve(proxy.clone(), client));
-            }
-        });
+        let task = tokio::spawn(accept_loop(proxy, listener));
         let mut settings = self.settings.lock().expect("poisoned");
         // A port 0 became a real port: keep it, so a proxy disabled and
         // enabled again listens where it did (as Toxiproxy does).
@@ -361,4 +357,30 @@ fn validate(toxic: &Toxic) -> Result<(), ApiError> {
         return Err(ApiError::bad_body("status must be an HTTP status"));
     }
     Ok(())
+}
+
+/// The first and the longest pause after a failed accept.
+const ACCEPT_PAUSE: (Duration, Duration) = (Duration::from_millis(10), Duration::from_secs(1));
+
+/// Accepts connections until the task is aborted. A failed accept (above all
+/// when the process is out of file descriptors) is counted, logged and
+/// waited out with a pause that doubles up to a second: retried at once it
+/// fails the same way, and the loop would spin a core while the connections
+/// that could free descriptors get no time.
+async fn accept_loop(proxy: Arc<Proxy>, listener: TcpListener) {
+    let mut pause = ACCEPT_PAUSE.0;
+    loop {
+        match listener.accept().await {
+            Ok((client, _)) => {
+                pause = ACCEPT_PAUSE.0;
+                tokio::spawn(link::serve(proxy.clone(), client));
+            }
+            Err(error) => {
+                proxy.metrics.accept_errors.get_or_create(&ProxyLabels { proxy: proxy.name.clone() }).inc();
+                tracing::warn!(proxy = %proxy.name, %error, pause_ms = pause.as_millis() as u64, "cannot accept a connection; pausing");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(ACCEPT_PAUSE.1);
+            }
+        }
+    }
 }

@@ -79,30 +79,44 @@ pub fn delay(latency_ms: u64, jitter_ms: u64) -> Duration {
     Duration::from_millis((latency_ms as i64 + jitter).max(0) as u64)
 }
 
-/// How long `bytes` take at `rate` KB/s.
+/// Toxiproxy's kilobyte, in its bandwidth rate: 1000 bytes.
+const KB: f64 = 1000.0;
+
+/// How long `bytes` take at `rate_kb` KB/s.
 pub fn transfer_time(bytes: usize, rate_kb: u64) -> Duration {
     if rate_kb == 0 {
         return Duration::ZERO;
     }
-    Duration::from_secs_f64(bytes as f64 / (rate_kb as f64 * 1024.0))
+    Duration::from_secs_f64(bytes as f64 / (rate_kb as f64 * KB))
 }
 
-/// Splits `len` bytes into slices of `average ± variation` (at least 1 byte).
-pub fn slices(len: usize, average: u64, variation: u64) -> Vec<usize> {
+/// How many bytes `rate_kb` KB/s carries in `time`.
+pub fn bytes_in(time: Duration, rate_kb: u64) -> usize {
+    (time.as_secs_f64() * rate_kb as f64 * KB) as usize
+}
+
+/// The size of the next slice of `left` bytes: `average ± variation`, at
+/// least 1 byte, at most what is left (all of it when `average` is 0).
+pub fn slice(left: usize, average: u64, variation: u64) -> usize {
     if average == 0 {
-        return vec![len];
+        return left;
     }
-    let mut sizes = Vec::new();
-    let mut left = len;
-    let mut rng = rand::thread_rng();
-    while left > 0 {
-        let low = average.saturating_sub(variation).max(1);
-        let high = (average + variation).max(low);
-        let size = (rng.gen_range(low..=high) as usize).min(left);
-        sizes.push(size);
-        left -= size;
+    let low = average.saturating_sub(variation).max(1);
+    let high = (average + variation).max(low);
+    (rand::thread_rng().gen_range(low..=high) as usize).min(left)
+}
+
+impl Active {
+    /// Whether anything here decides when bytes leave (latency, slicer,
+    /// bandwidth): without, bytes are written as soon as they are read.
+    pub fn shapes(&self) -> bool {
+        !self.latency.is_empty() || self.slicer.is_some() || self.bandwidth.is_some()
     }
-    sizes
+
+    /// The delay of one chunk: every latency toxic's, each with its jitter.
+    pub fn latency_delay(&self) -> Duration {
+        self.latency.iter().map(|(_, latency, jitter)| delay(*latency, *jitter)).sum()
+    }
 }
 
 #[cfg(test)]
@@ -110,15 +124,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slices_add_up_and_stay_in_bounds() {
-        let sizes = slices(1000, 10, 5);
-        assert_eq!(sizes.iter().sum::<usize>(), 1000);
-        assert!(sizes[..sizes.len() - 1].iter().all(|s| (5..=15).contains(s)), "{sizes:?}");
+    fn slices_stay_in_bounds_and_never_exceed_what_is_left() {
+        for _ in 0..100 {
+            assert!((5..=15).contains(&slice(1000, 10, 5)));
+        }
+        assert_eq!(slice(3, 10, 0), 3);
+        assert_eq!(slice(1000, 0, 0), 1000, "an average of 0 does not slice");
     }
 
     #[test]
-    fn bandwidth_is_kilobytes_per_second() {
-        assert_eq!(transfer_time(10 * 1024, 10), Duration::from_secs(1));
+    fn bandwidth_is_toxiproxys_kilobytes_of_1000_bytes_per_second() {
+        assert_eq!(transfer_time(10_000, 10), Duration::from_secs(1));
+        assert_eq!(bytes_in(Duration::from_millis(100), 10), 1000);
     }
 
     #[test]

@@ -168,3 +168,41 @@ pub async fn read_to_end(stream: &mut TcpStream) -> (Vec<u8>, usize, std::io::Re
         }
     }
 }
+
+/// A TCP server that writes `pieces` pieces of `size` bytes to each client,
+/// `gap` apart (so a proxy reads them as separate chunks), then closes.
+pub async fn pieces_server(pieces: usize, size: usize, gap: Duration) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { continue };
+            socket.set_nodelay(true).unwrap();
+            tokio::spawn(async move {
+                for i in 0..pieces {
+                    if i > 0 {
+                        tokio::time::sleep(gap).await;
+                    }
+                    if socket.write_all(&vec![i as u8; size]).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    address
+}
+
+/// Reads until the server closes; returns when each read's bytes arrived
+/// (from `started`) and how many there were.
+pub async fn arrivals(stream: &mut TcpStream, started: Instant) -> Vec<(Duration, usize)> {
+    let mut arrivals = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return arrivals,
+            Ok(n) => arrivals.push((started.elapsed(), n)),
+        }
+    }
+}
