@@ -69,6 +69,43 @@ async fn a_fault_matches_by_method() {
 }
 
 #[tokio::test]
+async fn a_fault_can_break_one_tenants_sampled_requests_and_leave_everyone_elses() {
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("api", http_service().await).await;
+    let conditions =
+        json!({ "status": 503, "path": "/api/*", "headers": { "x-tenant": "blue", "traceparent": "*-01" } });
+    server.add_toxic("api", json!({ "name": "blue", "type": "http_status", "attributes": conditions })).await;
+    let client = reqwest::Client::new();
+    let sampled = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let unsampled = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+    let status = |path: &'static str, tenant: Option<&'static str>, traceparent: &'static str| {
+        let mut request = client.get(format!("http://{proxy}{path}")).header("traceparent", traceparent);
+        if let Some(tenant) = tenant {
+            request = request.header("X-Tenant", tenant);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    for _ in 0..3 {
+        assert_eq!(status("/api/items", Some("blue"), sampled).await, 503, "blue, sampled, under /api/");
+        assert_eq!(status("/api/items", Some("blue"), unsampled).await, 200, "not sampled");
+        assert_eq!(status("/api/items", Some("green"), sampled).await, 200, "another tenant");
+        assert_eq!(status("/api/items", None, sampled).await, 200, "no tenant header");
+        assert_eq!(status("/health", Some("blue"), sampled).await, 200, "a path outside the pattern");
+    }
+    assert_eq!(server.metric("chaos_proxy_faults_injected_total", &["toxic=\"blue\""]).await, 3.0);
+
+    // What a pattern must be is checked when the fault is set.
+    let response = server
+        .http
+        .post(format!("{}/proxies/api/toxics", server.api))
+        .json(&json!({ "type": "http_latency", "attributes": { "headers": { "x-tenant": 7 } } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
 async fn http_latency_applies_to_every_request_on_a_kept_alive_connection() {
     let server = ProxyServer::start().await;
     let proxy = server.proxy("api", http_service().await).await;

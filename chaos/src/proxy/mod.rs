@@ -7,6 +7,7 @@ pub mod metrics;
 pub mod model;
 mod pipe;
 pub mod registry;
+mod request_match;
 mod shaping;
 mod toxics;
 

@@ -101,25 +101,25 @@ pub fn default_attributes(kind: &str) -> Option<Map<String, Value>> {
         "reset_peer" => &[("timeout", Value::from(0))],
         "slicer" => &[("average_size", Value::from(0)), ("size_variation", Value::from(0)), ("delay", Value::from(0))],
         "limit_data" => &[("bytes", Value::from(0))],
-        // HTTP faults: matched by `method` (empty: any) and `path_prefix`.
+        // HTTP faults: their own attributes, then what a request must be
+        // to be faulted (`request_match.rs`).
         "http_status" => &[
             ("status", Value::from(503)),
             ("body", Value::from("{\"error\":{\"code\":\"injected\",\"message\":\"fault injected by chaos-proxy\"}}")),
-            ("method", Value::from("")),
-            ("path_prefix", Value::from("/")),
         ],
-        "http_latency" => &[
-            ("latency", Value::from(0)),
-            ("jitter", Value::from(0)),
-            ("method", Value::from("")),
-            ("path_prefix", Value::from("/")),
-        ],
-        "http_abort" => {
-            &[("after_bytes", Value::from(0)), ("method", Value::from("")), ("path_prefix", Value::from("/"))]
-        }
+        "http_latency" => &[("latency", Value::from(0)), ("jitter", Value::from(0))],
+        "http_abort" => &[("after_bytes", Value::from(0))],
         _ => return None,
     };
-    Some(pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+    let mut attributes: Map<String, Value> = pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    if HTTP_KINDS.contains(&kind) {
+        // `method` empty: any; `path` empty: any; `headers`: name → pattern.
+        attributes.insert("method".into(), Value::from(""));
+        attributes.insert("path_prefix".into(), Value::from("/"));
+        attributes.insert("path".into(), Value::from(""));
+        attributes.insert("headers".into(), Value::Object(Map::new()));
+    }
+    Some(attributes)
 }
 
 impl Toxic {

@@ -17,6 +17,7 @@ use tokio::time::{Instant, sleep_until};
 use super::http::{self, Event, Requests};
 use super::link::{End, Link, pause};
 use super::model::{HTTP_KINDS, Stream, Toxic};
+use super::request_match::{self, Request};
 use super::shaping::Outbox;
 use super::toxics::{self, Active, Rolls};
 
@@ -195,7 +196,8 @@ impl Pipe {
                 }
                 Event::Head { request, method, path, bytes } => {
                     self.link.http_requests.inc();
-                    if answer_with_fault(&self.link, toxics, &method, &path).await {
+                    let head = Request { method: &method, path: &path, head: &bytes };
+                    if answer_with_fault(&self.link, toxics, &head).await {
                         self.skipping = Some(request);
                         continue;
                     }
@@ -259,10 +261,9 @@ impl Pipe {
 
 /// Applies the HTTP faults matching this request. `true` when a fault
 /// answered it (the request must not reach the server).
-async fn answer_with_fault(link: &Link, toxics: &[Toxic], method: &str, path: &str) -> bool {
+async fn answer_with_fault(link: &Link, toxics: &[Toxic], request: &Request<'_>) -> bool {
     for toxic in toxics.iter().filter(|t| HTTP_KINDS.contains(&t.kind.as_str())) {
-        let method_matches = toxic.text("method").is_empty() || toxic.text("method").eq_ignore_ascii_case(method);
-        if !method_matches || !path.starts_with(toxic.text("path_prefix")) {
+        if !request_match::matches(toxic, request) {
             continue;
         }
         // For HTTP faults toxicity is the share of matching requests.

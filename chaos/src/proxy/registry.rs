@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -348,9 +349,21 @@ fn validate(toxic: &Toxic) -> Result<(), ApiError> {
         return Err(ApiError::invalid_toxic(&toxic.kind));
     }
     for (key, value) in &toxic.attributes {
-        let text_field = matches!(key.as_str(), "body" | "method" | "path_prefix");
-        if !text_field && value.as_f64().is_none_or(|v| v < 0.0) {
-            return Err(ApiError::bad_body(format!("attribute {key} must be a non-negative number")));
+        match key.as_str() {
+            "body" | "method" | "path_prefix" | "path" if value.is_string() => {}
+            "body" | "method" | "path_prefix" | "path" => {
+                return Err(ApiError::bad_body(format!("attribute {key} must be a string")));
+            }
+            "headers" => {
+                let patterns = value.as_object().filter(|headers| headers.values().all(Value::is_string));
+                if patterns.is_none() {
+                    return Err(ApiError::bad_body("attribute headers must map header names to patterns (strings)"));
+                }
+            }
+            _ if value.as_f64().is_none_or(|v| v < 0.0) => {
+                return Err(ApiError::bad_body(format!("attribute {key} must be a non-negative number")));
+            }
+            _ => {}
         }
     }
     if toxic.kind == "http_status" && !(100..=599).contains(&toxic.number("status")) {
