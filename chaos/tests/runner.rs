@@ -144,15 +144,31 @@ async fn runs_pass_fail_and_abort_and_always_remove_their_faults() {
 }
 
 #[tokio::test]
-async fn every_experiment_in_the_repository_is_valid() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
-    let mut count = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            Experiment::load(&path).unwrap_or_else(|e| panic!("{e:#}"));
-            count += 1;
-        }
+async fn every_experiment_and_monkey_file_in_the_repository_is_valid() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = |dir: &str| -> Vec<std::path::PathBuf> {
+        let entries = std::fs::read_dir(root.join(dir)).unwrap();
+        entries.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect()
+    };
+    let experiments = files("experiments");
+    for path in &experiments {
+        let experiment = Experiment::load(path).unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(experiment.monkey.is_none(), "{}: monkey files go in monkey/", path.display());
     }
-    assert!(count >= 8, "{count} experiments in {}", dir.display());
+    assert!(experiments.len() >= 10, "{} experiments", experiments.len());
+    let monkeys = files("monkey");
+    for path in &monkeys {
+        let catalogue = Experiment::load(path).unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(catalogue.monkey.is_some(), "{}: no [monkey] table", path.display());
+        // Whatever a seed draws is a valid experiment, every catalogue fault drawn by some seed.
+        let mut drawn_names = std::collections::BTreeSet::new();
+        for seed in 0..20 {
+            let drawn = chaos::runner::monkey::draw(&catalogue, seed);
+            assert_eq!(drawn.problems(), Vec::<String>::new(), "{} seed {seed}", path.display());
+            assert!(!drawn.faults.is_empty(), "{} seed {seed} draws nothing", path.display());
+            drawn_names.extend(drawn.faults.iter().map(|f| f.name.rsplit_once(" #").unwrap().0.to_owned()));
+        }
+        assert_eq!(drawn_names.len(), catalogue.faults.len(), "{}: {drawn_names:?}", path.display());
+    }
+    assert!(!monkeys.is_empty());
 }

@@ -5,7 +5,10 @@
 //!                       [--project NAME] [--load-bin PATH] [--no-load]
 //!                       [--invariants "CMD ARGS"] [--reports DIR]
 //! chaos check <file.toml>...     parse and validate, run nothing
+//! chaos draw <monkey.toml> --seed N   print the experiment a seed draws
 //! ```
+//! A monkey file (`[monkey]`) is run with `chaos run <file> [--seed N]`:
+//! the seed (given, the file's, or a fresh one, printed) draws the faults.
 //! Exit status: 0 the experiment passed; 1 a hypothesis or expectation
 //! failed, or a fault acted on nothing; 2 the run could not be carried out;
 //! 130 interrupted (faults removed all the same).
@@ -13,7 +16,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chaos::runner::{self, Experiment, Outcome, Settings};
+use chaos::runner::{self, Experiment, Outcome, Settings, monkey};
 use clap::{Args, Parser, Subcommand};
 
 /// Runs chaos experiments (chaos/experiments/*.toml) against the running stack.
@@ -39,6 +42,17 @@ enum Command {
         /// The experiment file
         #[arg(value_name = "FILE.toml")]
         file: String,
+        /// Monkey files: the seed that draws the faults [default: the file's, else a fresh one]
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+    },
+    /// Print the experiment a seed draws from a monkey file (the same seed, the same faults)
+    Draw {
+        /// The monkey file
+        #[arg(value_name = "FILE.toml")]
+        file: String,
+        #[arg(long, value_name = "N")]
+        seed: u64,
     },
     /// Parse and validate experiment files, run nothing
     Check {
@@ -127,13 +141,43 @@ fn main() -> ExitCode {
             }
             if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
         }
-        Command::Run { file } => {
+        Command::Draw { file, seed } => match Experiment::load(file.as_ref()) {
+            Ok(catalogue) if catalogue.monkey.is_some() => {
+                print!("{}", toml::to_string(&monkey::draw(&catalogue, seed)).expect("an experiment serializes"));
+                ExitCode::SUCCESS
+            }
+            Ok(_) => {
+                eprintln!("chaos: {file} has no [monkey] table: it is an experiment, run it as it is");
+                ExitCode::from(2)
+            }
+            Err(error) => {
+                eprintln!("chaos: {error:#}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Run { file, seed } => {
             let experiment = match Experiment::load(file.as_ref()) {
                 Ok(experiment) => experiment,
                 Err(error) => {
                     eprintln!("chaos: {error:#}");
                     return ExitCode::from(2);
                 }
+            };
+            let monkey_file = experiment.monkey.is_some();
+            let experiment = match &experiment.monkey {
+                Some(table) => {
+                    let seed = seed.or(table.seed).unwrap_or_else(monkey::fresh_seed);
+                    let drawn = monkey::draw(&experiment, seed);
+                    eprintln!(
+                        "monkey: seed {seed} draws {} faults (chaos draw {file} --seed {seed})",
+                        drawn.faults.len()
+                    );
+                    for fault in &drawn.faults {
+                        eprintln!("  at {:>6} for {:>5}: {}", fmt(fault.at), fmt(fault.duration), fault.name);
+                    }
+                    drawn
+                }
+                None => experiment,
             };
             let runtime = tokio::runtime::Runtime::new().expect("a runtime");
             runtime.block_on(async {
@@ -142,6 +186,11 @@ fn main() -> ExitCode {
                 };
                 match runner::run(&experiment, &file, &settings, interrupt).await {
                     Ok((report, dir)) => {
+                        if monkey_file {
+                            // What was drawn, runnable as it is: `chaos run drawn.toml`.
+                            let drawn = toml::to_string(&experiment).expect("an experiment serializes");
+                            let _ = std::fs::write(dir.join("drawn.toml"), drawn);
+                        }
                         eprintln!("report: {}/report.html (and report.json)", dir.display());
                         match report.outcome {
                             Outcome::Passed => ExitCode::SUCCESS,
@@ -158,6 +207,10 @@ fn main() -> ExitCode {
             })
         }
     }
+}
+
+fn fmt(duration: std::time::Duration) -> String {
+    chaos::runner::experiment::format_duration(duration)
 }
 
 #[cfg(test)]
@@ -187,7 +240,9 @@ mod tests {
             "out",
         ])
         .unwrap();
-        assert!(matches!(&cli.command, Command::Run { file } if file == "chaos/experiments/payments-slow.toml"));
+        assert!(
+            matches!(&cli.command, Command::Run { file, seed: None } if file == "chaos/experiments/payments-slow.toml")
+        );
         let settings = cli.stack.settings();
         assert_eq!(settings.proxy_api, "http://proxy:8474");
         assert!(settings.no_load);

@@ -9,6 +9,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::monkey::Monkey;
+
 /// A whole experiment. Times in the timeline count from the end of the
 /// warm-up (t = 0 is when the steady state was confirmed).
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -36,6 +38,8 @@ pub struct Experiment {
     /// Series drawn in the report, besides the defaults.
     #[serde(default, rename = "plot")]
     pub plots: Vec<Plot>,
+    /// Monkey mode: the faults are a catalogue to draw from (`monkey.rs`).
+    pub monkey: Option<Monkey>,
 }
 
 fn default_warmup() -> Duration {
@@ -117,9 +121,12 @@ pub struct Fault {
     pub proxy: Option<String>,
     pub toxic: Option<ToxicSpec>,
     /// A compose service: `action` is `stop` or `kill` (started again when
-    /// the fault ends).
+    /// the fault ends), `partition` (cut off from its networks, connected
+    /// again) or `squeeze` (limited to `cpus` CPUs, given back its limit).
     pub container: Option<String>,
     pub action: Option<Action>,
+    /// For `squeeze`: the CPUs the container keeps, e.g. 0.1.
+    pub cpus: Option<f64>,
     /// Extra load through the gateway for the window (a second `shop-load`
     /// beside the experiment's own): an overload, a flash sale.
     pub surge: Option<Load>,
@@ -134,6 +141,11 @@ pub enum Action {
     Stop,
     /// `docker kill`: SIGKILL, no goodbye.
     Kill,
+    /// `docker network disconnect` from every network: a partition that
+    /// does not go through the proxy.
+    Partition,
+    /// `docker update --cpus`: the container keeps `cpus` CPUs.
+    Squeeze,
 }
 
 /// A toxic, in the control API's own shape.
@@ -291,6 +303,9 @@ impl Experiment {
         if self.faults.is_empty() {
             problems.push("no [[fault]]: an experiment injects at least one".into());
         }
+        if let Some(monkey) = &self.monkey {
+            problems.extend(monkey.problems());
+        }
         if self.expectations.is_empty() {
             problems.push("no [[expect]]: an experiment says what its faults must change".into());
         }
@@ -305,11 +320,17 @@ impl Experiment {
             }
             match (&fault.proxy, &fault.toxic, &fault.container, fault.action, &fault.surge) {
                 (Some(_), Some(_), None, None, None) | (Some(_), None, None, Some(Action::Disable), None) => {}
-                (None, None, Some(_), Some(Action::Stop | Action::Kill), None) => {}
+                (None, None, Some(_), Some(Action::Stop | Action::Kill | Action::Partition | Action::Squeeze), None) => {}
                 (None, None, None, None, Some(_)) => {}
                 _ => problems.push(format!(
-                    "{what}: give `proxy` with a `toxic`, `proxy` with `action = \"disable\"`, `container` with `action = \"stop\"` or \"kill\", or a `surge` of load"
+                    "{what}: give `proxy` with a `toxic`, `proxy` with `action = \"disable\"`, `container` with `action = \"stop\"`, \"kill\", \"partition\" or \"squeeze\", or a `surge` of load"
                 )),
+            }
+            match (fault.action, fault.cpus) {
+                (Some(Action::Squeeze), Some(cpus)) if cpus > 0.0 && cpus.is_finite() => {}
+                (Some(Action::Squeeze), _) => problems.push(format!("{what}: `squeeze` needs `cpus`, above 0")),
+                (_, Some(_)) => problems.push(format!("{what}: `cpus` is for `action = \"squeeze\"` only")),
+                _ => {}
             }
             if let Some(toxic) = &fault.toxic
                 && crate::proxy::model::default_attributes(&toxic.kind).is_none()
@@ -385,7 +406,7 @@ pub fn format_duration(duration: Duration) -> String {
     if !ms.is_multiple_of(1000) { format!("{ms}ms") } else { format!("{}s", ms / 1000) }
 }
 
-mod human {
+pub(crate) mod human {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};

@@ -1,6 +1,7 @@
 //! Putting faults in place and taking them away: toxics and disabled
-//! proxies through chaos-proxy's control API, stopped containers through
-//! the Docker CLI. Everything put in place is written down first, so that
+//! proxies through chaos-proxy's control API, stopped, killed, partitioned
+//! and squeezed containers through the Docker CLI (`containers.rs`).
+//! Everything put in place is written down first, so that
 //! [`Faults::remove_all`] can undo it whatever happened in between.
 
 use std::time::Duration;
@@ -8,20 +9,38 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
+use super::containers::{Attachment, Containers};
 use super::experiment::{Action, Fault};
 
 /// What is in place now, to be undone.
 #[derive(Debug, Clone, PartialEq)]
 enum Applied {
-    Toxic { proxy: String, toxic: String },
-    Disabled { proxy: String },
-    Stopped { container: String },
+    Toxic {
+        proxy: String,
+        toxic: String,
+    },
+    Disabled {
+        proxy: String,
+    },
+    Stopped {
+        container: String,
+    },
+    /// Cut off from these networks.
+    Partitioned {
+        container: String,
+        attachments: Vec<Attachment>,
+    },
+    /// Its CPU limit before (`None`: it had none).
+    Squeezed {
+        container: String,
+        before: Option<f64>,
+    },
 }
 
 pub struct Faults {
     proxy_api: String,
-    /// The compose project whose containers `container` names.
-    project: String,
+    /// The compose project's containers, which `container` names.
+    containers: Containers,
     http: reqwest::Client,
     applied: Vec<(String, Applied)>,
 }
@@ -39,7 +58,7 @@ impl Faults {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("a client");
         Self {
             proxy_api: proxy_api.trim_end_matches('/').to_owned(),
-            project: project.to_owned(),
+            containers: Containers::new(project),
             http,
             applied: Vec::new(),
         }
@@ -73,7 +92,7 @@ impl Faults {
                     .with_context(|| format!("fault {:?} names proxy {proxy:?}", fault.name))?;
             }
             if let Some(container) = &fault.container {
-                self.container_id(container).await.with_context(|| format!("fault {:?}", fault.name))?;
+                self.containers.id(container).await.with_context(|| format!("fault {:?}", fault.name))?;
             }
         }
         Ok(())
@@ -99,10 +118,22 @@ impl Faults {
                     .await?;
             }
             (_, _, Some(container), Some(action @ (Action::Stop | Action::Kill))) => {
-                let id = self.container_id(container).await?;
+                let id = self.containers.id(container).await?;
                 self.applied.push((fault.name.clone(), Applied::Stopped { container: container.clone() }));
-                let verb = if action == Action::Kill { "kill" } else { "stop" };
-                docker(&[verb, &id]).await?;
+                self.containers.take_down(&id, action == Action::Kill).await?;
+            }
+            (_, _, Some(container), Some(Action::Partition)) => {
+                let id = self.containers.id(container).await?;
+                let attachments = self.containers.attachments(&id).await?;
+                let applied = Applied::Partitioned { container: container.clone(), attachments: attachments.clone() };
+                self.applied.push((fault.name.clone(), applied));
+                self.containers.disconnect(&id, &attachments).await?;
+            }
+            (_, _, Some(container), Some(Action::Squeeze)) => {
+                let id = self.containers.id(container).await?;
+                let before = self.containers.cpus(&id).await?;
+                self.applied.push((fault.name.clone(), Applied::Squeezed { container: container.clone(), before }));
+                self.containers.set_cpus(&id, fault.cpus).await?;
             }
             // A surge is load, which the runner starts and stops itself.
             _ if fault.surge.is_some() => {}
@@ -153,9 +184,12 @@ impl Faults {
                 .call(reqwest::Method::POST, &format!("/proxies/{proxy}"), Some(json!({ "enabled": true })))
                 .await
                 .map(|_| ()),
-            Applied::Stopped { container } => {
-                let id = self.container_id(container).await?;
-                docker(&["start", &id]).await.map(|_| ())
+            Applied::Stopped { container } => self.containers.start(&self.containers.id(container).await?).await,
+            Applied::Partitioned { container, attachments } => {
+                self.containers.reconnect(&self.containers.id(container).await?, attachments).await
+            }
+            Applied::Squeezed { container, before } => {
+                self.containers.set_cpus(&self.containers.id(container).await?, *before).await
             }
         }
     }
@@ -181,28 +215,32 @@ impl Faults {
         Ok(view["enabled"].as_bool().unwrap_or(true))
     }
 
-    /// Whether the compose service's container is running.
-    pub async fn container_running(&self, container: &str) -> anyhow::Result<bool> {
-        let id = self.container_id(container).await?;
-        let state = docker(&["inspect", "--format", "{{.State.Running}}", &id]).await?;
-        Ok(state.trim() == "true")
-    }
-
-    /// The container of a compose service (any compose version labels it so).
-    async fn container_id(&self, service: &str) -> anyhow::Result<String> {
-        let out = docker(&[
-            "ps",
-            "-aq",
-            "--filter",
-            &format!("label=com.docker.compose.project={}", self.project),
-            "--filter",
-            &format!("label=com.docker.compose.service={service}"),
-        ])
-        .await?;
-        out.lines()
-            .next()
-            .map(str::to_owned)
-            .with_context(|| format!("no container of service {service:?} in compose project {:?}", self.project))
+    /// What a container fault did to its container, seen from Docker:
+    /// whether it acted, and in words.
+    pub async fn container_effect(&self, fault: &Fault) -> anyhow::Result<(bool, String)> {
+        let (Some(container), Some(action)) = (&fault.container, fault.action) else {
+            bail!("fault {:?} names no container", fault.name);
+        };
+        let id = self.containers.id(container).await?;
+        Ok(match action {
+            Action::Partition => {
+                let networks: Vec<String> =
+                    self.containers.attachments(&id).await?.into_iter().map(|a| a.network).collect();
+                match networks.is_empty() {
+                    true => (true, format!("{container} cut off from every network")),
+                    false => (false, format!("{container} still on {}", networks.join(", "))),
+                }
+            }
+            Action::Squeeze => {
+                let cpus = self.containers.cpus(&id).await?;
+                let acted = cpus.zip(fault.cpus).is_some_and(|(now, wanted)| (now - wanted).abs() < 1e-3);
+                (acted, format!("{container} limited to {} CPUs", cpus.map_or("unlimited".into(), |c| c.to_string())))
+            }
+            Action::Stop | Action::Kill | Action::Disable => match self.containers.running(&id).await? {
+                true => (false, format!("{container} still running")),
+                false => (true, format!("{container} down")),
+            },
+        })
     }
 }
 
@@ -211,13 +249,7 @@ fn describe(applied: &Applied) -> String {
         Applied::Toxic { proxy, toxic } => format!("toxic {toxic} on proxy {proxy}"),
         Applied::Disabled { proxy } => format!("proxy {proxy} disabled"),
         Applied::Stopped { container } => format!("container {container} stopped"),
+        Applied::Partitioned { container, .. } => format!("container {container} cut off from its networks"),
+        Applied::Squeezed { container, .. } => format!("container {container}'s CPU squeezed"),
     }
-}
-
-async fn docker(args: &[&str]) -> anyhow::Result<String> {
-    let output = tokio::process::Command::new("docker").args(args).output().await.context("running docker")?;
-    if !output.status.success() {
-        bail!("docker {}: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim());
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }

@@ -16,9 +16,11 @@
 //! not seen: an experiment proves its faults' effect or it fails.
 
 pub mod checks;
+pub mod containers;
 pub mod experiment;
 pub mod faults;
 pub mod load;
+pub mod monkey;
 pub mod prometheus;
 pub mod report;
 mod timeline;

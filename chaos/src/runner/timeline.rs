@@ -10,7 +10,7 @@ use tokio::time::{Instant, sleep_until};
 
 use super::Settings;
 use super::checks::{Checker, Evaluation};
-use super::experiment::{Check, Experiment, Fault, Phase, format_duration};
+use super::experiment::{Action, Check, Experiment, Fault, Phase, format_duration};
 use super::faults::{self, Faults};
 use super::load::{self, LoadRun};
 use super::prometheus::Prometheus;
@@ -320,11 +320,8 @@ impl<'a> Run<'a> {
         self.faults.apply(fault).await.with_context(|| format!("putting fault {:?} in place", fault.name))?;
         // Taking something down is its own effect: check it is down.
         match (&fault.container, &fault.proxy, fault.toxic.is_some()) {
-            (Some(container), _, _) => {
-                let running = self.faults.container_running(container).await?;
-                self.records[i].acted = !running;
-                self.records[i].effect =
-                    if running { format!("{container} still running") } else { format!("{container} down") };
+            (Some(_), _, _) => {
+                (self.records[i].acted, self.records[i].effect) = self.faults.container_effect(fault).await?;
             }
             (_, Some(proxy), false) => {
                 let enabled = self.faults.proxy_enabled(proxy).await?;
@@ -516,6 +513,7 @@ fn describe_fault(fault: &Fault) -> String {
             }
             text
         }
+        (None, Some(Action::Squeeze)) => format!("squeeze to {} CPUs", fault.cpus.unwrap_or_default()),
         (None, Some(action)) => format!("{action:?}").to_lowercase(),
         (None, None) if fault.surge.is_some() => {
             let surge = fault.surge.as_ref().expect("checked");
