@@ -3,7 +3,8 @@
 //! (marked degraded) only when catalog cannot answer.
 
 use std::sync::Arc;
-use std::time::Instant;
+// tokio's clock, so that freshness can be tested with a paused clock.
+use tokio::time::Instant;
 
 use axum::http::HeaderValue;
 use axum::response::Response;

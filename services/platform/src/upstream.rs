@@ -9,7 +9,10 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock: the ejection window is tested with a paused clock.
+use tokio::time::Instant;
 
 /// Where the instances of a service are found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,6 +221,23 @@ mod tests {
         assert!(picked.contains(&"http://a:1".to_owned()) && picked.contains(&"http://c:3".to_owned()));
         pool.restore(&b);
         assert_eq!(pool.healthy_count(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_ejected_instance_returns_when_its_window_ends_and_not_before() {
+        let eject_for = Duration::from_secs(10);
+        let discovery = Discovery::parse("http://a:1,http://b:2").unwrap();
+        let pool = UpstreamPool::new("t", discovery, eject_for, Duration::from_secs(60)).await;
+        let b = pool.snapshot()[1].clone();
+        pool.eject(&b);
+        let picks = |n| (0..n).map(|_| pool.pick().unwrap().base_url.clone()).collect::<Vec<_>>();
+
+        tokio::time::advance(eject_for - Duration::from_millis(1)).await;
+        assert!(picks(4).iter().all(|url| url == "http://a:1"), "still ejected just before the window ends");
+        assert_eq!(pool.healthy_count(), 1);
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert!(picks(4).contains(&"http://b:2".to_owned()), "back in rotation when the window ends");
+        assert_eq!(pool.healthy_count(), 2);
     }
 
     #[tokio::test]
