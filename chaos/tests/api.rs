@@ -189,3 +189,23 @@ async fn the_server_starts_with_the_proxies_of_its_config_file() {
     round_trip(&mut stream, b"configured").await;
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_runner_opens_and_closes_fault_windows_that_the_metrics_show() {
+    let server = ProxyServer::start().await;
+    let window = json!({ "kind": "partition", "target": "container payments" });
+    let put = server.http.put(format!("{}/faults/payments%20cut", server.api)).json(&window).send().await.unwrap();
+    assert_eq!(put.status(), 204);
+    let (status, open) = call(&server, Method::GET, "/faults", None).await;
+    assert_eq!((status, open), (200, json!({ "payments cut": window })));
+    let line = r#"chaos_fault_active{fault="payments cut",kind="partition",target="container payments"}"#;
+    assert!(server.metrics().await.contains(&format!("{line} 1")), "open: 1");
+
+    let (status, _) = call(&server, Method::DELETE, "/faults/payments%20cut", None).await;
+    assert_eq!(status, 204);
+    assert!(server.metrics().await.contains(&format!("{line} 0")), "closed: 0");
+    let (status, body) = call(&server, Method::DELETE, "/faults/payments%20cut", None).await;
+    assert_eq!((status, body["status"].clone()), (404, json!(404)), "closed already");
+    let bad = server.http.put(format!("{}/faults/x", server.api)).json(&json!({ "kind": 1 })).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+}

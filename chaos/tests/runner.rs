@@ -42,6 +42,19 @@ check = "eventually"
 fault = "storm"
 
 [[expect]]
+name = "the storm's window is open on the proxy for the dashboards"
+query = 'max(chaos_fault_active{fault="storm", kind="http_status", target="proxy api"})'
+above = 0.5
+check = "eventually"
+fault = "storm"
+
+[[expect]]
+name = "and closed when it ends"
+query = 'max(chaos_fault_active{fault="storm"})'
+below = 0.5
+check = "at_end"
+
+[[expect]]
 name = "no 503 is injected once the storm is over"
 query = 'sum(increase(chaos_proxy_faults_injected_total{proxy="api", kind="http_status"}[2s]))'
 below = 0.5
@@ -113,6 +126,9 @@ async fn runs_pass_fail_and_abort_and_always_remove_their_faults() {
         runner::run(&experiment("/api"), "storm.toml", &bench.settings, std::future::pending()).await.unwrap();
     assert_eq!(report.outcome, Outcome::Passed, "{}", report.summary());
     assert!(report.faults[0].acted, "{:?}", report.faults[0]);
+    let windows: Value =
+        bench.server.http.get(format!("{}/faults", bench.server.api)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(windows, serde_json::json!({}), "no fault window left open");
     assert!(report.faults[0].started_s.is_some() && report.faults[0].ended_s.is_some());
     assert_eq!(toxics(&bench).await, serde_json::json!([]));
     let written: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();

@@ -30,11 +30,21 @@ def panel(pid, title, exprs, x, y, w=12, h=8, unit="short", kind="timeseries", d
             "gridPos": {"x": x, "y": y, "w": w, "h": h}, "targets": targets,
             "fieldConfig": {"defaults": {"unit": unit}, "overrides": []}, "options": {}}
 
+# Every dashboard shades the windows of the faults in place: those the
+# experiment runner announces on chaos-proxy (containers, surges, its toxics)
+# and toxics added by hand (the runner's own, named chaos-run-*, are in the first).
+FAULT_WINDOWS_EXPR = ('max by (fault, kind, target) (chaos_fault_active) > 0'
+                      ' or max by (toxic, kind, proxy) (chaos_proxy_active_toxics{toxic!~"chaos-run-.*"}) > 0')
+FAULT_WINDOWS = {"name": "Fault windows", "datasource": DS, "enable": True, "hide": False,
+                 "iconColor": "rgba(242, 73, 92, 0.6)", "expr": FAULT_WINDOWS_EXPR, "step": "5s",
+                 "titleFormat": "fault: {{fault}}{{toxic}}", "textFormat": "{{kind}} on {{target}}{{proxy}}",
+                 "tagKeys": "kind", "useValueForTime": False}
+
 def dashboard(uid, title, desc, panels, with_service=True, tags=()):
     return {"uid": uid, "title": title, "description": desc, "tags": ["testbed", *tags], "timezone": "browser",
             "schemaVersion": 39, "version": 1, "editable": True, "refresh": "10s",
             "time": {"from": "now-30m", "to": "now"}, "templating": templating(with_service), "panels": panels,
-            "annotations": {"list": []}}
+            "annotations": {"list": [FAULT_WINDOWS]}}
 
 def layout(specs):
     panels = []

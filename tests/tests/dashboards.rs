@@ -224,7 +224,17 @@ fn dashboards_are_valid_for_grafana_provisioning() {
                 "{file}: variable datasource"
             );
         }
+        let windows = fault_windows(dashboard);
+        assert!(provisioned.contains(windows["datasource"]["uid"].as_str().unwrap()), "{file}: annotation datasource");
+        assert_eq!(windows["enable"], true, "{file}: fault windows shown by default");
     }
+}
+
+/// A dashboard's "Fault windows" annotation: every dashboard shades them.
+fn fault_windows(dashboard: &Value) -> &Value {
+    let annotations = dashboard["annotations"]["list"].as_array().expect("annotations");
+    let windows = annotations.iter().find(|a| a["name"] == "Fault windows");
+    windows.unwrap_or_else(|| panic!("{}: no \"Fault windows\" annotation", dashboard["title"]))
 }
 
 /// Template variables and Grafana's macros, as the test evaluates them.
@@ -399,6 +409,24 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
         }
     }
     eprintln!("{checked} panel queries returned series");
+
+    // Fault windows: a toxic added by hand (above) and a fault the runner
+    // announces (a partitioned container) are both shaded, on every dashboard.
+    let window = serde_json::json!({ "kind": "partition", "target": "container payments" });
+    proxies.windows().open("payments partitioned", serde_json::from_value(window).unwrap());
+    for (file, dashboard) in dashboards() {
+        let expr = fault_windows(&dashboard)["expr"].as_str().unwrap();
+        for (label, value) in [("fault", "payments partitioned"), ("toxic", "slow")] {
+            // A series of the expression with that label, or nothing.
+            let series = format!(
+                r#"sum by ({label}) ({expr}) and on({label}) label_replace(vector(1), "{label}", "{value}", "", "")"#
+            );
+            eventually(&format!("{file}: the fault window of {label} {value}"), Duration::from_secs(30), || {
+                prometheus.has_series(&series)
+            })
+            .await;
+        }
+    }
 
     // Rules: loaded and healthy; recording rules produce data; alerts read existing metrics.
     let rules: Value =

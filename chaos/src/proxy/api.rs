@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::model::{NewProxy, NewToxic, ProxyChange, ToxicChange};
 use super::registry::{ApiError, Registry};
+use super::windows::Window;
 
 /// The version this API reports (Toxiproxy clients check it exists).
 pub const VERSION: &str = concat!("2.12.0+testbed-", env!("CARGO_PKG_VERSION"));
@@ -50,6 +51,8 @@ pub fn router(registry: Registry, metrics: Arc<MetricsRegistry>) -> Router {
             "/proxies/{proxy}/toxics/{toxic}",
             get(show_toxic).post(update_toxic).patch(update_toxic).delete(delete_toxic),
         )
+        .route("/faults", get(list_windows))
+        .route("/faults/{fault}", axum::routing::put(open_window).delete(close_window))
         .route("/metrics", get(serve_metrics))
         .with_state(ApiState { registry, metrics })
 }
@@ -139,6 +142,28 @@ async fn delete_toxic(
 ) -> Result<StatusCode, ApiError> {
     state.registry.remove_toxic(&proxy, &toxic).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The extension for the runner's fault windows (`windows.rs`).
+async fn list_windows(State(state): State<ApiState>) -> Json<serde_json::Value> {
+    Json(serde_json::to_value(state.registry.windows().list()).expect("serialisable"))
+}
+
+async fn open_window(
+    State(state): State<ApiState>,
+    Path(fault): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let window: Window = parse(&body)?;
+    state.registry.windows().open(&fault, window);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn close_window(State(state): State<ApiState>, Path(fault): Path<String>) -> Result<StatusCode, ApiError> {
+    match state.registry.windows().close(&fault) {
+        true => Ok(StatusCode::NO_CONTENT),
+        false => Err(ApiError::fault_not_found()),
+    }
 }
 
 async fn serve_metrics(State(state): State<ApiState>) -> Response {

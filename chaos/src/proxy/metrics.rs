@@ -6,6 +6,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+use super::windows::FaultWindows;
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ProxyLabels {
     pub proxy: String,
@@ -39,6 +41,8 @@ pub struct ProxyMetrics {
     /// Toxics in place now, per proxy and kind: what the Chaos dashboard shades.
     pub active_toxics: Family<FaultLabels, Gauge>,
     pub enabled: Family<ProxyLabels, Gauge>,
+    /// The faults the experiment runner has in place (`windows.rs`).
+    pub windows: FaultWindows,
 }
 
 impl ProxyMetrics {
@@ -73,6 +77,11 @@ impl ProxyMetrics {
             m.active_toxics.clone(),
         );
         registry.register("chaos_proxy_enabled", "1 when the proxy accepts connections", m.enabled.clone());
+        registry.register(
+            "chaos_fault_active",
+            "1 while a fault the experiment runner announced is in place, per fault, kind and target",
+            m.windows.gauge.clone(),
+        );
         m
     }
 

@@ -10,6 +10,7 @@ pub mod registry;
 mod request_match;
 mod shaping;
 mod toxics;
+pub mod windows;
 
 use std::sync::Arc;
 

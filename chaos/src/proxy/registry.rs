@@ -16,6 +16,7 @@ use super::metrics::{FaultLabels, ProxyLabels, ProxyMetrics};
 use super::model::{
     HTTP_KINDS, NewProxy, NewToxic, ProxyChange, ProxyView, TCP_KINDS, Toxic, ToxicChange, default_attributes,
 };
+use super::windows::FaultWindows;
 
 /// An API error, with Toxiproxy's messages and statuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +38,9 @@ impl ApiError {
     }
     fn missing(field: &str) -> Self {
         Self::new(format!("missing required field: {field}"), 400)
+    }
+    pub fn fault_not_found() -> Self {
+        Self::new("fault not found", 404)
     }
     fn toxic_not_found() -> Self {
         Self::new("toxic not found", 404)
@@ -163,6 +167,11 @@ pub struct Registry {
 impl Registry {
     pub fn new(metrics: ProxyMetrics) -> Self {
         Self { proxies: Default::default(), metrics }
+    }
+
+    /// The faults the experiment runner has announced.
+    pub fn windows(&self) -> &FaultWindows {
+        &self.metrics.windows
     }
 
     pub async fn list(&self) -> BTreeMap<String, ProxyView> {

@@ -43,6 +43,8 @@ pub struct Faults {
     containers: Containers,
     http: reqwest::Client,
     applied: Vec<(String, Applied)>,
+    /// Faults whose window is open on the proxy.
+    announced: std::collections::BTreeSet<String>,
 }
 
 /// The name a runner's toxic gets on the proxy (so it never clashes with
@@ -61,6 +63,7 @@ impl Faults {
             containers: Containers::new(project),
             http,
             applied: Vec::new(),
+            announced: Default::default(),
         }
     }
 
@@ -139,7 +142,41 @@ impl Faults {
             _ if fault.surge.is_some() => {}
             _ => bail!("fault {:?} has nothing to do", fault.name),
         }
+        self.announce(fault).await;
         Ok(())
+    }
+
+    /// Opens the fault's window on the proxy (`chaos_fault_active`), which
+    /// the dashboards shade. Only for the eye: a failure is logged, and the
+    /// fault stays in place.
+    async fn announce(&mut self, fault: &Fault) {
+        let kind = match (&fault.toxic, fault.action) {
+            (Some(toxic), _) => toxic.kind.clone(),
+            (None, Some(action)) => format!("{action:?}").to_lowercase(),
+            (None, None) => "surge".into(),
+        };
+        let window = json!({ "kind": kind, "target": fault.target() });
+        let path = format!("/faults/{}", encode(&fault.name));
+        match self.call(reqwest::Method::PUT, &path, Some(window)).await {
+            Ok(_) => {
+                self.announced.insert(fault.name.clone());
+            }
+            Err(error) => {
+                tracing::warn!(fault = %fault.name, error = %format!("{error:#}"), "the fault's window could not be opened")
+            }
+        }
+    }
+
+    async fn close_window(&mut self, fault: &str) {
+        if !self.announced.remove(fault) {
+            return;
+        }
+        let path = format!("/faults/{}", encode(fault));
+        if let Err(error) = self.call(reqwest::Method::DELETE, &path, None).await
+            && !error.to_string().contains("404")
+        {
+            tracing::warn!(fault, error = %format!("{error:#}"), "the fault's window could not be closed");
+        }
     }
 
     /// Undoes one fault (at the end of its window).
@@ -155,18 +192,31 @@ impl Faults {
                 first_error.get_or_insert(error);
             }
         }
+        if first_error.is_none() {
+            self.close_window(fault).await;
+        }
         first_error.map_or(Ok(()), Err)
     }
 
     /// Undoes everything still in place; returns what it undid (or could not).
     pub async fn remove_all(&mut self) -> Vec<String> {
         let mut notes = Vec::new();
+        let mut not_undone = std::collections::BTreeSet::new();
         for (fault, applied) in std::mem::take(&mut self.applied).into_iter().rev() {
-            let outcome = self.undo(&applied).await;
-            notes.push(match outcome {
+            notes.push(match self.undo(&applied).await {
                 Ok(()) => format!("{fault}: {} undone", describe(&applied)),
-                Err(error) => format!("{fault}: {} NOT undone: {error:#}", describe(&applied)),
+                Err(error) => {
+                    not_undone.insert(fault.clone());
+                    format!("{fault}: {} NOT undone: {error:#}", describe(&applied))
+                }
             });
+        }
+        // A window closes with its fault (a surge has nothing to undo); the
+        // window of a fault still in place stays open.
+        for fault in self.announced.clone() {
+            if !not_undone.contains(&fault) {
+                self.close_window(&fault).await;
+            }
         }
         notes
     }
@@ -242,6 +292,16 @@ impl Faults {
             },
         })
     }
+}
+
+/// A fault's name as one path segment.
+fn encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn describe(applied: &Applied) -> String {
