@@ -106,6 +106,32 @@ async fn a_fault_can_break_one_tenants_sampled_requests_and_leave_everyone_elses
 }
 
 #[tokio::test]
+async fn a_fault_added_to_a_kept_alive_connection_acts_on_its_next_request_and_goes_with_its_removal() {
+    // Without an HTTP fault the proxy does not parse requests (it counts
+    // them by their request lines); once one is added it starts parsing at
+    // the next request, on the connection already open.
+    let server = ProxyServer::start().await;
+    let proxy = server.proxy("api", http_service().await).await;
+    let client = reqwest::Client::new();
+    let get = || async { client.get(format!("http://{proxy}/api/items")).send().await.unwrap().status().as_u16() };
+    for _ in 0..3 {
+        assert_eq!(get().await, 200);
+    }
+    server.add_toxic("api", json!({ "name": "now", "type": "http_status", "attributes": { "status": 503 } })).await;
+    for _ in 0..3 {
+        assert_eq!(get().await, 503, "the fault acts on the open connection");
+    }
+    server.remove_toxic("api", "now").await;
+    assert_eq!(get().await, 200);
+    assert_eq!(server.metric("chaos_proxy_connections_total", &["proxy=\"api\""]).await, 1.0, "one connection");
+    assert_eq!(
+        server.metric("chaos_proxy_http_requests_total", &["proxy=\"api\""]).await,
+        7.0,
+        "every request counted"
+    );
+}
+
+#[tokio::test]
 async fn http_latency_applies_to_every_request_on_a_kept_alive_connection() {
     let server = ProxyServer::start().await;
     let proxy = server.proxy("api", http_service().await).await;

@@ -1,19 +1,25 @@
-//! `chaos-bench`: what chaos-proxy costs when it injects nothing.
+//! `chaos-bench`: what chaos-proxy costs when it injects nothing, beside a
+//! direct connection and haproxy in TCP mode.
 //!
 //! Starts, on 127.0.0.1 only, an HTTP upstream and a bulk-data upstream in
-//! this process and `chaos-proxy` as its own process (as in compose), then
-//! measures each workload directly and through the proxy, the two sides
-//! alternated round by round, and prints medians and spread side by side:
+//! this process, `chaos-proxy` as its own process (as in compose) and, when
+//! it is installed, `haproxy` in TCP mode (Debian's package: `apt-get
+//! install haproxy`) in front of the same upstreams; then measures each
+//! workload on every side, the sides' order rotated round by round, and
+//! prints medians and spread side by side:
 //!
 //! - small requests at saturation (keep-alive clients, no pause): req/s, p50, p99;
 //! - small requests at a fixed moderate rate: p50 and p99, and the p50 the proxy adds;
 //! - bulk transfer on one connection: MB/s;
-//! - the same fixed rate through a `latency` toxic of 0 ms (the toxic machinery's own cost).
+//! - the same fixed rate through a `latency` toxic of 0 ms (the toxic machinery's own cost);
+//! - every workload again with a toxic on the *other* direction (client →
+//!   server), which must cost the direction that carries the answers nothing.
 //!
 //! ```text
 //! cargo run --release -p chaos --bin chaos-bench -- [--rounds N] [--seconds S] [--json FILE]
 //! ```
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -31,8 +37,8 @@ const CONCURRENCY: usize = 32;
 const MODERATE_RATE: u64 = 500;
 const BULK_BYTES: usize = 256 * 1024 * 1024;
 
-/// What chaos-proxy costs when it injects nothing: each workload direct and
-/// through the proxy, sides alternated round by round.
+/// What chaos-proxy costs when it injects nothing: each workload direct,
+/// through haproxy (TCP mode) and through the proxy, sides rotated round by round.
 #[derive(Parser, Debug)]
 #[command(name = "chaos-bench", version)]
 struct Options {
@@ -47,6 +53,19 @@ struct Options {
     json: PathBuf,
 }
 
+/// Where one side sends its small requests and reads its bulk data.
+#[derive(Clone, Copy)]
+struct Target {
+    name: &'static str,
+    http: SocketAddr,
+    bulk: SocketAddr,
+}
+
+const DIRECT: &str = "direct";
+const HAPROXY: &str = "haproxy (TCP)";
+const PROXY: &str = "chaos-proxy";
+const PROXY_OTHER_TOXIC: &str = "chaos-proxy, toxic client → server";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = Options::parse();
@@ -55,50 +74,80 @@ async fn main() -> anyhow::Result<()> {
     let proxy = ProxyProcess::start().await?;
     let http_proxied = proxy.create("bench-http", http_upstream).await?;
     let bulk_proxied = proxy.create("bench-bulk", bulk_upstream).await?;
+    let haproxy = Haproxy::start(http_upstream, bulk_upstream).await?;
     let window = Duration::from_secs(options.seconds);
+    let mut targets = vec![
+        Target { name: DIRECT, http: http_upstream, bulk: bulk_upstream },
+        Target { name: PROXY, http: http_proxied, bulk: bulk_proxied },
+    ];
+    if let Some(haproxy) = &haproxy {
+        targets.push(Target { name: HAPROXY, http: haproxy.http, bulk: haproxy.bulk });
+    }
     eprintln!(
-        "chaos-bench: {} rounds of {window:?} per side, sides alternated; upstream {http_upstream}, proxy {http_proxied}",
-        options.rounds
+        "chaos-bench: {} rounds of {window:?} per side ({}), sides rotated; upstream {http_upstream}",
+        options.rounds,
+        targets.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
     );
 
-    let mut rows = Vec::new();
-    let mut saturation = Pairs::default();
-    let mut moderate = Pairs::default();
-    let mut bulk = Pairs::default();
+    let mut runs = Runs::default();
     for round in 0..options.rounds {
-        // Alternate which side goes first, so neither always runs warmer.
-        let order = if round % 2 == 0 { [false, true] } else { [true, false] };
-        for through_proxy in order {
-            let (http, raw) = if through_proxy { (http_proxied, bulk_proxied) } else { (http_upstream, bulk_upstream) };
-            saturation.push(through_proxy, saturate(http, window).await?);
-            moderate.push(through_proxy, paced(http, window).await?);
-            bulk.push(through_proxy, transfer(raw).await?);
+        // Rotate the order, so that no side always runs warmer.
+        let mut order = targets.clone();
+        order.rotate_left(round % targets.len());
+        for target in order {
+            measure(&mut runs, target.name, target, window).await?;
         }
         eprintln!("  round {} of {} done", round + 1, options.rounds);
     }
+    // A toxic on the direction that carries the requests: the answers' direction must not pay for it.
+    let other_direction =
+        json!({ "name": "other", "type": "latency", "stream": "upstream", "attributes": { "latency": 0 } });
+    proxy.add_toxic("bench-http", other_direction.clone()).await?;
+    proxy.add_toxic("bench-bulk", other_direction).await?;
+    let proxied = Target { name: PROXY_OTHER_TOXIC, http: http_proxied, bulk: bulk_proxied };
+    for _ in 0..options.rounds {
+        measure(&mut runs, PROXY_OTHER_TOXIC, proxied, window).await?;
+    }
+    proxy.remove_toxic("bench-http", "other").await?;
+    proxy.remove_toxic("bench-bulk", "other").await?;
     proxy.add_toxic("bench-http", json!({ "name": "zero", "type": "latency", "attributes": { "latency": 0 } })).await?;
     let mut with_toxic = Vec::new();
     for _ in 0..options.rounds {
         with_toxic.push(paced(http_proxied, window).await?);
     }
 
-    rows.push(saturation.row("small requests, saturation", "req/s", |r| r.throughput));
-    rows.push(saturation.row("  p50 latency at saturation", "ms", |r| r.p50_ms));
-    rows.push(saturation.row("  p99 latency at saturation", "ms", |r| r.p99_ms));
-    rows.push(moderate.row(&format!("small requests, {MODERATE_RATE} req/s: p50"), "ms", |r| r.p50_ms));
-    rows.push(moderate.row(&format!("small requests, {MODERATE_RATE} req/s: p99"), "ms", |r| r.p99_ms));
-    rows.push(bulk.row("bulk transfer, one connection", "MB/s", |r| r.throughput));
-    let toxic_p50 = spread(with_toxic.iter().map(|r| r.p50_ms).collect());
-    let proxied_p50 = spread(moderate.proxied.iter().map(|r| r.p50_ms).collect());
-
-    print_table(&rows);
-    let added_us = (moderate.median_proxied(|r| r.p50_ms) - moderate.median_direct(|r| r.p50_ms)) * 1000.0;
-    let toxic_us = (toxic_p50.median - proxied_p50.median) * 1000.0;
+    let mut sides = vec![DIRECT, PROXY, PROXY_OTHER_TOXIC];
+    if haproxy.is_some() {
+        sides.insert(1, HAPROXY);
+    }
+    let rows = vec![
+        runs.row("small requests, saturation", "req/s", SATURATION, |r| r.throughput),
+        runs.row("  p50 latency at saturation", "ms", SATURATION, |r| r.p50_ms),
+        runs.row("  p99 latency at saturation", "ms", SATURATION, |r| r.p99_ms),
+        runs.row(&format!("small requests, {MODERATE_RATE} req/s: p50"), "ms", MODERATE, |r| r.p50_ms),
+        runs.row(&format!("small requests, {MODERATE_RATE} req/s: p99"), "ms", MODERATE, |r| r.p99_ms),
+        runs.row("bulk transfer, one connection", "MB/s", BULK, |r| r.throughput),
+    ];
+    print_table(&rows, &sides);
+    let median = |side: &str, workload: &str, value: fn(&Run) -> f64| runs.spread(side, workload, value).median;
+    let added_us = (median(PROXY, MODERATE, |r| r.p50_ms) - median(DIRECT, MODERATE, |r| r.p50_ms)) * 1000.0;
+    let toxic_us =
+        (spread(with_toxic.iter().map(|r| r.p50_ms).collect()).median - median(PROXY, MODERATE, |r| r.p50_ms)) * 1000.0;
+    let saturation = |side: &str| median(side, SATURATION, |r| r.throughput);
     println!("\nadded p50 latency at {MODERATE_RATE} req/s, no toxics:     {added_us:>8.1} µs");
     println!("added p50 latency by a 0 ms latency toxic:        {toxic_us:>8.1} µs");
+    println!("throughput at saturation, proxied / direct:        {:>8.2}×", saturation(PROXY) / saturation(DIRECT));
+    if haproxy.is_some() {
+        println!(
+            "throughput at saturation, proxied / haproxy:       {:>8.2}×",
+            saturation(PROXY) / saturation(HAPROXY)
+        );
+    } else {
+        println!("haproxy: not installed, no third side (Debian: apt-get install haproxy)");
+    }
     println!(
-        "throughput at saturation, proxied / direct:        {:>8.2}×",
-        saturation.median_proxied(|r| r.throughput) / saturation.median_direct(|r| r.throughput)
+        "bulk transfer, proxied / direct:                   {:>8.2}×",
+        median(PROXY, BULK, |r| r.throughput) / median(DIRECT, BULK, |r| r.throughput)
     );
 
     let report = json!({
@@ -107,6 +156,7 @@ async fn main() -> anyhow::Result<()> {
         "seconds_per_round": options.seconds,
         "concurrency": CONCURRENCY,
         "moderate_rate": MODERATE_RATE,
+        "sides": sides,
         "rows": rows.iter().map(Row::json).collect::<Vec<_>>(),
         "added_p50_us_no_toxics": added_us,
         "added_p50_us_zero_latency_toxic": toxic_us,
@@ -119,6 +169,18 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+const SATURATION: &str = "saturation";
+const MODERATE: &str = "moderate";
+const BULK: &str = "bulk";
+
+/// Every workload once on `target`, filed under `side`.
+async fn measure(runs: &mut Runs, side: &'static str, target: Target, window: Duration) -> anyhow::Result<()> {
+    runs.push(side, SATURATION, saturate(target.http, window).await?);
+    runs.push(side, MODERATE, paced(target.http, window).await?);
+    runs.push(side, BULK, transfer(target.bulk).await?);
+    Ok(())
+}
+
 /// One measurement: a rate (req/s or MB/s) and latency percentiles.
 #[derive(Clone, Copy, Default)]
 struct Run {
@@ -127,32 +189,26 @@ struct Run {
     p99_ms: f64,
 }
 
-/// The runs of one workload, direct and proxied.
+/// Every run, by side and workload.
 #[derive(Default)]
-struct Pairs {
-    direct: Vec<Run>,
-    proxied: Vec<Run>,
-}
+struct Runs(BTreeMap<(&'static str, &'static str), Vec<Run>>);
 
-impl Pairs {
-    fn push(&mut self, proxied: bool, run: Run) {
-        if proxied { self.proxied.push(run) } else { self.direct.push(run) }
+impl Runs {
+    fn push(&mut self, side: &'static str, workload: &'static str, run: Run) {
+        self.0.entry((side, workload)).or_default().push(run);
     }
 
-    fn median_direct(&self, value: fn(&Run) -> f64) -> f64 {
-        spread(self.direct.iter().map(value).collect()).median
+    fn spread(&self, side: &str, workload: &str, value: fn(&Run) -> f64) -> Spread {
+        let runs = self.0.iter().filter(|((s, w), _)| *s == side && *w == workload).flat_map(|(_, runs)| runs);
+        spread(runs.map(value).collect())
     }
 
-    fn median_proxied(&self, value: fn(&Run) -> f64) -> f64 {
-        spread(self.proxied.iter().map(value).collect()).median
-    }
-
-    fn row(&self, name: &str, unit: &str, value: fn(&Run) -> f64) -> Row {
+    fn row(&self, name: &str, unit: &str, workload: &str, value: fn(&Run) -> f64) -> Row {
+        let sides = [DIRECT, HAPROXY, PROXY, PROXY_OTHER_TOXIC];
         Row {
             name: name.to_owned(),
             unit: unit.to_owned(),
-            direct: spread(self.direct.iter().map(value).collect()),
-            proxied: spread(self.proxied.iter().map(value).collect()),
+            sides: sides.iter().map(|side| (*side, self.spread(side, workload, value))).collect(),
         }
     }
 }
@@ -176,33 +232,42 @@ fn spread(mut values: Vec<f64>) -> Spread {
 struct Row {
     name: String,
     unit: String,
-    direct: Spread,
-    proxied: Spread,
+    sides: BTreeMap<&'static str, Spread>,
 }
 
 impl Row {
+    fn median(&self, side: &str) -> f64 {
+        self.sides.get(side).map_or(f64::NAN, |s| s.median)
+    }
+
+    /// `direct` and `proxied` (chaos-proxy) as before, then the other sides.
     fn json(&self) -> Value {
         let side = |s: &Spread| json!({ "median": s.median, "min": s.min, "max": s.max });
-        json!({ "name": self.name, "unit": self.unit, "direct": side(&self.direct), "proxied": side(&self.proxied),
-                "ratio": self.proxied.median / self.direct.median })
+        let mut row = json!({ "name": self.name, "unit": self.unit,
+            "direct": side(&self.sides[DIRECT]), "proxied": side(&self.sides[PROXY]),
+            "ratio": self.median(PROXY) / self.median(DIRECT) });
+        if self.median(HAPROXY).is_finite() {
+            row["haproxy"] = side(&self.sides[HAPROXY]);
+            row["ratio_to_haproxy"] = json!(self.median(PROXY) / self.median(HAPROXY));
+        }
+        row["proxied_toxic_other_direction"] = side(&self.sides[PROXY_OTHER_TOXIC]);
+        row
     }
 }
 
-fn print_table(rows: &[Row]) {
-    println!(
-        "\n{:<40} {:>6} {:>22} {:>22} {:>8}",
-        "workload", "unit", "direct (min–max)", "proxied (min–max)", "ratio"
-    );
+fn print_table(rows: &[Row], sides: &[&str]) {
+    print!("\n{:<34} {:>6}", "workload", "unit");
+    for side in sides {
+        print!(" {:>24}", side.chars().take(24).collect::<String>());
+    }
+    println!(" {:>10}", "proxy/dir.");
     for row in rows {
-        let cell = |s: &Spread| format!("{:.2} ({:.2}–{:.2})", s.median, s.min, s.max);
-        println!(
-            "{:<40} {:>6} {:>22} {:>22} {:>7.2}×",
-            row.name,
-            row.unit,
-            cell(&row.direct),
-            cell(&row.proxied),
-            row.proxied.median / row.direct.median
-        );
+        print!("{:<34} {:>6}", row.name, row.unit);
+        for side in sides {
+            let s = row.sides[side];
+            print!(" {:>24}", format!("{:.2} ({:.2}–{:.2})", s.median, s.min, s.max));
+        }
+        println!(" {:>9.2}×", row.median(PROXY) / row.median(DIRECT));
     }
 }
 
@@ -382,12 +447,70 @@ impl ProxyProcess {
         Ok(view["listen"].as_str().context("listen")?.parse()?)
     }
 
+    async fn remove_toxic(&self, proxy: &str, toxic: &str) -> anyhow::Result<()> {
+        let response = self.http.delete(format!("{}/proxies/{proxy}/toxics/{toxic}", self.api)).send().await?;
+        if !response.status().is_success() {
+            bail!("removing toxic {toxic} from {proxy}: {}", response.status());
+        }
+        Ok(())
+    }
+
     async fn add_toxic(&self, proxy: &str, toxic: Value) -> anyhow::Result<()> {
         let response = self.http.post(format!("{}/proxies/{proxy}/toxics", self.api)).json(&toxic).send().await?;
         if !response.status().is_success() {
             bail!("adding a toxic to {proxy}: {}", response.status());
         }
         Ok(())
+    }
+}
+
+/// haproxy in TCP mode in front of the same upstreams, when it is
+/// installed; killed on drop.
+struct Haproxy {
+    _child: tokio::process::Child,
+    config: PathBuf,
+    http: SocketAddr,
+    bulk: SocketAddr,
+}
+
+impl Drop for Haproxy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.config);
+    }
+}
+
+impl Haproxy {
+    async fn start(http_upstream: SocketAddr, bulk_upstream: SocketAddr) -> anyhow::Result<Option<Self>> {
+        let installed = std::process::Command::new("haproxy").arg("-v").stdout(Stdio::null()).status();
+        if !installed.is_ok_and(|s| s.success()) {
+            eprintln!("chaos-bench: haproxy not found, measuring without it (Debian: apt-get install haproxy)");
+            return Ok(None);
+        }
+        let free = || -> anyhow::Result<SocketAddr> { Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?) };
+        let (http, bulk) = (free()?, free()?);
+        // haproxy's defaults otherwise: one thread per CPU, as chaos-proxy's tokio.
+        let config = format!(
+            "defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n\
+             listen http\n  bind {http}\n  server upstream {http_upstream}\n\
+             listen bulk\n  bind {bulk}\n  server upstream {bulk_upstream}\n"
+        );
+        let path = std::env::temp_dir().join(format!("chaos-bench-haproxy-{}.cfg", std::process::id()));
+        std::fs::write(&path, config)?;
+        let child = tokio::process::Command::new("haproxy")
+            .args(["-db", "-f"])
+            .arg(&path)
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting haproxy")?;
+        let started = Instant::now();
+        while TcpStream::connect(http).await.is_err() || TcpStream::connect(bulk).await.is_err() {
+            if started.elapsed() > Duration::from_secs(10) {
+                bail!("haproxy did not listen on {http} and {bulk} within 10 s");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(Some(Self { _child: child, config: path, http, bulk }))
     }
 }
 

@@ -21,7 +21,11 @@ use super::request_match::{self, Request};
 use super::shaping::Outbox;
 use super::toxics::{self, Active, Rolls};
 
-const CHUNK: usize = 64 * 1024;
+/// A pipe's read buffer starts small (most connections carry small
+/// messages) and doubles, up to `MAX_CHUNK`, each time a read fills it (a
+/// bulk stream: fewer, larger reads and writes).
+const CHUNK: usize = 16 * 1024;
+const MAX_CHUNK: usize = 256 * 1024;
 
 /// Where a pipe writes.
 pub(super) enum Sink {
@@ -78,6 +82,8 @@ pub(super) struct Pipe {
     /// The request an HTTP fault answered: its body is not forwarded.
     skipping: Option<u64>,
     first: bool,
+    /// Client → server: the connection's first bytes were an HTTP request.
+    http: bool,
 }
 
 impl Pipe {
@@ -92,6 +98,7 @@ impl Pipe {
             requests: None,
             skipping: None,
             first: true,
+            http: false,
         }
     }
 
@@ -112,6 +119,14 @@ impl Pipe {
                 && let Some(end) = deadline_hit(&self.link, &timers, self.stream)
             {
                 return end;
+            }
+            if self.outbox.is_empty() && self.ending.is_none() && active.is_empty() && !http_faults(&toxics) {
+                match self.fast(&mut src, &mut buf, &mut toxics_rx, &mut stop).await {
+                    Fast::Changed => continue,
+                    Fast::Eof => self.ending = Some(Ending::Eof),
+                    Fast::PeerGone => return self.stop(End::Closed),
+                }
+                continue;
             }
             // Write what is due before reading more (no timer for it: a
             // tokio sleep that is already over still waits for the next tick).
@@ -179,7 +194,23 @@ impl Pipe {
     /// Client → server: finds the requests (on an HTTP connection), so that
     /// HTTP faults can answer or delay them.
     async fn read_requests(&mut self, toxics: &[Toxic], active: &Active, data: &[u8]) -> Result<(), End> {
-        if std::mem::take(&mut self.first) && http::looks_like_http(data) {
+        self.note_http(data);
+        if !self.http {
+            return self.hand_on(active, data).await;
+        }
+        if !http_faults(toxics) {
+            // No HTTP fault: no parsing, requests counted by their request lines.
+            self.requests = None;
+            self.count_request_line(data);
+            return self.hand_on(active, data).await;
+        }
+        if self.requests.is_none() {
+            // A fault came while the connection was not parsed: parsing
+            // starts with the next read that starts with a request line
+            // (an HTTP/1.1 client writes a request at a time).
+            if !http::looks_like_http(data) {
+                return self.hand_on(active, data).await;
+            }
             self.requests = Some(Requests::default());
         }
         let Some(parser) = self.requests.as_mut() else {
@@ -210,6 +241,78 @@ impl Pipe {
             }
         }
         Ok(())
+    }
+
+    /// Client → server: whether the connection speaks HTTP, from its first bytes.
+    fn note_http(&mut self, data: &[u8]) {
+        if std::mem::take(&mut self.first) {
+            self.http = self.stream == Stream::Upstream && http::looks_like_http(data);
+        }
+    }
+
+    /// Counts a request by its request line at the start of a read: exact
+    /// for clients that write a request at a time, without parsing.
+    fn count_request_line(&self, data: &[u8]) {
+        if self.http && http::looks_like_http(data) {
+            self.link.http_requests.inc();
+        }
+    }
+
+    /// The fast path: no toxic on this direction and no HTTP fault on the
+    /// proxy, so bytes go from read to write with nothing in between — no
+    /// outbox, no parsing, no timer, the writer taken once — until the
+    /// toxics change or the connection is told to stop.
+    async fn fast(
+        &mut self,
+        src: &mut OwnedReadHalf,
+        buf: &mut Vec<u8>,
+        toxics: &mut watch::Receiver<Arc<Vec<Toxic>>>,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Fast {
+        // Registered once for the whole stretch, not once per read.
+        let changed = async {
+            tokio::select! {
+                _ = toxics.changed() => {}
+                _ = stop.changed() => {}
+            }
+        };
+        tokio::pin!(changed);
+        let link = self.link.clone();
+        let mut client = None;
+        let writer: &mut OwnedWriteHalf = match &mut self.sink {
+            Sink::Server(server) => server,
+            // Held while on the fast path: an HTTP fault that would write to
+            // the client ends the fast path first (its toxics changed).
+            Sink::Client(_) => match client.insert(link.client.lock().await).as_mut() {
+                Some(client) => client,
+                None => return Fast::PeerGone,
+            },
+        };
+        let bytes = link.bytes(self.stream);
+        loop {
+            let n = tokio::select! {
+                biased;
+                _ = &mut changed => return Fast::Changed,
+                read = src.read(buf.as_mut_slice()) => match read {
+                    Ok(0) | Err(_) => return Fast::Eof,
+                    Ok(n) => n,
+                },
+            };
+            let data = &buf[..n];
+            if std::mem::take(&mut self.first) {
+                self.http = self.stream == Stream::Upstream && http::looks_like_http(data);
+            }
+            if self.http && http::looks_like_http(data) {
+                link.http_requests.inc();
+            }
+            if writer.write_all(data).await.is_err() {
+                return Fast::PeerGone;
+            }
+            bytes.inc_by(n as u64);
+            if n == buf.len() && buf.len() < MAX_CHUNK {
+                buf.resize(buf.len() * 2, 0);
+            }
+        }
     }
 
     /// Applies `limit_data`, then writes `data` at once or queues it.
@@ -257,6 +360,20 @@ impl Pipe {
         self.outbox.written(Instant::now(), active.bandwidth.is_some());
         Ok(())
     }
+}
+
+/// How the fast path ended.
+enum Fast {
+    /// The toxics changed, or the connection is stopping: look again.
+    Changed,
+    Eof,
+    /// The destination is gone.
+    PeerGone,
+}
+
+/// Whether any HTTP fault is set on the proxy (then requests are parsed).
+fn http_faults(toxics: &[Toxic]) -> bool {
+    toxics.iter().any(|t| HTTP_KINDS.contains(&t.kind.as_str()))
 }
 
 /// Applies the HTTP faults matching this request. `true` when a fault

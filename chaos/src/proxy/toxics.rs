@@ -107,6 +107,17 @@ pub fn slice(left: usize, average: u64, variation: u64) -> usize {
 }
 
 impl Active {
+    /// No toxic acts on this direction of this connection.
+    pub fn is_empty(&self) -> bool {
+        self.latency.is_empty()
+            && self.bandwidth.is_none()
+            && self.slicer.is_none()
+            && self.limit_data.is_none()
+            && self.timeout.is_none()
+            && self.reset_peer.is_none()
+            && self.slow_close.is_none()
+    }
+
     /// Whether anything here decides when bytes leave (latency, slicer,
     /// bandwidth): without, bytes are written as soon as they are read.
     pub fn shapes(&self) -> bool {
