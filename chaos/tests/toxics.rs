@@ -192,21 +192,30 @@ async fn timeout_stops_data_and_closes_the_connection_after_the_timeout() {
 }
 
 #[tokio::test]
-async fn timeout_zero_holds_the_connection_open_without_data_until_removed() {
+async fn timeout_zero_holds_the_data_and_the_connection_until_removed() {
     let server = ProxyServer::start().await;
     let proxy = server.proxy("echo", echo_server().await).await;
     server.add_toxic("echo", json!({ "name": "hold", "type": "timeout", "attributes": { "timeout": 0 } })).await;
     let mut stream = TcpStream::connect(proxy).await.unwrap();
-    stream.write_all(b"lost").await.unwrap();
+    stream.write_all(b"held").await.unwrap();
     let mut buf = [0u8; 16];
     let read = tokio::time::timeout(Duration::from_millis(800), stream.read(&mut buf)).await;
     assert!(read.is_err(), "no answer and no close while held: {read:?}");
 
     server.remove_toxic("echo", "hold").await;
-    // The same connection works again (a round trip checks what comes back).
+    // As Toxiproxy: the data is delayed until the toxic is removed, not lost.
+    let mut held = [0u8; 4];
+    tokio::time::timeout(Duration::from_secs(10), stream.read_exact(&mut held))
+        .await
+        .expect("what was sent while held arrives once the toxic is gone")
+        .unwrap();
+    assert_eq!(&held, b"held");
+    // And the same connection goes on working.
     tokio::time::timeout(Duration::from_secs(10), round_trip(&mut stream, b"again"))
         .await
         .expect("the same connection answers again once the toxic is gone");
+    let holds = server.metric("chaos_proxy_faults_injected_total", &["toxic=\"hold\""]).await;
+    assert!(holds >= 1.0, "a hold is counted as the toxic's effect: {holds}");
 }
 
 #[tokio::test]

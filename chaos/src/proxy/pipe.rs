@@ -84,6 +84,8 @@ pub(super) struct Pipe {
     first: bool,
     /// Client → server: the connection's first bytes were an HTTP request.
     http: bool,
+    /// The `timeout` toxic holding this direction now (counted once per hold).
+    held_by: Option<String>,
 }
 
 impl Pipe {
@@ -99,6 +101,7 @@ impl Pipe {
             skipping: None,
             first: true,
             http: false,
+            held_by: None,
         }
     }
 
@@ -128,6 +131,22 @@ impl Pipe {
                 }
                 continue;
             }
+            // A `timeout` toxic holds the direction: nothing is read or
+            // written (the sender is held back by TCP's flow control) until
+            // the toxic goes, or its timeout ends the connection.
+            if let Some((name, _)) = &active.timeout {
+                if self.held_by.as_ref() != Some(name) {
+                    self.link.fault(name, "timeout");
+                    self.held_by = Some(name.clone());
+                }
+                match next_event(&mut src, &mut buf, false, &mut toxics_rx, &mut stop, timers.next(), None).await {
+                    Wake::ToxicsChanged => self.outbox.replan(),
+                    Wake::Stop => return End::Closed,
+                    _ => {}
+                }
+                continue;
+            }
+            self.held_by = None;
             // Write what is due before reading more (no timer for it: a
             // tokio sleep that is already over still waits for the next tick).
             let write_at = match self.outbox.next(&active) {
@@ -153,9 +172,6 @@ impl Pipe {
                 next_event(&mut src, &mut buf, reading, &mut toxics_rx, &mut stop, timers.next(), write_at).await;
             match wake {
                 Wake::Data(n) => {
-                    if swallowed_by_timeout(&self.link, &active) {
-                        continue;
-                    }
                     if let Err(end) = self.read(&toxics, &active, &buf[..n]).await {
                         return self.stop(end);
                     }
@@ -475,15 +491,6 @@ async fn slow_close(link: &Link, active: &Active) {
         link.fault(name, "slow_close");
         pause(Duration::from_millis(*delay)).await;
     }
-}
-
-/// A `timeout` toxic lets nothing through: the data read is dropped.
-fn swallowed_by_timeout(link: &Link, active: &Active) -> bool {
-    if let Some((name, _)) = &active.timeout {
-        link.fault(name, "timeout");
-        return true;
-    }
-    false
 }
 
 /// What the pipe decided about an expired deadline; when it ends the
