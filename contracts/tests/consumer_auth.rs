@@ -74,8 +74,8 @@ async fn auth_creates_the_profile_when_a_user_registers() {
         password_cost: HashCost { memory_kib: 1024, iterations: 1 },
         bootstrap_admin: None,
     };
-    let app = auth::startup::Application::build(settings).await.expect("auth builds");
-    let auth = TestClient::new(app.address());
+    let app = auth::startup::build(settings).await.expect("auth builds");
+    let auth = TestClient::new(app.local_addr());
     serve_in_background(app.run_until(std::future::pending()));
 
     let register =

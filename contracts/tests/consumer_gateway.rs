@@ -216,8 +216,8 @@ async fn the_gateway_forwards_with_the_callers_identity_and_reads_what_its_dashb
         },
         jwks_min_refresh: Duration::from_secs(10),
     };
-    let app = gateway::startup::Application::build(settings).await.expect("the gateway builds");
-    let gateway = TestClient::new(app.address());
+    let app = gateway::startup::build(settings).await.expect("the gateway builds");
+    let gateway = TestClient::new(app.local_addr());
     serve_in_background(app.run_until(std::future::pending()));
 
     let login = json!({ "email": "lovelace@example.org", "password": "correct horse battery staple" });

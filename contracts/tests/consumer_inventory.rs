@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::*;
 use inventory::configuration::Settings;
 use inventory::consumer::OrderEvents;
-use inventory::startup::Application;
+use inventory::startup;
 use pact_consumer::prelude::*;
 use platform::config::{ServerSettings, TelemetrySettings};
 use platform::messaging::consumer::MessageHandler;
@@ -49,8 +49,8 @@ async fn inventory_sells_confirmed_orders_and_returns_cancelled_ones() {
         reservation_ttl: Duration::from_secs(600),
         expiry_sweep: Duration::from_secs(60),
     };
-    let app = Application::build(settings).await.expect("inventory builds");
-    let inventory = TestClient::new(app.address());
+    let app = startup::build(settings).await.expect("inventory builds");
+    let inventory = TestClient::new(app.local_addr());
     serve_in_background(app.run_until(std::future::pending()));
     let restock = format!("/api/v1/inventory/{PRODUCT}/restock");
     assert!(inventory.post_as(&admin(), &restock, &json!({ "quantity": 5 })).await.status().is_success());

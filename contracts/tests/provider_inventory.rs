@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use inventory::configuration::Settings;
-use inventory::startup::Application;
+use inventory::startup;
 use pact_models::provider_states::ProviderState;
 use platform::config::{ServerSettings, TelemetrySettings};
 use platform::test_util::{TestClient, admin, fresh_broker, fresh_database, serve_in_background};
@@ -81,9 +81,9 @@ async fn inventory_honours_the_contracts_of_its_consumers() {
         reservation_ttl: Duration::from_secs(600),
         expiry_sweep: Duration::from_secs(60),
     };
-    let app = Application::build(settings).await.expect("inventory builds");
-    let url = format!("http://{}", app.address());
-    let states = Arc::new(InventoryStates { inventory: TestClient::new(app.address()) });
+    let app = startup::build(settings).await.expect("inventory builds");
+    let url = format!("http://{}", app.local_addr());
+    let states = Arc::new(InventoryStates { inventory: TestClient::new(app.local_addr()) });
     serve_in_background(app.run_until(std::future::pending()));
     let outcome = verify_with_states("inventory", &url, states).await;
     assert!(outcome.result, "verification failed:\n{}", outcome.output.join("\n"));

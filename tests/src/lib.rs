@@ -12,6 +12,7 @@ use platform::client::ClientSettings;
 use platform::config::{DatabaseSettings, ServerSettings, TelemetrySettings};
 use platform::email::Email;
 use platform::messaging::BrokerSettings;
+use platform::server::HttpServer;
 use platform::test_util::{
     TcpRelay, TestClient, authority_of, fresh_broker, fresh_database, init_test_logs, serve_in_background, via_relay,
 };
@@ -29,29 +30,17 @@ fn quiet() -> TelemetrySettings {
     TelemetrySettings::for_tests()
 }
 
-/// The part of every `Application` the harness needs.
-pub trait Runnable {
-    fn address(&self) -> std::net::SocketAddr;
-    fn run_until_signal(self, stop: oneshot::Receiver<()>)
-    -> impl Future<Output = anyhow::Result<()>> + Send + 'static;
-}
-
-macro_rules! runnable {
-    ($($service:ident),*) => {$(
-        impl Runnable for $service::startup::Application {
-            fn address(&self) -> std::net::SocketAddr { self.address() }
-            fn run_until_signal(self, stop: oneshot::Receiver<()>) -> impl Future<Output = anyhow::Result<()>> + Send + 'static {
-                // Stop when told to; a dropped sender means "run forever".
-                self.run_until(async move {
-                    if stop.await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                })
-            }
+/// Serves `server` until `stop` says so; a dropped sender means "run forever".
+fn run_until_signal(
+    server: HttpServer,
+    stop: oneshot::Receiver<()>,
+) -> impl Future<Output = anyhow::Result<()>> + Send + 'static {
+    server.run_until(async move {
+        if stop.await.is_err() {
+            std::future::pending::<()>().await;
         }
-    )*};
+    })
 }
-runnable!(users, auth, catalog, inventory, payments, orders, notifications, gateway);
 
 /// A running service and the means to stop it.
 pub struct Running {
@@ -67,19 +56,17 @@ impl Running {
     }
 }
 
-async fn run<A: Runnable>(app: anyhow::Result<A>) -> Running {
+async fn run(app: anyhow::Result<HttpServer>) -> Running {
     let app = app.expect("service builds");
-    let url = format!("http://{}", app.address());
+    let url = format!("http://{}", app.local_addr());
     let (stop, stopped) = oneshot::channel();
-    serve_in_background(app.run_until_signal(stopped));
+    serve_in_background(run_until_signal(app, stopped));
     Running { url, stop: Some(stop) }
 }
 
-async fn run_simulator(server: anyhow::Result<platform::server::HttpServer>) -> String {
-    let server = server.expect("simulator builds");
-    let url = format!("http://{}", server.local_addr());
-    serve_in_background(server.run_until(std::future::pending()));
-    url
+/// A simulator runs as long as the test: its stop is never sent.
+async fn run_simulator(server: anyhow::Result<HttpServer>) -> String {
+    run(server).await.url
 }
 
 /// Knobs of the stack under test.
@@ -137,14 +124,14 @@ impl Shop {
         let turn = ONE_SHOP_AT_A_TIME.acquire().await.expect("the semaphore is never closed");
         init_test_logs();
         let broker = fresh_broker().await;
-        let users = run(users::startup::Application::build(users::configuration::Settings {
+        let users = run(users::startup::build(users::configuration::Settings {
             server: ServerSettings::for_tests(),
             database: fresh_database("users").await,
             telemetry: quiet(),
         })
         .await)
         .await;
-        let auth = run(auth::startup::Application::build(auth::configuration::Settings {
+        let auth = run(auth::startup::build(auth::configuration::Settings {
             server: ServerSettings::for_tests(),
             database: fresh_database("auth").await,
             telemetry: quiet(),
@@ -159,7 +146,7 @@ impl Shop {
         })
         .await)
         .await;
-        let catalog = run(catalog::startup::Application::build(catalog::configuration::Settings {
+        let catalog = run(catalog::startup::build(catalog::configuration::Settings {
             server: ServerSettings::for_tests(),
             database: fresh_database("catalog").await,
             telemetry: quiet(),
@@ -172,7 +159,7 @@ impl Shop {
             inventory: fresh_database("inventory").await,
             notifications: fresh_database("notifications").await,
         };
-        let inventory = run(inventory::startup::Application::build(inventory::configuration::Settings {
+        let inventory = run(inventory::startup::build(inventory::configuration::Settings {
             server: ServerSettings::for_tests(),
             database: databases.inventory.clone(),
             telemetry: quiet(),
@@ -201,7 +188,7 @@ impl Shop {
             .await,
         )
         .await;
-        let payments = run(payments::startup::Application::build(payments::configuration::Settings {
+        let payments = run(payments::startup::build(payments::configuration::Settings {
             server: ServerSettings::for_tests(),
             database: databases.payments.clone(),
             telemetry: quiet(),
@@ -209,7 +196,7 @@ impl Shop {
         })
         .await)
         .await;
-        let notifications = run(notifications::startup::Application::build(notifications::configuration::Settings {
+        let notifications = run(notifications::startup::build(notifications::configuration::Settings {
             server: ServerSettings::for_tests(),
             database: databases.notifications.clone(),
             telemetry: quiet(),
@@ -231,7 +218,7 @@ impl Shop {
         };
         let orders = start_orders(&databases.orders, &orders_deps, options.orders_halt_after).await;
 
-        let gateway = run(gateway::startup::Application::build(gateway::configuration::Settings {
+        let gateway = run(gateway::startup::build(gateway::configuration::Settings {
             server: ServerSettings::for_tests(),
             telemetry: quiet(),
             upstreams: Upstreams {
@@ -419,7 +406,7 @@ impl Shop {
 }
 
 async fn start_orders(database: &DatabaseSettings, deps: &OrdersDeps, halt_after: Option<Step>) -> Running {
-    run(orders::startup::Application::build(orders::configuration::Settings {
+    run(orders::startup::build(orders::configuration::Settings {
         server: ServerSettings::for_tests(),
         database: database.clone(),
         telemetry: quiet(),

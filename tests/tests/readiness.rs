@@ -7,10 +7,10 @@
 
 use std::time::Duration;
 
-use e2e::Runnable;
 use platform::client::ClientSettings;
 use platform::config::{DatabaseSettings, ServerSettings, TelemetrySettings};
 use platform::messaging::BrokerSettings;
+use platform::server::HttpServer;
 use platform::test_util::{
     TcpRelay, authority_of, closed_port, eventually, fresh_broker, fresh_database, init_test_logs, serve_in_background,
     via_relay,
@@ -46,12 +46,10 @@ async fn relayed_broker() -> (BrokerSettings, TcpRelay) {
 }
 
 /// Runs a built service for the rest of the test; its base URL.
-fn serve<A: Runnable>(app: anyhow::Result<A>) -> String {
+fn serve(app: anyhow::Result<HttpServer>) -> String {
     let app = app.expect("service builds");
-    let url = format!("http://{}", app.address());
-    // The sender is dropped: the service runs until the test ends.
-    let (_, stop) = tokio::sync::oneshot::channel();
-    serve_in_background(app.run_until_signal(stop));
+    let url = format!("http://{}", app.local_addr());
+    serve_in_background(app.run_until(std::future::pending()));
     url
 }
 
@@ -103,7 +101,7 @@ async fn every_service_is_unready_while_a_required_dependency_is_down_and_ready_
 
     let (database, relay) = relayed_database("users").await;
     let url = serve(
-        users::startup::Application::build(users::configuration::Settings {
+        users::startup::build(users::configuration::Settings {
             server: ServerSettings::for_tests(),
             database,
             telemetry: quiet(),
@@ -114,7 +112,7 @@ async fn every_service_is_unready_while_a_required_dependency_is_down_and_ready_
 
     let (database, relay) = relayed_database("auth").await;
     let url = serve(
-        auth::startup::Application::build(auth::configuration::Settings {
+        auth::startup::build(auth::configuration::Settings {
             server: ServerSettings::for_tests(),
             database,
             telemetry: quiet(),
@@ -133,7 +131,7 @@ async fn every_service_is_unready_while_a_required_dependency_is_down_and_ready_
 
     let (database, relay) = relayed_database("catalog").await;
     let url = serve(
-        catalog::startup::Application::build(catalog::configuration::Settings {
+        catalog::startup::build(catalog::configuration::Settings {
             server: ServerSettings::for_tests(),
             database,
             telemetry: quiet(),
@@ -144,7 +142,7 @@ async fn every_service_is_unready_while_a_required_dependency_is_down_and_ready_
 
     let (database, relay) = relayed_database("inventory").await;
     let url = serve(
-        inventory::startup::Application::build(inventory::configuration::Settings {
+        inventory::startup::build(inventory::configuration::Settings {
             server: ServerSettings::for_tests(),
             database,
             telemetry: quiet(),
@@ -158,7 +156,7 @@ async fn every_service_is_unready_while_a_required_dependency_is_down_and_ready_
 
     let (database, relay) = relayed_database("orders").await;
     let url = serve(
-        orders::startup::Application::build(orders::configuration::Settings {
+        orders::startup::build(orders::configuration::Settings {
             server: ServerSettings::for_tests(),
             database,
             telemetry: quiet(),
@@ -180,7 +178,7 @@ async fn every_service_is_unready_while_a_required_dependency_is_down_and_ready_
 
     let (database, relay) = relayed_database("payments").await;
     let url = serve(
-        payments::startup::Application::build(payments::configuration::Settings {
+        payments::startup::build(payments::configuration::Settings {
             server: ServerSettings::for_tests(),
             database,
             telemetry: quiet(),
@@ -194,7 +192,7 @@ async fn every_service_is_unready_while_a_required_dependency_is_down_and_ready_
     let (database, database_relay) = relayed_database("notifications").await;
     let (notifications_broker, broker_relay) = relayed_broker().await;
     let url = serve(
-        notifications::startup::Application::build(notifications::configuration::Settings {
+        notifications::startup::build(notifications::configuration::Settings {
             server: ServerSettings::for_tests(),
             database,
             telemetry: quiet(),
@@ -224,7 +222,7 @@ async fn every_service_is_unready_while_a_required_dependency_is_down_and_ready_
 async fn the_gateway_is_unready_until_it_can_load_the_signing_keys() {
     init_test_logs();
     let auth = serve(
-        auth::startup::Application::build(auth::configuration::Settings {
+        auth::startup::build(auth::configuration::Settings {
             server: ServerSettings::for_tests(),
             database: fresh_database("auth").await,
             telemetry: quiet(),
@@ -242,7 +240,7 @@ async fn the_gateway_is_unready_until_it_can_load_the_signing_keys() {
     let relay = TcpRelay::start(authority_of(&auth)).await;
     relay.cut();
     let url = serve(
-        gateway::startup::Application::build(gateway::configuration::Settings {
+        gateway::startup::build(gateway::configuration::Settings {
             server: ServerSettings::for_tests(),
             telemetry: quiet(),
             upstreams: gateway::configuration::Upstreams {

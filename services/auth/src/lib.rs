@@ -5,4 +5,5 @@ pub mod keys;
 pub mod passwords;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod store;

@@ -1,10 +1,10 @@
 use auth::configuration::Settings;
-use auth::startup::Application;
+use auth::startup;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     platform::cli::parse_no_args("auth", env!("CARGO_PKG_DESCRIPTION"));
     let settings = platform::load_settings_or_exit("auth", Settings::from_env);
     let _telemetry = platform::telemetry::init_telemetry("auth", &settings.telemetry);
-    Application::build(settings).await?.run_until_stopped().await
+    startup::build(settings).await?.run_until_stopped().await
 }

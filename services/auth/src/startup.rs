@@ -1,85 +1,54 @@
 //! Wiring: database, keys, users client, admin bootstrap, routes, server.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use platform::Role;
-use platform::client::ServiceClient;
 use platform::server::{HttpServer, Service};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::configuration::{Settings, TokenSettings};
+use crate::configuration::Settings;
 use crate::keys::{SigningKeys, generate_ed25519_pem};
 use crate::passwords::{HashCost, hash_password};
+use crate::state::AppState;
 use crate::{routes, store};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Shared by every handler.
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub keys: Arc<SigningKeys>,
-    pub users: ServiceClient,
-    pub tokens: TokenSettings,
-    pub password_cost: HashCost,
-    /// Verified against when the e-mail is unknown, so that a login for a
-    /// missing account takes as long as one with a wrong password.
-    pub dummy_hash: Arc<String>,
-}
-
-pub struct Application {
-    server: HttpServer,
-}
-
-impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
-        let pem = match &settings.tokens.signing_key_pem {
-            Some(pem) => pem.clone(),
-            None => {
-                tracing::warn!("AUTH_SIGNING_KEY_PEM not set: signing with a key generated for this process only");
-                generate_ed25519_pem()
-            }
-        };
-        let keys = Arc::new(SigningKeys::from_pem(&pem)?);
-        let mut service = Service::new("auth", settings.server);
-        let users = service.client(settings.users.clone()).await;
-        let dummy_hash = hash_password("not-a-real-password".to_owned().into(), settings.password_cost).await?;
-
-        if let Some((email, password)) = &settings.bootstrap_admin {
-            ensure_admin(&pool, email.as_str(), password.clone(), settings.password_cost).await?;
+/// The service, wired and bound to its port: `run_until_stopped` serves it.
+pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
+    let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
+    let pem = match &settings.tokens.signing_key_pem {
+        Some(pem) => pem.clone(),
+        None => {
+            tracing::warn!("AUTH_SIGNING_KEY_PEM not set: signing with a key generated for this process only");
+            generate_ed25519_pem()
         }
+    };
+    let keys = Arc::new(SigningKeys::from_pem(&pem)?);
+    let mut service = Service::new("auth", settings.server);
+    let users = service.client(settings.users.clone()).await;
+    let dummy_hash = hash_password("not-a-real-password".to_owned().into(), settings.password_cost).await?;
 
-        let state = AppState {
-            pool: pool.clone(),
-            keys,
-            users: users.clone(),
-            tokens: settings.tokens,
-            password_cost: settings.password_cost,
-            dummy_hash: Arc::new(dummy_hash),
-        };
-        let server = service
-            // Registration needs users; login, refresh and verify do not.
-            .check_ready(users.readiness_check().optional())
-            .with_database(pool)
-            .bind(routes::router(state))
-            .await?;
-        Ok(Self { server })
+    if let Some((email, password)) = &settings.bootstrap_admin {
+        ensure_admin(&pool, email.as_str(), password.clone(), settings.password_cost).await?;
     }
 
-    pub fn address(&self) -> SocketAddr {
-        self.server.local_addr()
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped().await
-    }
-
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        self.server.run_until(shutdown).await
-    }
+    let state = AppState {
+        pool: pool.clone(),
+        keys,
+        users: users.clone(),
+        tokens: settings.tokens,
+        password_cost: settings.password_cost,
+        dummy_hash: Arc::new(dummy_hash),
+    };
+    let server = service
+        // Registration needs users; login, refresh and verify do not.
+        .check_ready(users.readiness_check().optional())
+        .with_database(pool)
+        .bind(routes::router(state))
+        .await?;
+    Ok(server)
 }
 
 /// Creates the configured admin once; later starts leave it as it is.

@@ -3,4 +3,5 @@ pub mod configuration;
 pub mod domain;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod store;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
-use crate::startup::InventoryMetrics;
+use crate::state::InventoryMetrics;
 
 pub fn spawn(pool: PgPool, every: Duration, metrics: InventoryMetrics) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {

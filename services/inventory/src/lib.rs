@@ -5,4 +5,5 @@ pub mod domain;
 pub mod expiry;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod store;

@@ -4,4 +4,5 @@ pub mod consumer;
 pub mod email;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod store;

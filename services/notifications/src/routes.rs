@@ -6,7 +6,7 @@ use axum::routing::get;
 use platform::pagination::{Page, PageQuery, Pagination};
 use platform::{ApiError, AppJson, AppQuery, Caller};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, Notification};
 
 pub fn router(state: AppState) -> Router {

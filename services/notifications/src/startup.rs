@@ -1,68 +1,44 @@
 //! Wiring: database, clients, order-event consumer, routes, server.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use platform::messaging::broker::Broker;
 use platform::messaging::consumer::{ConsumerMetrics, IdempotentConsumer};
 use platform::server::{HttpServer, Service};
 use prometheus_client::metrics::family::Family;
-use sqlx::PgPool;
 
 use crate::configuration::Settings;
 use crate::consumer::{self, OrderNotifier};
 use crate::routes;
+use crate::state::AppState;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-}
+/// The service, wired and bound to its port: `run_until_stopped` serves it.
+pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
+    let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
+    let broker = Arc::new(Broker::new(settings.broker.clone()));
+    let mut service = Service::new("notifications", settings.server);
+    let users = service.client(settings.users.clone()).await;
+    let email = service.client(settings.email.clone()).await;
+    let consumer_metrics = ConsumerMetrics::register(service.registry());
+    let sent = Family::default();
+    service.registry().register("notifications", "Order notifications handled, by kind and status", sent.clone());
 
-pub struct Application {
-    server: HttpServer,
-}
+    let notifier = OrderNotifier { users: users.clone(), email: email.clone(), sent };
+    let consumer = IdempotentConsumer::new(broker.clone(), pool.clone(), consumer::queue(), notifier, consumer_metrics)
+        .stop_when(service.stopping())
+        .start()
+        .await;
 
-impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
-        let broker = Arc::new(Broker::new(settings.broker.clone()));
-        let mut service = Service::new("notifications", settings.server);
-        let users = service.client(settings.users.clone()).await;
-        let email = service.client(settings.email.clone()).await;
-        let consumer_metrics = ConsumerMetrics::register(service.registry());
-        let sent = Family::default();
-        service.registry().register("notifications", "Order notifications handled, by kind and status", sent.clone());
-
-        let notifier = OrderNotifier { users: users.clone(), email: email.clone(), sent };
-        let consumer =
-            IdempotentConsumer::new(broker.clone(), pool.clone(), consumer::queue(), notifier, consumer_metrics)
-                .stop_when(service.stopping())
-                .start()
-                .await;
-
-        let state = AppState { pool: pool.clone() };
-        let server = service
-            .run_beside("order-event consumer", consumer)
-            // Without the broker nothing new arrives: this service has no other job.
-            .check_ready(broker.readiness_check())
-            .check_ready(email.readiness_check().optional())
-            .with_database(pool)
-            .bind(routes::router(state))
-            .await?;
-        Ok(Self { server })
-    }
-
-    pub fn address(&self) -> SocketAddr {
-        self.server.local_addr()
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped().await
-    }
-
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        self.server.run_until(shutdown).await
-    }
+    let state = AppState { pool: pool.clone() };
+    let server = service
+        .run_beside("order-event consumer", consumer)
+        // Without the broker nothing new arrives: this service has no other job.
+        .check_ready(broker.readiness_check())
+        .check_ready(email.readiness_check().optional())
+        .with_database(pool)
+        .bind(routes::router(state))
+        .await?;
+    Ok(server)
 }

@@ -8,4 +8,5 @@ pub mod recorder;
 pub mod routes;
 pub mod saga;
 pub mod startup;
+pub mod state;
 pub mod store;

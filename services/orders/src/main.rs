@@ -1,10 +1,10 @@
 use orders::configuration::Settings;
-use orders::startup::Application;
+use orders::startup;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     platform::cli::parse_no_args("orders", env!("CARGO_PKG_DESCRIPTION"));
     let settings = platform::load_settings_or_exit("orders", Settings::from_env);
     let _telemetry = platform::telemetry::init_telemetry("orders", &settings.telemetry);
-    Application::build(settings).await?.run_until_stopped().await
+    startup::build(settings).await?.run_until_stopped().await
 }

@@ -1,98 +1,63 @@
 //! Wiring: database, clients, broker, outbox relay, saga runner and
 //! recovery, routes, server.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use platform::messaging::broker::Broker;
 use platform::messaging::outbox::{OutboxMetrics, OutboxRelay};
 use platform::server::{HttpServer, Service};
-use sqlx::PgPool;
-use tokio::sync::Notify;
 
 use crate::clients::Clients;
 use crate::configuration::Settings;
 use crate::routes;
 use crate::saga::{SagaMetrics, SagaRunner, spawn_recovery};
+use crate::state::AppState;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub clients: Clients,
-    pub saga: Arc<SagaRunner>,
-    /// Wakes the outbox relay after a commit.
-    pub outbox: Arc<Notify>,
-    pub checkout_wait: Duration,
-    pub saga_lease: Duration,
-}
+/// The service, wired and bound to its port: `run_until_stopped` serves it.
+pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
+    let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
+    // A checkout answers (202, pending) before the server's own time
+    // limit would cut it with a 504 that tells the client nothing.
+    let checkout_wait =
+        settings.saga.checkout_wait.min(settings.server.request_timeout.saturating_sub(Duration::from_secs(1)));
+    let mut service = Service::new("orders", settings.server);
+    let clients = Clients {
+        catalog: service.client(settings.catalog.clone()).await,
+        inventory: service.client(settings.inventory.clone()).await,
+        payments: service.client(settings.payments.clone()).await,
+    };
+    let saga_metrics = SagaMetrics::register(service.registry());
+    let outbox_metrics = OutboxMetrics::register(service.registry());
 
-pub struct Application {
-    server: HttpServer,
-}
+    let broker = Arc::new(Broker::new(settings.broker.clone()));
+    let relay = OutboxRelay::new(pool.clone(), broker.clone(), outbox_metrics).stop_when(service.stopping());
+    let outbox = relay.waker();
+    let relay = relay.spawn();
 
-impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
-        // A checkout answers (202, pending) before the server's own time
-        // limit would cut it with a 504 that tells the client nothing.
-        let checkout_wait =
-            settings.saga.checkout_wait.min(settings.server.request_timeout.saturating_sub(Duration::from_secs(1)));
-        let mut service = Service::new("orders", settings.server);
-        let clients = Clients {
-            catalog: service.client(settings.catalog.clone()).await,
-            inventory: service.client(settings.inventory.clone()).await,
-            payments: service.client(settings.payments.clone()).await,
-        };
-        let saga_metrics = SagaMetrics::register(service.registry());
-        let outbox_metrics = OutboxMetrics::register(service.registry());
+    let runner =
+        Arc::new(SagaRunner::new(pool.clone(), clients.clone(), settings.saga.clone(), outbox.clone(), saga_metrics));
+    spawn_recovery(runner.clone(), settings.saga.recovery_sweep);
 
-        let broker = Arc::new(Broker::new(settings.broker.clone()));
-        let relay = OutboxRelay::new(pool.clone(), broker.clone(), outbox_metrics).stop_when(service.stopping());
-        let outbox = relay.waker();
-        let relay = relay.spawn();
-
-        let runner = Arc::new(SagaRunner::new(
-            pool.clone(),
-            clients.clone(),
-            settings.saga.clone(),
-            outbox.clone(),
-            saga_metrics,
-        ));
-        spawn_recovery(runner.clone(), settings.saga.recovery_sweep);
-
-        let state = AppState {
-            pool: pool.clone(),
-            clients: clients.clone(),
-            saga: runner,
-            outbox,
-            checkout_wait,
-            saga_lease: settings.saga.lease,
-        };
-        let server = service
-            .run_beside("outbox relay", relay)
-            // Checkout degrades without these (orders are cancelled or wait);
-            // report them, do not take orders out of rotation.
-            .check_ready(clients.inventory.readiness_check().optional())
-            .check_ready(clients.payments.readiness_check().optional())
-            .check_ready(broker.readiness_check().optional())
-            .with_database(pool)
-            .bind(routes::router(state))
-            .await?;
-        Ok(Self { server })
-    }
-
-    pub fn address(&self) -> SocketAddr {
-        self.server.local_addr()
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped().await
-    }
-
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        self.server.run_until(shutdown).await
-    }
+    let state = AppState {
+        pool: pool.clone(),
+        clients: clients.clone(),
+        saga: runner,
+        outbox,
+        checkout_wait,
+        saga_lease: settings.saga.lease,
+    };
+    let server = service
+        .run_beside("outbox relay", relay)
+        // Checkout degrades without these (orders are cancelled or wait);
+        // report them, do not take orders out of rotation.
+        .check_ready(clients.inventory.readiness_check().optional())
+        .check_ready(clients.payments.readiness_check().optional())
+        .check_ready(broker.readiness_check().optional())
+        .with_database(pool)
+        .bind(routes::router(state))
+        .await?;
+    Ok(server)
 }

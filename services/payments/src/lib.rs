@@ -5,4 +5,5 @@ pub mod idempotency;
 pub mod provider;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod store;

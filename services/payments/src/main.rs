@@ -1,10 +1,10 @@
 use payments::configuration::Settings;
-use payments::startup::Application;
+use payments::startup;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     platform::cli::parse_no_args("payments", env!("CARGO_PKG_DESCRIPTION"));
     let settings = platform::load_settings_or_exit("payments", Settings::from_env);
     let _telemetry = platform::telemetry::init_telemetry("payments", &settings.telemetry);
-    Application::build(settings).await?.run_until_stopped().await
+    startup::build(settings).await?.run_until_stopped().await
 }

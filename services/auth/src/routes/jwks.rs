@@ -3,7 +3,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use platform::AppJson;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The public keys that verify access tokens. Cacheable: keys change rarely
 /// and verifiers refetch when they meet an unknown key id.

@@ -4,7 +4,7 @@ use platform::{ApiError, AppJson};
 use crate::domain::Login;
 use crate::passwords::verify_password;
 use crate::routes::tokens::{TokenPair, issue_pair};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store;
 
 /// Exchanges e-mail and password for an access token and a refresh token

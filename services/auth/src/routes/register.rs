@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::domain::{NewPassword, Registration};
 use crate::passwords::hash_password;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store;
 
 #[derive(Serialize)]

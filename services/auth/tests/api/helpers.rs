@@ -2,7 +2,7 @@ use std::ops::Deref;
 
 use auth::configuration::{Settings, TokenSettings};
 use auth::passwords::HashCost;
-use auth::startup::Application;
+use auth::startup;
 use platform::client::ClientSettings;
 use platform::config::{ServerSettings, TelemetrySettings};
 use platform::email::Email;
@@ -38,8 +38,8 @@ pub async fn spawn_users() -> String {
         database: fresh_database("users").await,
         telemetry: TelemetrySettings::for_tests(),
     };
-    let app = users::startup::Application::build(settings).await.expect("users builds");
-    let address = format!("http://{}", app.address());
+    let app = users::startup::build(settings).await.expect("users builds");
+    let address = format!("http://{}", app.local_addr());
     serve_in_background(app.run_until(std::future::pending()));
     address
 }
@@ -60,8 +60,8 @@ pub async fn spawn_auth(users_url: &str) -> TestApp {
         password_cost: HashCost { memory_kib: 1024, iterations: 1 },
         bootstrap_admin: Some((Email::parse(ADMIN_EMAIL).unwrap(), ADMIN_PASSWORD.to_owned().into())),
     };
-    let app = Application::build(settings).await.expect("auth builds");
-    let client = TestClient::new(app.address());
+    let app = startup::build(settings).await.expect("auth builds");
+    let client = TestClient::new(app.local_addr());
     serve_in_background(app.run_until(std::future::pending()));
     TestApp { client }
 }

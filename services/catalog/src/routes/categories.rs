@@ -5,7 +5,7 @@ use platform::{ApiError, AppJson, Caller};
 use serde::Deserialize;
 
 use crate::domain::{CategoryName, CategorySlug};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, Category};
 
 pub async fn list(State(state): State<AppState>) -> Result<AppJson<Vec<Category>>, ApiError> {

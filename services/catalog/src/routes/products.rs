@@ -5,7 +5,7 @@ use platform::pagination::Page;
 use platform::{ApiError, AppJson, AppPath, AppQuery, Caller};
 
 use crate::domain::{ListingQuery, NewProduct, ProductPatch, RawListingQuery};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, Product};
 
 pub async fn list(

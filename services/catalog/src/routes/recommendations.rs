@@ -4,7 +4,7 @@ use axum::extract::State;
 use platform::{ApiError, AppJson, AppPath, AppQuery};
 use serde::{Deserialize, Serialize};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, Product};
 
 #[derive(Deserialize)]

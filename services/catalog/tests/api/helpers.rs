@@ -1,7 +1,7 @@
 use std::ops::Deref;
 
 use catalog::configuration::Settings;
-use catalog::startup::Application;
+use catalog::startup;
 use platform::Caller;
 use platform::config::{ServerSettings, TelemetrySettings};
 use platform::test_util::{TestClient, admin, fresh_database, init_test_logs, serve_in_background};
@@ -28,8 +28,8 @@ pub async fn spawn_app() -> TestApp {
         database: fresh_database("catalog").await,
         telemetry: TelemetrySettings::for_tests(),
     };
-    let app = Application::build(settings).await.expect("catalog builds");
-    let client = TestClient::new(app.address());
+    let app = startup::build(settings).await.expect("catalog builds");
+    let client = TestClient::new(app.local_addr());
     serve_in_background(app.run_until(std::future::pending()));
     TestApp { client, admin: admin() }
 }

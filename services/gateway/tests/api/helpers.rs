@@ -5,7 +5,7 @@ use std::time::Duration;
 use auth::configuration::TokenSettings;
 use auth::passwords::HashCost;
 use gateway::configuration::{CacheSettings, RateLimitSettings, Settings, Upstreams};
-use gateway::startup::Application;
+use gateway::startup;
 use platform::client::ClientSettings;
 use platform::config::{DatabaseSettings, ServerSettings, TelemetrySettings};
 use platform::email::Email;
@@ -184,8 +184,8 @@ impl ShopBuilder {
             cache: self.cache,
             jwks_min_refresh: Duration::from_secs(10),
         };
-        let app = Application::build(settings).await.expect("gateway builds");
-        let gateway = TestClient::new(app.address());
+        let app = startup::build(settings).await.expect("gateway builds");
+        let gateway = TestClient::new(app.local_addr());
         serve_in_background(app.run_until(std::future::pending()));
         Shop { gateway, catalogs, signing_key_pem }
     }
@@ -197,8 +197,8 @@ async fn spawn_users() -> String {
         database: fresh_database("users").await,
         telemetry: quiet(),
     };
-    let app = users::startup::Application::build(settings).await.expect("users builds");
-    let address = format!("http://{}", app.address());
+    let app = users::startup::build(settings).await.expect("users builds");
+    let address = format!("http://{}", app.local_addr());
     serve_in_background(app.run_until(std::future::pending()));
     address
 }
@@ -217,8 +217,8 @@ async fn spawn_auth(users: &str, signing_key_pem: SecretString) -> String {
         password_cost: HashCost { memory_kib: 1024, iterations: 1 },
         bootstrap_admin: Some((Email::parse(ADMIN_EMAIL).unwrap(), ADMIN_PASSWORD.to_owned().into())),
     };
-    let app = auth::startup::Application::build(settings).await.expect("auth builds");
-    let address = format!("http://{}", app.address());
+    let app = auth::startup::build(settings).await.expect("auth builds");
+    let address = format!("http://{}", app.local_addr());
     serve_in_background(app.run_until(std::future::pending()));
     address
 }
@@ -226,8 +226,8 @@ async fn spawn_auth(users: &str, signing_key_pem: SecretString) -> String {
 async fn spawn_catalog(database: DatabaseSettings) -> CatalogInstance {
     let settings =
         catalog::configuration::Settings { server: ServerSettings::for_tests(), database, telemetry: quiet() };
-    let app = catalog::startup::Application::build(settings).await.expect("catalog builds");
-    let address = app.address();
+    let app = catalog::startup::build(settings).await.expect("catalog builds");
+    let address = app.local_addr();
     let (stop, stopped) = oneshot::channel::<()>();
     serve_in_background(app.run_until(async move {
         let _ = stopped.await;

@@ -7,7 +7,7 @@ mod stock;
 use axum::Router;
 use axum::routing::{get, post, put};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     Router::new()

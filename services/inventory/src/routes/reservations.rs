@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::{ReservationLine, ReservationLines};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, Commit, ReservationStatus, Reserve};
 
 #[derive(Deserialize)]

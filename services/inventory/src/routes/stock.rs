@@ -3,7 +3,7 @@ use platform::{ApiError, AppJson, AppPath, Caller};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Quantity;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, Stock};
 
 #[derive(Serialize)]

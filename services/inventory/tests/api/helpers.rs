@@ -2,7 +2,7 @@ use std::ops::Deref;
 use std::time::Duration;
 
 use inventory::configuration::Settings;
-use inventory::startup::Application;
+use inventory::startup;
 use platform::config::{ServerSettings, TelemetrySettings};
 use platform::messaging::BrokerSettings;
 use platform::test_util::{TestClient, admin, fresh_broker, fresh_database, init_test_logs, serve_in_background};
@@ -36,8 +36,8 @@ pub async fn spawn_with_ttl(reservation_ttl: Duration) -> TestApp {
         reservation_ttl,
         expiry_sweep: Duration::from_millis(50),
     };
-    let app = Application::build(settings).await.expect("inventory builds");
-    let client = TestClient::new(app.address());
+    let app = startup::build(settings).await.expect("inventory builds");
+    let client = TestClient::new(app.local_addr());
     serve_in_background(app.run_until(std::future::pending()));
     TestApp { client, broker }
 }

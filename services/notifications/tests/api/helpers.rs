@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use notifications::configuration::Settings;
-use notifications::startup::Application;
+use notifications::startup;
 use platform::Caller;
 use platform::client::ClientSettings;
 use platform::config::{ServerSettings, TelemetrySettings};
@@ -47,14 +47,14 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_with_email_api(email_api: MockServer) -> TestApp {
     init_test_logs();
-    let users_app = users::startup::Application::build(users::configuration::Settings {
+    let users_app = users::startup::build(users::configuration::Settings {
         server: ServerSettings::for_tests(),
         database: fresh_database("users").await,
         telemetry: quiet(),
     })
     .await
     .unwrap();
-    let users = TestClient::new(users_app.address());
+    let users = TestClient::new(users_app.local_addr());
     serve_in_background(users_app.run_until(std::future::pending()));
 
     let broker_settings = fresh_broker().await;
@@ -66,8 +66,8 @@ pub async fn spawn_with_email_api(email_api: MockServer) -> TestApp {
         users: ClientSettings::fixed("users", users.address.clone()),
         email: ClientSettings::fixed("email-api", email_api.uri()),
     };
-    let app = Application::build(settings).await.expect("notifications builds");
-    let client = TestClient::new(app.address());
+    let app = startup::build(settings).await.expect("notifications builds");
+    let client = TestClient::new(app.local_addr());
     serve_in_background(app.run_until(std::future::pending()));
     let broker = Arc::new(Broker::new(broker_settings.clone()));
     TestApp { client, users, email_api, broker }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::domain::{Line, NewOrder, NewOrderRequest, OrderEvent};
 use crate::recorder::{self, NewSaga};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, OrderView};
 
 pub async fn place_order(

@@ -12,7 +12,7 @@ use crate::domain::{CancelRefusal, Order, OrderEvent, OrderStatus};
 use crate::event_store::{self, AppendError};
 use crate::recorder::{self, SagaMove};
 use crate::saga::Step;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, OrderView};
 
 async fn load_for(state: &AppState, caller: &Caller, id: Uuid) -> Result<Order, ApiError> {

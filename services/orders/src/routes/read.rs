@@ -7,7 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::event_store;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, OrderView};
 
 /// Someone else's order looks exactly like a missing one.

@@ -7,6 +7,7 @@ use platform::Caller;
 use platform::client::ClientSettings;
 use platform::config::{DatabaseSettings, ServerSettings, TelemetrySettings};
 use platform::messaging::BrokerSettings;
+use platform::server::HttpServer;
 use platform::test_util::{
     TestClient, admin, customer, fresh_broker, fresh_database, init_test_logs, serve_in_background,
 };
@@ -85,13 +86,13 @@ async fn assemble(halt_after: Option<Step>, payments_for_orders: PaymentsForOrde
     init_test_logs();
     let broker = fresh_broker().await;
     let provider = spawn_provider().await;
-    let catalog = spawn(catalog::startup::Application::build(catalog::configuration::Settings {
+    let catalog = spawn(catalog::startup::build(catalog::configuration::Settings {
         server: ServerSettings::for_tests(),
         database: fresh_database("catalog").await,
         telemetry: quiet(),
     }))
     .await;
-    let inventory = spawn(inventory::startup::Application::build(inventory::configuration::Settings {
+    let inventory = spawn(inventory::startup::build(inventory::configuration::Settings {
         server: ServerSettings::for_tests(),
         database: fresh_database("inventory").await,
         telemetry: quiet(),
@@ -100,7 +101,7 @@ async fn assemble(halt_after: Option<Step>, payments_for_orders: PaymentsForOrde
         expiry_sweep: Duration::from_secs(1),
     }))
     .await;
-    let payments = spawn(payments::startup::Application::build(payments::configuration::Settings {
+    let payments = spawn(payments::startup::build(payments::configuration::Settings {
         server: ServerSettings::for_tests(),
         database: fresh_database("payments").await,
         telemetry: quiet(),
@@ -133,34 +134,12 @@ async fn assemble(halt_after: Option<Step>, payments_for_orders: PaymentsForOrde
     }
 }
 
-async fn spawn<A, F>(build: F) -> TestClient
-where
-    F: Future<Output = anyhow::Result<A>>,
-    A: Runnable,
-{
+async fn spawn(build: impl Future<Output = anyhow::Result<HttpServer>>) -> TestClient {
     let app = build.await.expect("service builds");
-    let client = TestClient::new(app.address());
-    serve_in_background(app.run_forever());
+    let client = TestClient::new(app.local_addr());
+    serve_in_background(app.run_until(std::future::pending()));
     client
 }
-
-/// The part of every service's `Application` the harness needs.
-pub trait Runnable {
-    fn address(&self) -> std::net::SocketAddr;
-    fn run_forever(self) -> impl Future<Output = anyhow::Result<()>> + Send + 'static;
-}
-
-macro_rules! runnable {
-    ($($service:ident),*) => {$(
-        impl Runnable for $service::startup::Application {
-            fn address(&self) -> std::net::SocketAddr { self.address() }
-            fn run_forever(self) -> impl Future<Output = anyhow::Result<()>> + Send + 'static {
-                self.run_until(std::future::pending())
-            }
-        }
-    )*};
-}
-runnable!(catalog, inventory, payments);
 
 async fn spawn_provider() -> String {
     let server = simulators::payments::build(simulators::payments::Settings {
@@ -197,8 +176,8 @@ async fn start_orders(
             halt_after,
         },
     };
-    let app = orders::startup::Application::build(settings).await.expect("orders builds");
-    let client = TestClient::new(app.address());
+    let app = orders::startup::build(settings).await.expect("orders builds");
+    let client = TestClient::new(app.local_addr());
     let (stop, stopped) = oneshot::channel::<()>();
     serve_in_background(app.run_until(async move {
         let _ = stopped.await;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::domain::{Charge, ChargeRequest};
 use crate::idempotency::{self, Begin};
 use crate::provider::{self, ChargeOutcome, ProviderError};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, NewPayment, Payment};
 
 /// `POST /api/v1/payments` with `Idempotency-Key`: 201 with the payment,

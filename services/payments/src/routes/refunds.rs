@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::idempotency::{self, Begin};
 use crate::provider::{self, ProviderError};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, Payment};
 
 /// `POST /api/v1/payments/{id}/refund` with `Idempotency-Key`: refunds the

@@ -2,7 +2,7 @@ use std::ops::Deref;
 use std::time::Duration;
 
 use payments::configuration::Settings;
-use payments::startup::Application;
+use payments::startup;
 use platform::client::ClientSettings;
 use platform::config::{ServerSettings, TelemetrySettings};
 use platform::test_util::{TestClient, fresh_database, init_test_logs, serve_in_background};
@@ -34,8 +34,8 @@ pub async fn spawn_app(provider_url: &str) -> TestApp {
             ..ClientSettings::fixed("payment-provider", provider_url)
         },
     };
-    let app = Application::build(settings).await.expect("payments builds");
-    let client = TestClient::new(app.address());
+    let app = startup::build(settings).await.expect("payments builds");
+    let client = TestClient::new(app.local_addr());
     serve_in_background(app.run_until(std::future::pending()));
     TestApp { client }
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::domain::DisplayName;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{self, Profile};
 
 #[derive(Deserialize)]

@@ -9,7 +9,7 @@ mod profiles;
 use axum::Router;
 use axum::routing::{get, put};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     Router::new()

@@ -5,7 +5,7 @@ use platform::config::{ServerSettings, TelemetrySettings};
 use platform::test_util::{TestClient, fresh_database, init_test_logs, serve_in_background};
 use serde_json::{Value, json};
 use users::configuration::Settings;
-use users::startup::Application;
+use users::startup;
 
 pub struct TestApp {
     pub client: TestClient,
@@ -26,8 +26,8 @@ pub async fn spawn_app() -> TestApp {
         database: fresh_database("users").await,
         telemetry: TelemetrySettings::for_tests(),
     };
-    let app = Application::build(settings).await.expect("users builds");
-    let client = TestClient::new(app.address());
+    let app = startup::build(settings).await.expect("users builds");
+    let client = TestClient::new(app.local_addr());
     serve_in_background(app.run_until(std::future::pending()));
     TestApp { client }
 }
