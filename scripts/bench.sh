@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The benchmark command: installs wrk and nginx (Debian's packages) if they
-# are missing, makes sure the images exist, builds the release binaries and
-# runs `bench` (tools/bench) with the arguments given, e.g.
+# The benchmark command: checks that wrk and nginx are installed (it installs
+# nothing: it says what is missing), makes sure the images exist, builds the
+# release binaries and runs `bench` (tools/bench) with the arguments given, e.g.
 #   scripts/bench.sh all
 #   scripts/bench.sh gateway telemetry --rounds 7 --seconds 5
 # Tables are printed and written to reports/bench/ (<suite>.json, .md).
@@ -9,16 +9,28 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$REPO_ROOT/scripts/lib/images.sh"
 
-if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
-  log "installing wrk and nginx"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null
-  # Only the binary is wanted: no system nginx listening on :80.
-  (systemctl disable --now nginx || service nginx stop || pkill -x nginx) >/dev/null 2>&1 || true
+missing=()
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+  echo "scripts/bench.sh needs ${missing[*]}: on Debian or Ubuntu, apt-get install ${missing[*]}" >&2
+  echo "(only the nginx binary is used: the benchmark starts its own on a free port)" >&2
+  exit 1
 fi
 select_images
-# Postgres and RabbitMQ are the test containers, removed when done.
-trap 'docker rm -f -v testbed-test-postgres testbed-test-rabbitmq >/dev/null 2>&1 || true' EXIT
+# Postgres and RabbitMQ are the test containers; those this run starts are
+# removed when it ends, those that were already there are left alone.
+started_here=()
+for container in testbed-test-postgres testbed-test-rabbitmq; do
+  docker container inspect "$container" >/dev/null 2>&1 || started_here+=("$container")
+done
+remove_started() {
+  if ((${#started_here[@]})); then
+    docker rm -f -v "${started_here[@]}" >/dev/null 2>&1 || true
+  fi
+}
+trap remove_started EXIT
 cd "$REPO_ROOT"
 log "building release binaries"
 cargo build --release --locked --bins \

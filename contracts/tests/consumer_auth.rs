@@ -4,15 +4,11 @@
 
 mod common;
 
-use std::time::Duration;
-
-use auth::configuration::{Settings, TokenSettings};
-use auth::passwords::HashCost;
+use auth::configuration::Settings;
 use common::*;
 use pact_consumer::prelude::*;
 use platform::client::ClientSettings;
-use platform::config::{ServerSettings, TelemetrySettings};
-use platform::test_util::{TestClient, fresh_database, serve_in_background};
+use platform::test_util::{fresh_database, serve};
 use serde_json::{Value, json};
 
 fn users_pact() -> PactBuilder {
@@ -62,21 +58,11 @@ async fn auth_creates_the_profile_when_a_user_registers() {
     let mut users_client = ClientSettings::fixed("users", users.url().as_str().trim_end_matches('/').to_owned());
     users_client.resilience.retries = 0;
     let settings = Settings {
-        server: ServerSettings::for_tests(),
-        database: fresh_database("auth").await,
-        telemetry: TelemetrySettings::for_tests(),
         users: users_client,
-        tokens: TokenSettings {
-            signing_key_pem: None,
-            access_ttl: Duration::from_secs(900),
-            refresh_ttl: Duration::from_secs(3600),
-        },
-        password_cost: HashCost { memory_kib: 1024, iterations: 1 },
         bootstrap_admin: None,
+        ..Settings::for_tests(fresh_database("auth").await, users.url().as_str())
     };
-    let app = auth::startup::build(settings).await.expect("auth builds");
-    let auth = TestClient::new(app.local_addr());
-    serve_in_background(app.run_until(std::future::pending()));
+    let auth = serve(auth::startup::build(settings).await).client();
 
     let register =
         |email: &str| json!({ "email": email, "password": "correct horse battery staple", "display_name": "Lin" });

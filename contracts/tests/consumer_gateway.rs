@@ -11,11 +11,10 @@ use std::time::Duration;
 
 use auth::keys::SigningKeys;
 use common::*;
-use gateway::configuration::{CacheSettings, RateLimitSettings, Settings, Upstreams};
+use gateway::configuration::{Settings, Upstreams};
 use pact_consumer::prelude::*;
 use platform::Role;
-use platform::config::{ServerSettings, TelemetrySettings};
-use platform::test_util::{TestClient, serve_in_background};
+use platform::test_util::serve;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -195,30 +194,18 @@ async fn the_gateway_forwards_with_the_callers_identity_and_reads_what_its_dashb
         settings.resilience.retries = 0;
         settings
     };
-    let settings = Settings {
-        server: ServerSettings::for_tests(),
-        telemetry: TelemetrySettings::for_tests(),
-        upstreams: Upstreams {
-            auth: upstream("auth", auth.url().to_string()),
-            users: upstream("users", users.url().to_string()),
-            catalog: upstream("catalog", catalog.url().to_string()),
-            inventory: upstream("inventory", inventory.url().to_string()),
-            orders: upstream("orders", orders.url().to_string()),
-            notifications: upstream("notifications", notifications.url().to_string()),
-        },
-        rate_limit: RateLimitSettings { replenish_every: Duration::from_millis(1), burst: 1000.try_into().unwrap() },
-        // Nothing cached: every read in this test must reach its mock.
-        cache: CacheSettings {
-            enabled: false,
-            fresh_for: Duration::ZERO,
-            keep_stale_for: Duration::ZERO,
-            max_bytes: 1 << 20,
-        },
-        jwks_min_refresh: Duration::from_secs(10),
-    };
-    let app = gateway::startup::build(settings).await.expect("the gateway builds");
-    let gateway = TestClient::new(app.local_addr());
-    serve_in_background(app.run_until(std::future::pending()));
+    let mut settings = Settings::for_tests(Upstreams {
+        auth: upstream("auth", auth.url().to_string()),
+        users: upstream("users", users.url().to_string()),
+        catalog: upstream("catalog", catalog.url().to_string()),
+        inventory: upstream("inventory", inventory.url().to_string()),
+        orders: upstream("orders", orders.url().to_string()),
+        notifications: upstream("notifications", notifications.url().to_string()),
+    });
+    // Nothing cached: every read in this test must reach its mock.
+    settings.cache.enabled = false;
+    settings.jwks_min_refresh = Duration::from_secs(10);
+    let gateway = serve(gateway::startup::build(settings).await).client();
 
     let login = json!({ "email": "lovelace@example.org", "password": "correct horse battery staple" });
     let response = gateway.post("/api/v1/auth/login", &login).await;

@@ -12,10 +12,9 @@ use inventory::configuration::Settings;
 use inventory::consumer::OrderEvents;
 use inventory::startup;
 use pact_consumer::prelude::*;
-use platform::config::{ServerSettings, TelemetrySettings};
 use platform::messaging::consumer::MessageHandler;
 use platform::messaging::envelope;
-use platform::test_util::{TestClient, admin, fresh_broker, fresh_database, serve_in_background};
+use platform::test_util::{admin, fresh_broker, fresh_database, serve};
 use serde_json::{Value, json};
 
 const CONFIRMED_ORDER: &str = "0190c0de-0000-7000-8000-00000000c101";
@@ -42,16 +41,10 @@ async fn inventory_sells_confirmed_orders_and_returns_cancelled_ones() {
     install_crypto_provider();
     let database = fresh_database("inventory").await;
     let settings = Settings {
-        server: ServerSettings::for_tests(),
-        database: database.clone(),
-        telemetry: TelemetrySettings::for_tests(),
-        broker: fresh_broker().await,
-        reservation_ttl: Duration::from_secs(600),
         expiry_sweep: Duration::from_secs(60),
+        ..Settings::for_tests(database.clone(), fresh_broker().await)
     };
-    let app = startup::build(settings).await.expect("inventory builds");
-    let inventory = TestClient::new(app.local_addr());
-    serve_in_background(app.run_until(std::future::pending()));
+    let inventory = serve(startup::build(settings).await).client();
     let restock = format!("/api/v1/inventory/{PRODUCT}/restock");
     assert!(inventory.post_as(&admin(), &restock, &json!({ "quantity": 5 })).await.status().is_success());
     for order in [CONFIRMED_ORDER, CANCELLED_ORDER] {

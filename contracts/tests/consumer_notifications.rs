@@ -97,7 +97,7 @@ async fn notifications_tells_the_customer_about_each_order_outcome() {
     let notifier = OrderNotifier {
         users: client("users", users.url().as_str()).await,
         email: client("email-api", email_api.url().as_str()).await,
-        sent: Default::default(),
+        metrics: Default::default(),
     };
     let no_profile = Uuid::parse_str(NO_PROFILE).unwrap();
     let address = notifications::email::address_of(&notifier.users, no_profile).await.expect("users answers");

@@ -65,7 +65,7 @@ fn placed_order(id: &str, total_minor: i64) -> Order {
     let placed = OrderEvent::OrderPlaced {
         customer_id: Uuid::parse_str("0190c0de-0000-7000-8000-00000000b001").unwrap(),
         lines: vec![line(42, 2)],
-        currency: "EUR".into(),
+        currency: platform::money::Currency::parse("EUR").unwrap(),
         total_minor,
     };
     Order::replay(Uuid::parse_str(id).unwrap(), [(&placed, Utc::now()), (&OrderEvent::StockReserved, Utc::now())])

@@ -11,7 +11,7 @@ use pact_models::path_exp::DocPath;
 use pact_models::prelude::DataType;
 use payments::domain::Charge;
 use payments::provider::{self, ChargeOutcome};
-use platform::money::{Currency, Money};
+use platform::money::{Currency, Money, PaymentToken};
 use uuid::Uuid;
 
 const KEY: &str = "^[A-Za-z0-9:_-]{8,200}$";
@@ -20,7 +20,7 @@ fn charge(payment_method: &str) -> Charge {
     Charge {
         order_id: Uuid::now_v7(),
         amount: Money { amount_minor: 2500, currency: Currency::parse("EUR").unwrap() },
-        payment_method: payment_method.into(),
+        payment_method: PaymentToken::parse(payment_method).unwrap(),
     }
 }
 

@@ -77,9 +77,7 @@ async fn a_renamed_field_in_an_event_fails_verification() {
     };
     let verify_notifications_pact = |url: String| async move {
         let pact = pact_files(|name| name == "notifications-orders.json");
-        let no_states =
-            std::sync::Arc::new(pact_verifier::callback_executors::HttpRequestProviderStateExecutor::default());
-        verify_sources("orders", &url, Some(&url), pact, None, no_states).await
+        verify_sources("orders", &url, Some(&url), pact, None, std::sync::Arc::new(NoStates)).await
     };
 
     let renamed = verify_notifications_pact(orders_publishing(event("customer")).await).await;

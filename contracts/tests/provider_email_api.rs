@@ -5,18 +5,11 @@
 mod common;
 
 use common::*;
-use platform::config::{ServerSettings, TelemetrySettings};
+use platform::test_util::serve;
 
 #[tokio::test]
 async fn the_email_api_simulator_honours_the_contract() {
-    let url = serve_simulator(
-        simulators::email::build(simulators::email::Settings {
-            server: ServerSettings::for_tests(),
-            telemetry: TelemetrySettings::for_tests(),
-            behaviour: no_faults(),
-        })
-        .await,
-    );
+    let url = serve(simulators::email::build(simulators::email::Settings::for_tests()).await).url();
     let outcome = verify("email-api", &url).await;
     assert!(outcome.result, "verification failed:\n{}", outcome.output.join("\n"));
 }

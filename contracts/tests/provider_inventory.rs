@@ -12,19 +12,12 @@ use common::*;
 use inventory::configuration::Settings;
 use inventory::startup;
 use pact_models::provider_states::ProviderState;
-use platform::config::{ServerSettings, TelemetrySettings};
-use platform::test_util::{TestClient, admin, fresh_broker, fresh_database, serve_in_background};
+use platform::test_util::{TestClient, admin, fresh_broker, fresh_database, serve};
 use serde_json::{Value, json};
 
 /// Sets up "a product has stock" and "an order holds a reservation".
 struct InventoryStates {
     inventory: TestClient,
-}
-
-impl std::fmt::Debug for InventoryStates {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("InventoryStates")
-    }
 }
 
 impl InventoryStates {
@@ -37,17 +30,8 @@ impl InventoryStates {
 }
 
 #[async_trait::async_trait]
-impl pact_verifier::callback_executors::ProviderStateExecutor for InventoryStates {
-    async fn call(
-        self: Arc<Self>,
-        _interaction_id: Option<String>,
-        state: &ProviderState,
-        setup: bool,
-        _client: Option<&reqwest::Client>,
-    ) -> anyhow::Result<HashMap<String, Value>> {
-        if !setup {
-            return Ok(HashMap::new());
-        }
+impl SetUp for InventoryStates {
+    async fn set_up(&self, state: &ProviderState) -> anyhow::Result<HashMap<String, Value>> {
         let number = |key: &str| state.params.get(key).and_then(Value::as_i64).ok_or_else(|| anyhow::anyhow!("{key}"));
         match state.name.as_str() {
             "a product has stock" => self.restock(number("product_id")?, number("available")?).await?,
@@ -64,27 +48,18 @@ impl pact_verifier::callback_executors::ProviderStateExecutor for InventoryState
         }
         Ok(HashMap::new())
     }
-
-    fn teardown(&self) -> bool {
-        false
-    }
 }
 
 #[tokio::test]
 async fn inventory_honours_the_contracts_of_its_consumers() {
     install_crypto_provider();
     let settings = Settings {
-        server: ServerSettings::for_tests(),
-        database: fresh_database("inventory").await,
-        telemetry: TelemetrySettings::for_tests(),
-        broker: fresh_broker().await,
-        reservation_ttl: Duration::from_secs(600),
         expiry_sweep: Duration::from_secs(60),
+        ..Settings::for_tests(fresh_database("inventory").await, fresh_broker().await)
     };
-    let app = startup::build(settings).await.expect("inventory builds");
-    let url = format!("http://{}", app.local_addr());
-    let states = Arc::new(InventoryStates { inventory: TestClient::new(app.local_addr()) });
-    serve_in_background(app.run_until(std::future::pending()));
+    let inventory = serve(startup::build(settings).await);
+    let url = inventory.url();
+    let states = Arc::new(InventoryStates { inventory: inventory.client() });
     let outcome = verify_with_states("inventory", &url, states).await;
     assert!(outcome.result, "verification failed:\n{}", outcome.output.join("\n"));
 }

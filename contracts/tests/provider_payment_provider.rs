@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use common::*;
 use pact_models::provider_states::ProviderState;
-use platform::config::{ServerSettings, TelemetrySettings};
+use platform::test_util::serve;
 use serde_json::{Value, json};
 
 #[derive(Debug)]
@@ -18,16 +18,10 @@ struct Charges {
 }
 
 #[async_trait::async_trait]
-impl pact_verifier::callback_executors::ProviderStateExecutor for Charges {
-    async fn call(
-        self: Arc<Self>,
-        _interaction_id: Option<String>,
-        state: &ProviderState,
-        setup: bool,
-        _client: Option<&reqwest::Client>,
-    ) -> anyhow::Result<HashMap<String, Value>> {
+impl SetUp for Charges {
+    async fn set_up(&self, state: &ProviderState) -> anyhow::Result<HashMap<String, Value>> {
         // Interactions without a state get the empty one.
-        if !setup || state.name.is_empty() {
+        if state.name.is_empty() {
             return Ok(HashMap::new());
         }
         anyhow::ensure!(state.name == "a charge has succeeded", "unknown provider state {:?}", state.name);
@@ -45,22 +39,11 @@ impl pact_verifier::callback_executors::ProviderStateExecutor for Charges {
             .await?;
         Ok(HashMap::from([("charge_id".to_owned(), charge["id"].clone())]))
     }
-
-    fn teardown(&self) -> bool {
-        false
-    }
 }
 
 #[tokio::test]
 async fn the_payment_provider_simulator_honours_the_contract() {
-    let url = serve_simulator(
-        simulators::payments::build(simulators::payments::Settings {
-            server: ServerSettings::for_tests(),
-            telemetry: TelemetrySettings::for_tests(),
-            behaviour: no_faults(),
-        })
-        .await,
-    );
+    let url = serve(simulators::payments::build(simulators::payments::Settings::for_tests()).await).url();
     let states = Arc::new(Charges { url: url.clone() });
     let outcome = verify_with_states("payment-provider", &url, states).await;
     assert!(outcome.result, "verification failed:\n{}", outcome.output.join("\n"));

@@ -25,12 +25,6 @@ struct ShopStates {
     http: reqwest::Client,
 }
 
-impl std::fmt::Debug for ShopStates {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ShopStates")
-    }
-}
-
 type Outcome<T> = anyhow::Result<T>;
 
 impl ShopStates {
@@ -120,17 +114,8 @@ impl ShopStates {
 }
 
 #[async_trait::async_trait]
-impl pact_verifier::callback_executors::ProviderStateExecutor for ShopStates {
-    async fn call(
-        self: Arc<Self>,
-        _interaction_id: Option<String>,
-        state: &ProviderState,
-        setup: bool,
-        _client: Option<&reqwest::Client>,
-    ) -> anyhow::Result<HashMap<String, Value>> {
-        if !setup {
-            return Ok(HashMap::new());
-        }
+impl SetUp for ShopStates {
+    async fn set_up(&self, state: &ProviderState) -> anyhow::Result<HashMap<String, Value>> {
         let text = |key: &str| state.params.get(key).and_then(Value::as_str).ok_or_else(|| anyhow::anyhow!("{key}"));
         let user = || text("user_id").and_then(|id| Ok(Uuid::parse_str(id)?));
         match state.name.as_str() {
@@ -158,10 +143,6 @@ impl pact_verifier::callback_executors::ProviderStateExecutor for ShopStates {
             other => anyhow::bail!("unknown provider state {other:?}"),
         }
         Ok(HashMap::new())
-    }
-
-    fn teardown(&self) -> bool {
-        false
     }
 }
 

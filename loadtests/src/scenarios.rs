@@ -6,14 +6,13 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use goose::goose::GooseResponse;
 use goose::prelude::*;
 use rand::Rng;
 use rand::seq::SliceRandom;
 use serde_json::{Value, json};
 
 use crate::session;
-use crate::traffic::{LOAD_TEST_HEADER, traceparent, user_agent};
+use crate::traffic::{call, call_json, user_agent};
 
 /// What the set-up created, for the scenarios to use.
 #[derive(Debug, Clone)]
@@ -28,51 +27,12 @@ pub struct Catalogue {
 static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
 
 pub fn install(catalogue: Catalogue) {
+    crate::traffic::label_as(&catalogue.profile);
     let _ = CATALOGUE.set(catalogue);
 }
 
 fn catalogue() -> &'static Catalogue {
     CATALOGUE.get().expect("set-up ran before the load")
-}
-
-/// Sends one named request with the load-test headers, a fresh trace, and
-/// the caller's token when given.
-pub async fn call(
-    user: &mut GooseUser,
-    method: GooseMethod,
-    path: &str,
-    name: &str,
-    body: Option<&Value>,
-    token: Option<&str>,
-) -> Result<GooseResponse, Box<TransactionError>> {
-    let mut builder = user
-        .get_request_builder(&method, path)?
-        .header(LOAD_TEST_HEADER, catalogue().profile.as_str())
-        .header("traceparent", traceparent());
-    if let Some(token) = token {
-        builder = builder.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        builder = builder.json(body);
-    }
-    let request = GooseRequest::builder().method(method).path(path).name(name).set_request_builder(builder).build();
-    user.request(request).await
-}
-
-/// `call`, reading a JSON answer (`Null` when there is none).
-pub async fn call_json(
-    user: &mut GooseUser,
-    method: GooseMethod,
-    path: &str,
-    name: &str,
-    body: Option<&Value>,
-    token: Option<&str>,
-) -> Result<Value, Box<TransactionError>> {
-    let response = call(user, method, path, name, body, token).await?;
-    Ok(match response.response {
-        Ok(r) => r.json().await.unwrap_or(Value::Null),
-        Err(_) => Value::Null,
-    })
 }
 
 fn product() -> i64 {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use goose::prelude::*;
 use serde_json::{Value, json};
 
-use crate::scenarios::{call, call_json};
+use crate::traffic::{call, call_json};
 
 #[derive(Debug, Clone)]
 pub struct Session {

@@ -2,10 +2,24 @@
 //! header the gateway counts separately (`gateway_requests_total{origin}`),
 //! and a fresh W3C `traceparent` on every request, so that each transaction
 //! is the root of its own trace and a slow one can be found in Jaeger.
+//! [`call`] sends every request of the scenarios and the session that way.
 
+use std::sync::OnceLock;
+
+use goose::goose::GooseResponse;
+use goose::prelude::*;
 use rand::RngCore;
+use serde_json::Value;
 
 pub const LOAD_TEST_HEADER: &str = "x-load-test";
+
+/// The profile every request is labelled with (`x-load-test`).
+static PROFILE: OnceLock<String> = OnceLock::new();
+
+/// Labels this process's traffic with `profile`, once, before the load.
+pub fn label_as(profile: &str) {
+    let _ = PROFILE.set(profile.to_owned());
+}
 
 pub fn user_agent(profile: &str) -> String {
     format!("testbed-load/{} (profile={profile})", env!("CARGO_PKG_VERSION"))
@@ -20,6 +34,46 @@ pub fn traceparent() -> String {
     rng.fill_bytes(&mut span);
     let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
     format!("00-{}-{}-01", hex(&trace), hex(&span))
+}
+
+/// Sends one named request with the load-test headers, a fresh trace, and
+/// the caller's token when given.
+pub async fn call(
+    user: &mut GooseUser,
+    method: GooseMethod,
+    path: &str,
+    name: &str,
+    body: Option<&Value>,
+    token: Option<&str>,
+) -> Result<GooseResponse, Box<TransactionError>> {
+    let mut builder = user
+        .get_request_builder(&method, path)?
+        .header(LOAD_TEST_HEADER, PROFILE.get().expect("traffic labelled before the load").as_str())
+        .header("traceparent", traceparent());
+    if let Some(token) = token {
+        builder = builder.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        builder = builder.json(body);
+    }
+    let request = GooseRequest::builder().method(method).path(path).name(name).set_request_builder(builder).build();
+    user.request(request).await
+}
+
+/// `call`, reading a JSON answer (`Null` when there is none).
+pub async fn call_json(
+    user: &mut GooseUser,
+    method: GooseMethod,
+    path: &str,
+    name: &str,
+    body: Option<&Value>,
+    token: Option<&str>,
+) -> Result<Value, Box<TransactionError>> {
+    let response = call(user, method, path, name, body, token).await?;
+    Ok(match response.response {
+        Ok(r) => r.json().await.unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,9 @@ pub struct Behaviour {
 }
 
 impl Behaviour {
+    /// No latency, no failures, no declines.
+    pub const NONE: Self = Self { latency_ms: 0, jitter_ms: 0, failure_rate: 0.0, decline_rate: 0.0 };
+
     /// `<PREFIX>_LATENCY_MS`, `_JITTER_MS`, `_FAILURE_RATE`, `_DECLINE_RATE`.
     pub fn from_env(env: &mut Env, prefix: &str) -> Self {
         let behaviour = Self {

@@ -10,3 +10,4 @@ pub mod behaviour;
 pub mod email;
 pub mod idempotency;
 pub mod payments;
+pub mod settings;

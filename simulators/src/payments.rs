@@ -9,35 +9,19 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use platform::config::{Env, ServerSettings, TelemetrySettings};
 use platform::server::{HttpServer, Service};
 use platform::{ApiError, AppJson, AppPath};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::behaviour::{self, Behaviour, BehaviourSwitch};
+use crate::behaviour::{self, BehaviourSwitch};
 use crate::idempotency::{IdempotencyStore, key_of};
 
 pub const DEFAULT_PORT: u16 = 9101;
 /// The test card that is always declined.
 pub const DECLINING_METHOD: &str = "tok_decline";
 
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub server: ServerSettings,
-    pub telemetry: TelemetrySettings,
-    pub behaviour: Behaviour,
-}
-
-impl Settings {
-    pub fn from_env(env: &mut Env) -> Self {
-        Self {
-            server: ServerSettings::from_env(env, DEFAULT_PORT),
-            telemetry: TelemetrySettings::from_env(env),
-            behaviour: Behaviour::from_env(env, "PROVIDER"),
-        }
-    }
-}
+pub use crate::settings::Settings;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

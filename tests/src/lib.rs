@@ -5,69 +5,22 @@
 
 use std::time::Duration;
 
-use gateway::configuration::{CacheSettings, RateLimitSettings, Upstreams};
-use orders::configuration::SagaSettings;
+use gateway::configuration::{RateLimitSettings, Upstreams};
+use orders::configuration::TestUpstreams;
 use orders::saga::Step;
 use platform::client::ClientSettings;
-use platform::config::{DatabaseSettings, ServerSettings, TelemetrySettings};
-use platform::email::Email;
+use platform::config::DatabaseSettings;
 use platform::messaging::BrokerSettings;
-use platform::server::HttpServer;
 use platform::test_util::{
-    TcpRelay, TestClient, authority_of, fresh_broker, fresh_database, init_test_logs, serve_in_background, via_relay,
+    Served, TcpRelay, TestClient, authority_of, fresh_broker, fresh_database, init_test_logs, serve, via_relay,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use simulators::behaviour::Behaviour;
 use sqlx::postgres::PgPoolOptions;
-use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
+pub use auth::configuration::{TEST_ADMIN_EMAIL as ADMIN_EMAIL, TEST_ADMIN_PASSWORD as ADMIN_PASSWORD};
 pub const PASSWORD: &str = "correct horse battery staple";
-pub const ADMIN_EMAIL: &str = "admin@shop.test";
-pub const ADMIN_PASSWORD: &str = "test-only-admin-password";
-
-fn quiet() -> TelemetrySettings {
-    TelemetrySettings::for_tests()
-}
-
-/// Serves `server` until `stop` says so; a dropped sender means "run forever".
-fn run_until_signal(
-    server: HttpServer,
-    stop: oneshot::Receiver<()>,
-) -> impl Future<Output = anyhow::Result<()>> + Send + 'static {
-    server.run_until(async move {
-        if stop.await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    })
-}
-
-/// A running service and the means to stop it.
-pub struct Running {
-    pub url: String,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl Running {
-    pub fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-async fn run(app: anyhow::Result<HttpServer>) -> Running {
-    let app = app.expect("service builds");
-    let url = format!("http://{}", app.local_addr());
-    let (stop, stopped) = oneshot::channel();
-    serve_in_background(run_until_signal(app, stopped));
-    Running { url, stop: Some(stop) }
-}
-
-/// A simulator runs as long as the test: its stop is never sent.
-async fn run_simulator(server: anyhow::Result<HttpServer>) -> String {
-    run(server).await.url
-}
 
 /// Knobs of the stack under test.
 #[derive(Default, Clone, Copy)]
@@ -90,7 +43,7 @@ pub struct Shop {
     /// The public API.
     pub gateway: TestClient,
     /// Direct access, for what the gateway does not expose (metrics, internals).
-    pub orders: Running,
+    pub orders: Served,
     pub email_api: TestClient,
     pub inventory: TestClient,
     /// Orders' connection to RabbitMQ runs through this relay: cut it and
@@ -99,7 +52,8 @@ pub struct Shop {
     /// Every HTTP server of the shop: (name, base URL), for scraping.
     pub services: Vec<(&'static str, String)>,
     databases: ShopDatabases,
-    orders_deps: OrdersDeps,
+    orders_broker: BrokerSettings,
+    orders_upstreams: TestUpstreams,
     /// Held while this shop runs (see `ONE_SHOP_AT_A_TIME`).
     _turn: SemaphorePermit<'static>,
 }
@@ -111,167 +65,109 @@ struct ShopDatabases {
     notifications: DatabaseSettings,
 }
 
-#[derive(Clone)]
-struct OrdersDeps {
-    broker: BrokerSettings,
-    catalog: String,
-    inventory: String,
-    payments: String,
-}
-
 impl Shop {
     pub async fn start(options: Options) -> Self {
         let turn = ONE_SHOP_AT_A_TIME.acquire().await.expect("the semaphore is never closed");
         init_test_logs();
         let broker = fresh_broker().await;
-        let users = run(users::startup::build(users::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database: fresh_database("users").await,
-            telemetry: quiet(),
-        })
-        .await)
-        .await;
-        let auth = run(auth::startup::build(auth::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database: fresh_database("auth").await,
-            telemetry: quiet(),
-            users: ClientSettings::fixed("users", users.url.clone()),
-            tokens: auth::configuration::TokenSettings {
-                signing_key_pem: None,
-                access_ttl: Duration::from_secs(900),
-                refresh_ttl: Duration::from_secs(3600),
-            },
-            password_cost: auth::passwords::HashCost { memory_kib: 1024, iterations: 1 },
-            bootstrap_admin: Some((Email::parse(ADMIN_EMAIL).unwrap(), ADMIN_PASSWORD.to_owned().into())),
-        })
-        .await)
-        .await;
-        let catalog = run(catalog::startup::build(catalog::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database: fresh_database("catalog").await,
-            telemetry: quiet(),
-        })
-        .await)
-        .await;
+        let users = serve(
+            users::startup::build(users::configuration::Settings::for_tests(fresh_database("users").await)).await,
+        );
+        let auth = serve(
+            auth::startup::build(auth::configuration::Settings::for_tests(fresh_database("auth").await, users.url()))
+                .await,
+        );
+        let catalog = serve(
+            catalog::startup::build(catalog::configuration::Settings::for_tests(fresh_database("catalog").await)).await,
+        );
         let databases = ShopDatabases {
             orders: fresh_database("orders").await,
             payments: fresh_database("payments").await,
             inventory: fresh_database("inventory").await,
             notifications: fresh_database("notifications").await,
         };
-        let inventory = run(inventory::startup::build(inventory::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database: databases.inventory.clone(),
-            telemetry: quiet(),
-            broker: broker.clone(),
-            reservation_ttl: Duration::from_secs(600),
-            expiry_sweep: Duration::from_secs(1),
-        })
-        .await)
-        .await;
-        let no_faults = Behaviour { latency_ms: 0, jitter_ms: 0, failure_rate: 0.0, decline_rate: 0.0 };
-        let provider = run_simulator(
-            simulators::payments::build(simulators::payments::Settings {
-                server: ServerSettings::for_tests(),
-                telemetry: quiet(),
-                behaviour: no_faults,
-            })
+        let inventory = serve(
+            inventory::startup::build(inventory::configuration::Settings::for_tests(
+                databases.inventory.clone(),
+                broker.clone(),
+            ))
             .await,
-        )
-        .await;
-        let email_api = run_simulator(
-            simulators::email::build(simulators::email::Settings {
-                server: ServerSettings::for_tests(),
-                telemetry: quiet(),
-                behaviour: no_faults,
-            })
+        );
+        let provider = serve(simulators::payments::build(simulators::payments::Settings::for_tests()).await);
+        let email_api = serve(simulators::email::build(simulators::email::Settings::for_tests()).await);
+        let payments = serve(
+            payments::startup::build(payments::configuration::Settings::for_tests(
+                databases.payments.clone(),
+                provider.url(),
+            ))
             .await,
-        )
-        .await;
-        let payments = run(payments::startup::build(payments::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database: databases.payments.clone(),
-            telemetry: quiet(),
-            provider: ClientSettings::fixed("payment-provider", provider),
-        })
-        .await)
-        .await;
-        let notifications = run(notifications::startup::build(notifications::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database: databases.notifications.clone(),
-            telemetry: quiet(),
-            broker: broker.clone(),
-            users: ClientSettings::fixed("users", users.url.clone()),
-            email: ClientSettings::fixed("email-api", email_api.clone()),
-        })
-        .await)
-        .await;
+        );
+        let notifications = serve(
+            notifications::startup::build(notifications::configuration::Settings::for_tests(
+                databases.notifications.clone(),
+                broker.clone(),
+                users.url(),
+                email_api.url(),
+            ))
+            .await,
+        );
 
         let broker_relay = TcpRelay::start(authority_of(broker.url.expose_secret())).await;
         let orders_broker =
             BrokerSettings { url: SecretString::from(via_relay(broker.url.expose_secret(), &broker_relay)) };
-        let orders_deps = OrdersDeps {
-            broker: orders_broker,
-            catalog: catalog.url.clone(),
-            inventory: inventory.url.clone(),
-            payments: payments.url.clone(),
-        };
-        let orders = start_orders(&databases.orders, &orders_deps, options.orders_halt_after).await;
+        let orders_upstreams =
+            TestUpstreams { catalog: catalog.url(), inventory: inventory.url(), payments: payments.url() };
+        let orders = serve(
+            orders::startup::build(
+                orders::configuration::Settings::for_tests(
+                    databases.orders.clone(),
+                    orders_broker.clone(),
+                    &orders_upstreams,
+                )
+                .halting_after(options.orders_halt_after),
+            )
+            .await,
+        );
 
-        let gateway = run(gateway::startup::build(gateway::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            telemetry: quiet(),
-            upstreams: Upstreams {
-                auth: ClientSettings::fixed("auth", auth.url.clone()),
-                users: ClientSettings::fixed("users", users.url.clone()),
-                catalog: ClientSettings::fixed("catalog", catalog.url.clone()),
-                inventory: ClientSettings::fixed("inventory", inventory.url.clone()),
-                // A checkout answers when its saga has: allow for it (as compose does).
-                orders: ClientSettings {
-                    timeout: Duration::from_secs(15),
-                    resilience: platform::client::resilience::ResilienceSettings::for_timeout(Duration::from_secs(15)),
-                    ..ClientSettings::fixed("orders", orders.url.clone())
-                },
-                notifications: ClientSettings::fixed("notifications", notifications.url.clone()),
+        let upstreams = Upstreams {
+            auth: ClientSettings::fixed("auth", auth.url()),
+            users: ClientSettings::fixed("users", users.url()),
+            catalog: ClientSettings::fixed("catalog", catalog.url()),
+            inventory: ClientSettings::fixed("inventory", inventory.url()),
+            // A checkout answers when its saga has: allow for it (as compose does).
+            orders: ClientSettings {
+                timeout: Duration::from_secs(15),
+                resilience: platform::client::resilience::ResilienceSettings::for_timeout(Duration::from_secs(15)),
+                ..ClientSettings::fixed("orders", orders.url())
             },
-            rate_limit: match options.gateway_rate_limit {
-                Some((replenish_every, burst)) => {
-                    RateLimitSettings { replenish_every, burst: burst.try_into().unwrap() }
-                }
-                None => {
-                    RateLimitSettings { replenish_every: Duration::from_micros(100), burst: 10_000.try_into().unwrap() }
-                }
-            },
-            cache: CacheSettings {
-                enabled: true,
-                fresh_for: Duration::from_secs(1),
-                keep_stale_for: Duration::from_secs(60),
-                max_bytes: 1 << 20,
-            },
-            jwks_min_refresh: Duration::from_secs(1),
-        })
-        .await)
-        .await;
+            notifications: ClientSettings::fixed("notifications", notifications.url()),
+        };
+        let mut gateway_settings = gateway::configuration::Settings::for_tests(upstreams);
+        if let Some((replenish_every, burst)) = options.gateway_rate_limit {
+            gateway_settings.rate_limit = RateLimitSettings { replenish_every, burst: burst.try_into().unwrap() };
+        }
+        let gateway = serve(gateway::startup::build(gateway_settings).await);
 
         let services = vec![
-            ("gateway", gateway.url.clone()),
-            ("auth", auth.url.clone()),
-            ("users", users.url.clone()),
-            ("catalog", catalog.url.clone()),
-            ("inventory", inventory.url.clone()),
-            ("orders", orders.url.clone()),
-            ("payments", payments.url.clone()),
-            ("notifications", notifications.url.clone()),
+            ("gateway", gateway.url()),
+            ("auth", auth.url()),
+            ("users", users.url()),
+            ("catalog", catalog.url()),
+            ("inventory", inventory.url()),
+            ("orders", orders.url()),
+            ("payments", payments.url()),
+            ("notifications", notifications.url()),
         ];
         Shop {
             services,
-            gateway: TestClient { address: gateway.url.clone(), http: reqwest::Client::new() },
+            gateway: gateway.client(),
             orders,
-            email_api: TestClient { address: email_api, http: reqwest::Client::new() },
-            inventory: TestClient { address: inventory.url.clone(), http: reqwest::Client::new() },
+            email_api: email_api.client(),
+            inventory: inventory.client(),
             broker_relay,
             databases,
-            orders_deps,
+            orders_broker,
+            orders_upstreams,
             _turn: turn,
         }
     }
@@ -281,7 +177,12 @@ impl Shop {
     /// involved in the tests that use this).
     pub async fn restart_orders(&mut self) {
         self.orders.stop();
-        self.orders = start_orders(&self.databases.orders, &self.orders_deps, None).await;
+        let settings = orders::configuration::Settings::for_tests(
+            self.databases.orders.clone(),
+            self.orders_broker.clone(),
+            &self.orders_upstreams,
+        );
+        self.orders = serve(orders::startup::build(settings).await);
     }
 
     /// The invariant checker over this shop's databases.
@@ -403,25 +304,4 @@ impl Shop {
         }
         report
     }
-}
-
-async fn start_orders(database: &DatabaseSettings, deps: &OrdersDeps, halt_after: Option<Step>) -> Running {
-    run(orders::startup::build(orders::configuration::Settings {
-        server: ServerSettings::for_tests(),
-        database: database.clone(),
-        telemetry: quiet(),
-        broker: deps.broker.clone(),
-        catalog: ClientSettings::fixed("catalog", deps.catalog.clone()),
-        inventory: ClientSettings::fixed("inventory", deps.inventory.clone()),
-        payments: ClientSettings::fixed("payments", deps.payments.clone()),
-        saga: SagaSettings {
-            checkout_wait: Duration::from_secs(10),
-            lease: Duration::from_millis(500),
-            retry_base: Duration::from_millis(100),
-            recovery_sweep: Duration::from_millis(100),
-            halt_after,
-        },
-    })
-    .await)
-    .await
 }

@@ -96,7 +96,7 @@ async fn while_the_broker_is_down_events_wait_in_the_outbox_and_nothing_is_lost(
         assert_eq!(order["status"], "CONFIRMED", "checkout does not need the broker");
     }
     let pending = || async {
-        let metrics = reqwest::get(format!("{}/metrics", shop.orders.url)).await.unwrap().text().await.unwrap();
+        let metrics = reqwest::get(format!("{}/metrics", shop.orders.url())).await.unwrap().text().await.unwrap();
         metrics
             .lines()
             .find(|l| l.starts_with("outbox_pending_messages"))
@@ -127,7 +127,7 @@ async fn a_saga_cut_short_by_a_crash_is_finished_by_the_next_instance() {
     assert_eq!(order["status"], "PENDING");
 
     shop.restart_orders().await;
-    let url = format!("{}/api/v1/orders/{}", shop.orders.url, order["id"].as_str().unwrap());
+    let url = format!("{}/api/v1/orders/{}", shop.orders.url(), order["id"].as_str().unwrap());
     eventually("the order settled", Duration::from_secs(20), || async {
         let view: Value =
             reqwest::Client::new().get(&url).with_caller(&admin()).send().await.unwrap().json().await.unwrap();

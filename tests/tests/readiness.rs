@@ -7,13 +7,12 @@
 
 use std::time::Duration;
 
+use gateway::configuration::Upstreams;
 use platform::client::ClientSettings;
-use platform::config::{DatabaseSettings, ServerSettings, TelemetrySettings};
+use platform::config::DatabaseSettings;
 use platform::messaging::BrokerSettings;
-use platform::server::HttpServer;
 use platform::test_util::{
-    TcpRelay, authority_of, closed_port, eventually, fresh_broker, fresh_database, init_test_logs, serve_in_background,
-    via_relay,
+    TcpRelay, authority_of, closed_port, eventually, fresh_broker, fresh_database, init_test_logs, serve, via_relay,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
@@ -22,13 +21,9 @@ use serde_json::Value;
 /// `/ready`'s own 2 s check timeout, short enough to fail a broken test soon.
 const WITHIN: Duration = Duration::from_secs(30);
 
-fn quiet() -> TelemetrySettings {
-    TelemetrySettings::for_tests()
-}
-
-/// A dependency nobody answers for: optional checks fail, fast.
-fn nowhere(name: &'static str) -> ClientSettings {
-    ClientSettings::fixed(name, format!("http://{}", closed_port()))
+/// Where nobody answers: optional checks of a dependency there fail, fast.
+fn nowhere() -> String {
+    format!("http://{}", closed_port())
 }
 
 /// A fresh database, reached through a relay.
@@ -43,14 +38,6 @@ async fn relayed_broker() -> (BrokerSettings, TcpRelay) {
     let broker = fresh_broker().await;
     let relay = TcpRelay::start(authority_of(broker.url.expose_secret())).await;
     (BrokerSettings { url: SecretString::from(via_relay(broker.url.expose_secret(), &relay)) }, relay)
-}
-
-/// Runs a built service for the rest of the test; its base URL.
-fn serve(app: anyhow::Result<HttpServer>) -> String {
-    let app = app.expect("service builds");
-    let url = format!("http://{}", app.local_addr());
-    serve_in_background(app.run_until(std::future::pending()));
-    url
 }
 
 /// `/ready`'s status and JSON body.
@@ -100,108 +87,44 @@ async fn every_service_is_unready_while_a_required_dependency_is_down_and_ready_
     let broker = fresh_broker().await;
 
     let (database, relay) = relayed_database("users").await;
-    let url = serve(
-        users::startup::build(users::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database,
-            telemetry: quiet(),
-        })
-        .await,
-    );
+    let url = serve(users::startup::build(users::configuration::Settings::for_tests(database)).await).url();
     cases.push(Case { service: "users", url, check: "postgres", relay });
 
     let (database, relay) = relayed_database("auth").await;
-    let url = serve(
-        auth::startup::build(auth::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database,
-            telemetry: quiet(),
-            users: nowhere("users"),
-            tokens: auth::configuration::TokenSettings {
-                signing_key_pem: None,
-                access_ttl: Duration::from_secs(900),
-                refresh_ttl: Duration::from_secs(3600),
-            },
-            password_cost: auth::passwords::HashCost { memory_kib: 1024, iterations: 1 },
-            bootstrap_admin: None,
-        })
-        .await,
-    );
+    let settings = auth::configuration::Settings {
+        bootstrap_admin: None,
+        ..auth::configuration::Settings::for_tests(database, nowhere())
+    };
+    let url = serve(auth::startup::build(settings).await).url();
     cases.push(Case { service: "auth", url, check: "postgres", relay });
 
     let (database, relay) = relayed_database("catalog").await;
-    let url = serve(
-        catalog::startup::build(catalog::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database,
-            telemetry: quiet(),
-        })
-        .await,
-    );
+    let url = serve(catalog::startup::build(catalog::configuration::Settings::for_tests(database)).await).url();
     cases.push(Case { service: "catalog", url, check: "postgres", relay });
 
     let (database, relay) = relayed_database("inventory").await;
-    let url = serve(
-        inventory::startup::build(inventory::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database,
-            telemetry: quiet(),
-            broker: broker.clone(),
-            reservation_ttl: Duration::from_secs(600),
-            expiry_sweep: Duration::from_secs(1),
-        })
-        .await,
-    );
+    let settings = inventory::configuration::Settings::for_tests(database, broker.clone());
+    let url = serve(inventory::startup::build(settings).await).url();
     cases.push(Case { service: "inventory", url, check: "postgres", relay });
 
     let (database, relay) = relayed_database("orders").await;
-    let url = serve(
-        orders::startup::build(orders::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database,
-            telemetry: quiet(),
-            broker: broker.clone(),
-            catalog: nowhere("catalog"),
-            inventory: nowhere("inventory"),
-            payments: nowhere("payments"),
-            saga: orders::configuration::SagaSettings {
-                checkout_wait: Duration::from_secs(10),
-                lease: Duration::from_millis(500),
-                retry_base: Duration::from_millis(100),
-                recovery_sweep: Duration::from_millis(100),
-                halt_after: None,
-            },
-        })
-        .await,
-    );
+    let upstreams =
+        orders::configuration::TestUpstreams { catalog: nowhere(), inventory: nowhere(), payments: nowhere() };
+    let settings = orders::configuration::Settings::for_tests(database, broker.clone(), &upstreams);
+    let url = serve(orders::startup::build(settings).await).url();
     cases.push(Case { service: "orders", url, check: "postgres", relay });
 
     let (database, relay) = relayed_database("payments").await;
-    let url = serve(
-        payments::startup::build(payments::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database,
-            telemetry: quiet(),
-            provider: nowhere("payment-provider"),
-        })
-        .await,
-    );
+    let settings = payments::configuration::Settings::for_tests(database, nowhere());
+    let url = serve(payments::startup::build(settings).await).url();
     cases.push(Case { service: "payments", url, check: "postgres", relay });
 
     // Notifications cannot work without either: two cases on one instance.
     let (database, database_relay) = relayed_database("notifications").await;
     let (notifications_broker, broker_relay) = relayed_broker().await;
-    let url = serve(
-        notifications::startup::build(notifications::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database,
-            telemetry: quiet(),
-            broker: notifications_broker,
-            users: nowhere("users"),
-            email: nowhere("email-api"),
-        })
-        .await,
-    );
+    let settings =
+        notifications::configuration::Settings::for_tests(database, notifications_broker, nowhere(), nowhere());
+    let url = serve(notifications::startup::build(settings).await).url();
     cases.push(Case { service: "notifications", url: url.clone(), check: "postgres", relay: database_relay });
     cases.push(Case { service: "notifications", url, check: "broker", relay: broker_relay });
 
@@ -221,54 +144,25 @@ async fn every_service_is_unready_while_a_required_dependency_is_down_and_ready_
 #[tokio::test]
 async fn the_gateway_is_unready_until_it_can_load_the_signing_keys() {
     init_test_logs();
-    let auth = serve(
-        auth::startup::build(auth::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            database: fresh_database("auth").await,
-            telemetry: quiet(),
-            users: nowhere("users"),
-            tokens: auth::configuration::TokenSettings {
-                signing_key_pem: None,
-                access_ttl: Duration::from_secs(900),
-                refresh_ttl: Duration::from_secs(3600),
-            },
-            password_cost: auth::passwords::HashCost { memory_kib: 1024, iterations: 1 },
-            bootstrap_admin: None,
-        })
-        .await,
-    );
+    let settings = auth::configuration::Settings {
+        bootstrap_admin: None,
+        ..auth::configuration::Settings::for_tests(fresh_database("auth").await, nowhere())
+    };
+    let auth = serve(auth::startup::build(settings).await).url();
     let relay = TcpRelay::start(authority_of(&auth)).await;
     relay.cut();
-    let url = serve(
-        gateway::startup::build(gateway::configuration::Settings {
-            server: ServerSettings::for_tests(),
-            telemetry: quiet(),
-            upstreams: gateway::configuration::Upstreams {
-                // A failed instance is not ejected for long: the test waits for its return.
-                auth: ClientSettings {
-                    eject_for: Duration::from_millis(200),
-                    ..ClientSettings::fixed("auth", via_relay(&auth, &relay))
-                },
-                users: nowhere("users"),
-                catalog: nowhere("catalog"),
-                inventory: nowhere("inventory"),
-                orders: nowhere("orders"),
-                notifications: nowhere("notifications"),
-            },
-            rate_limit: gateway::configuration::RateLimitSettings {
-                replenish_every: Duration::from_micros(100),
-                burst: 10_000.try_into().unwrap(),
-            },
-            cache: gateway::configuration::CacheSettings {
-                enabled: false,
-                fresh_for: Duration::from_secs(1),
-                keep_stale_for: Duration::from_secs(60),
-                max_bytes: 1 << 20,
-            },
-            jwks_min_refresh: Duration::from_millis(100),
-        })
-        .await,
-    );
+    let upstreams = Upstreams {
+        // A failed instance is not ejected for long: the test waits for its return.
+        auth: ClientSettings {
+            eject_for: Duration::from_millis(200),
+            ..ClientSettings::fixed("auth", via_relay(&auth, &relay))
+        },
+        ..Upstreams::unreachable()
+    };
+    let mut settings = gateway::configuration::Settings::for_tests(upstreams);
+    settings.cache.enabled = false;
+    settings.jwks_min_refresh = Duration::from_millis(100);
+    let url = serve(gateway::startup::build(settings).await).url();
     let case = Case { service: "gateway", url, check: "jwks", relay };
 
     case.assert_not_ready().await;

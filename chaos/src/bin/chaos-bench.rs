@@ -30,6 +30,7 @@ use axum::Router;
 use axum::routing::get;
 use clap::Parser;
 use serde_json::{Value, json};
+use stats::Spread;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -132,7 +133,7 @@ async fn main() -> anyhow::Result<()> {
     let median = |side: &str, workload: &str, value: fn(&Run) -> f64| runs.spread(side, workload, value).median;
     let added_us = (median(PROXY, MODERATE, |r| r.p50_ms) - median(DIRECT, MODERATE, |r| r.p50_ms)) * 1000.0;
     let toxic_us =
-        (spread(with_toxic.iter().map(|r| r.p50_ms).collect()).median - median(PROXY, MODERATE, |r| r.p50_ms)) * 1000.0;
+        (Spread::of(with_toxic.iter().map(|r| r.p50_ms)).median - median(PROXY, MODERATE, |r| r.p50_ms)) * 1000.0;
     let saturation = |side: &str| median(side, SATURATION, |r| r.throughput);
     println!("\nadded p50 latency at {MODERATE_RATE} req/s, no toxics:     {added_us:>8.1} µs");
     println!("added p50 latency by a 0 ms latency toxic:        {toxic_us:>8.1} µs");
@@ -200,7 +201,7 @@ impl Runs {
 
     fn spread(&self, side: &str, workload: &str, value: fn(&Run) -> f64) -> Spread {
         let runs = self.0.iter().filter(|((s, w), _)| *s == side && *w == workload).flat_map(|(_, runs)| runs);
-        spread(runs.map(value).collect())
+        Spread::of(runs.map(value))
     }
 
     fn row(&self, name: &str, unit: &str, workload: &str, value: fn(&Run) -> f64) -> Row {
@@ -211,22 +212,6 @@ impl Runs {
             sides: sides.iter().map(|side| (*side, self.spread(side, workload, value))).collect(),
         }
     }
-}
-
-/// Median and range of a few repeated measurements.
-#[derive(Clone, Copy)]
-struct Spread {
-    median: f64,
-    min: f64,
-    max: f64,
-}
-
-fn spread(mut values: Vec<f64>) -> Spread {
-    values.sort_by(f64::total_cmp);
-    if values.is_empty() {
-        return Spread { median: f64::NAN, min: f64::NAN, max: f64::NAN };
-    }
-    Spread { median: values[values.len() / 2], min: values[0], max: values[values.len() - 1] }
 }
 
 struct Row {
@@ -272,11 +257,7 @@ fn print_table(rows: &[Row], sides: &[&str]) {
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
+    stats::percentile(sorted, p).map_or(f64::NAN, |latency| latency.as_secs_f64() * 1000.0)
 }
 
 fn summarise(mut latencies: Vec<Duration>, elapsed: Duration) -> Run {

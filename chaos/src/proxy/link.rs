@@ -13,10 +13,10 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{Mutex, watch};
 use tokio::time::sleep;
 
-use super::metrics::{BytesLabels, ProxyLabels};
+use super::instance::Proxy;
+use super::metrics::BytesLabels;
 use super::model::Stream;
 use super::pipe::{Pipe, Sink};
-use super::registry::Proxy;
 
 /// What one connection's two pipes share.
 pub(super) struct Link {
@@ -41,7 +41,7 @@ impl Link {
 
     /// Counts one use of a toxic.
     pub(super) fn fault(&self, toxic: &str, kind: &str) {
-        self.proxy.metrics.fault(&self.proxy.name, toxic, kind);
+        self.proxy.fault(toxic, kind);
     }
 }
 
@@ -53,30 +53,29 @@ pub(super) enum End {
 }
 
 pub async fn serve(proxy: Arc<Proxy>, client: TcpStream) {
-    let labels = ProxyLabels { proxy: proxy.name.clone() };
-    proxy.metrics.connections.get_or_create(&labels).inc();
-    let mut generation = proxy.generation.subscribe();
-    generation.borrow_and_update();
+    let labels = proxy.labels();
+    let metrics = proxy.metrics();
+    metrics.connections.get_or_create(&labels).inc();
+    let mut closings = proxy.watch_closings();
     let upstream = proxy.upstream();
     let server = match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(&upstream)).await {
         Ok(Ok(server)) => server,
         _ => {
-            proxy.metrics.upstream_failures.get_or_create(&labels).inc();
+            metrics.upstream_failures.get_or_create(&labels).inc();
             return;
         }
     };
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
-    let active = proxy.metrics.active_connections.get_or_create(&labels).clone();
+    let active = metrics.active_connections.get_or_create(&labels).clone();
     active.inc();
 
     // One lookup per statement: a family's read guard lives to the end of
     // its statement, and a second lookup that must insert would wait on it.
-    let bytes_upstream =
-        counter(&proxy.metrics.bytes, BytesLabels { proxy: proxy.name.clone(), direction: "upstream" });
+    let bytes_upstream = counter(&metrics.bytes, BytesLabels { proxy: labels.proxy.clone(), direction: "upstream" });
     let bytes_downstream =
-        counter(&proxy.metrics.bytes, BytesLabels { proxy: proxy.name.clone(), direction: "downstream" });
-    let http_requests = counter(&proxy.metrics.http_requests, labels.clone());
+        counter(&metrics.bytes, BytesLabels { proxy: labels.proxy.clone(), direction: "downstream" });
+    let http_requests = counter(&metrics.http_requests, labels.clone());
     let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = server.into_split();
     let link = Arc::new(Link {
@@ -92,7 +91,7 @@ pub async fn serve(proxy: Arc<Proxy>, client: TcpStream) {
     let down = Pipe::new(link.clone(), Stream::Downstream, Sink::Client(link.clone())).run(server_read);
     let end = tokio::select! {
         (a, b) = async { tokio::join!(up, down) } => if a == End::Reset || b == End::Reset { End::Reset } else { End::Closed },
-        _ = generation.changed() => End::Reset,
+        _ = closings.changed() => End::Reset,
     };
     if end == End::Reset {
         reset(&link).await;

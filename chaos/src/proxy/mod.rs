@@ -1,7 +1,9 @@
 //! The fault-injection proxy.
 
 pub mod api;
+mod error;
 mod http;
+mod instance;
 mod link;
 pub mod metrics;
 pub mod model;

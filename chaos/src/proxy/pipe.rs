@@ -106,7 +106,7 @@ impl Pipe {
     }
 
     pub(super) async fn run(mut self, mut src: OwnedReadHalf) -> End {
-        let mut toxics_rx = self.link.proxy.toxics.subscribe();
+        let mut toxics_rx = self.link.proxy.watch_toxics();
         let mut stop = self.link.stop.subscribe();
         let mut rolls = Rolls::default();
         let mut timers = Timers::default();
@@ -199,7 +199,7 @@ impl Pipe {
                 let Some((name, after)) = abort else {
                     return self.hand_on(active, data).await;
                 };
-                tracing::debug!(proxy = %self.link.proxy.name, toxic = %name, "aborting the response");
+                tracing::debug!(proxy = %self.link.proxy.name(), toxic = %name, "aborting the response");
                 self.hand_on(active, &data[..(after as usize).min(data.len())]).await?;
                 self.ending.get_or_insert(Ending::Cut(End::Reset));
                 Ok(())
@@ -509,7 +509,7 @@ fn deadline_end(link: &Link, timers: &Timers, stream: Stream) -> Option<End> {
         && *at <= now
     {
         link.fault(name, "reset_peer");
-        tracing::debug!(proxy = %link.proxy.name, stream = stream.as_str(), "reset_peer fired");
+        tracing::debug!(proxy = %link.proxy.name(), stream = stream.as_str(), "reset_peer fired");
         return Some(End::Reset);
     }
     if let Some((name, at)) = &timers.timeout

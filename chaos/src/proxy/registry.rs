@@ -1,161 +1,20 @@
-//! The proxies, their listeners and their toxics. Every change is visible
-//! to open connections at once: links watch the toxic list, and a
-//! generation counter closes them all when a proxy is disabled or moved.
+//! Every proxy by name, and the control API's operations on them: create,
+//! move, enable and disable, toxics added, changed and removed. Every change
+//! is visible to open connections at once (see `instance.rs`).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use serde_json::Value;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
+pub use super::error::ApiError;
+use super::instance::Proxy;
 use super::link;
-use super::metrics::{FaultLabels, ProxyLabels, ProxyMetrics};
+use super::metrics::ProxyMetrics;
 use super::model::{
     HTTP_KINDS, NewProxy, NewToxic, ProxyChange, ProxyView, TCP_KINDS, Toxic, ToxicChange, default_attributes,
 };
 use super::windows::FaultWindows;
-
-/// An API error, with Toxiproxy's messages and statuses.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ApiError {
-    pub message: String,
-    pub status: u16,
-}
-
-impl ApiError {
-    fn new(message: impl Into<String>, status: u16) -> Self {
-        Self { message: message.into(), status }
-    }
-    pub fn proxy_not_found() -> Self {
-        Self::new("proxy not found", 404)
-    }
-    fn proxy_exists() -> Self {
-        Self::new("proxy already exists", 409)
-    }
-    fn missing(field: &str) -> Self {
-        Self::new(format!("missing required field: {field}"), 400)
-    }
-    pub fn fault_not_found() -> Self {
-        Self::new("fault not found", 404)
-    }
-    fn toxic_not_found() -> Self {
-        Self::new("toxic not found", 404)
-    }
-    fn toxic_exists() -> Self {
-        Self::new("toxic already exists", 409)
-    }
-    fn invalid_toxic(detail: impl std::fmt::Display) -> Self {
-        Self::new(format!("invalid toxic type: {detail}"), 400)
-    }
-    pub fn bad_body(detail: impl std::fmt::Display) -> Self {
-        Self::new(format!("bad request body: {detail}"), 400)
-    }
-}
-
-struct Settings {
-    listen: String,
-    upstream: String,
-    enabled: bool,
-    /// The address the listener got (a configured port 0 becomes a real one).
-    bound: Option<String>,
-    listener: Option<JoinHandle<()>>,
-}
-
-pub struct Proxy {
-    pub name: String,
-    settings: Mutex<Settings>,
-    /// The toxics, in the order they were added (they apply in that order).
-    pub(super) toxics: watch::Sender<Arc<Vec<Toxic>>>,
-    /// Bumped to close every open connection.
-    pub(super) generation: watch::Sender<u64>,
-    pub(super) metrics: ProxyMetrics,
-}
-
-impl Proxy {
-    pub(super) fn upstream(&self) -> String {
-        self.settings.lock().expect("poisoned").upstream.clone()
-    }
-
-    fn view(&self) -> ProxyView {
-        let settings = self.settings.lock().expect("poisoned");
-        ProxyView {
-            name: self.name.clone(),
-            listen: settings.bound.clone().unwrap_or_else(|| settings.listen.clone()),
-            upstream: settings.upstream.clone(),
-            enabled: settings.enabled,
-            toxics: self.toxics.borrow().as_ref().clone(),
-        }
-    }
-
-    fn close_connections(&self) {
-        self.generation.send_modify(|g| *g += 1);
-    }
-
-    async fn start(self: &Arc<Self>) -> Result<(), ApiError> {
-        let listen = {
-            let settings = self.settings.lock().expect("poisoned");
-            if settings.listener.is_some() {
-                return Ok(());
-            }
-            settings.listen.clone()
-        };
-        let listener = TcpListener::bind(&listen)
-            .await
-            .map_err(|e| ApiError::new(format!("cannot listen on {listen}: {e}"), 500))?;
-        let bound = listener.local_addr().map(|a| a.to_string()).ok();
-        let proxy = self.clone();
-        let task = tokio::spawn(accept_loop(proxy, listener));
-        let mut settings = self.settings.lock().expect("poisoned");
-        // A port 0 became a real port: keep it, so a proxy disabled and
-        // enabled again listens where it did (as Toxiproxy does).
-        if let Some(bound) = &bound {
-            settings.listen = bound.clone();
-        }
-        settings.bound = bound;
-        settings.listener = Some(task);
-        settings.enabled = true;
-        self.metrics.enabled.get_or_create(&ProxyLabels { proxy: self.name.clone() }).set(1);
-        tracing::info!(proxy = %self.name, listen = ?settings.bound, upstream = %settings.upstream, "proxy listening");
-        Ok(())
-    }
-
-    /// Stops listening (new connections are refused) and closes open ones.
-    async fn stop(&self) {
-        let listener = {
-            let mut settings = self.settings.lock().expect("poisoned");
-            settings.enabled = false;
-            settings.listener.take()
-        };
-        if let Some(listener) = listener {
-            listener.abort();
-            // Wait until the task is gone and its socket closed, so the
-            // address can be bound again at once.
-            let _ = listener.await;
-        }
-        self.close_connections();
-        self.metrics.enabled.get_or_create(&ProxyLabels { proxy: self.name.clone() }).set(0);
-        tracing::info!(proxy = %self.name, "proxy disabled");
-    }
-
-    fn publish_toxics(&self, toxics: Vec<Toxic>) {
-        let old = self.toxics.borrow().clone();
-        for toxic in old.iter() {
-            self.metrics.active_toxics.get_or_create(&labels(&self.name, toxic)).set(0);
-        }
-        for toxic in &toxics {
-            self.metrics.active_toxics.get_or_create(&labels(&self.name, toxic)).set(1);
-        }
-        self.toxics.send_replace(Arc::new(toxics));
-    }
-}
-
-fn labels(proxy: &str, toxic: &Toxic) -> FaultLabels {
-    FaultLabels { proxy: proxy.to_owned(), toxic: toxic.name.clone(), kind: toxic.kind.clone() }
-}
 
 /// Every proxy, by name.
 #[derive(Clone)]
@@ -198,23 +57,9 @@ impl Registry {
             return Err(ApiError::proxy_exists());
         }
         let listen = if new.listen.is_empty() { "127.0.0.1:0".to_owned() } else { new.listen };
-        let proxy = Arc::new(Proxy {
-            name: new.name.clone(),
-            settings: Mutex::new(Settings {
-                listen,
-                upstream: new.upstream,
-                enabled: false,
-                bound: None,
-                listener: None,
-            }),
-            toxics: watch::channel(Arc::new(Vec::new())).0,
-            generation: watch::channel(0).0,
-            metrics: self.metrics.clone(),
-        });
+        let proxy = Proxy::new(new.name.clone(), listen, new.upstream, self.metrics.clone());
         if new.enabled {
-            proxy.start().await?;
-        } else {
-            proxy.metrics.enabled.get_or_create(&ProxyLabels { proxy: proxy.name.clone() }).set(0);
+            proxy.start(link::serve).await?;
         }
         proxies.insert(new.name, proxy.clone());
         Ok(proxy.view())
@@ -242,26 +87,13 @@ impl Registry {
 
     pub async fn update(&self, name: &str, change: ProxyChange) -> Result<ProxyView, ApiError> {
         let proxy = self.proxy(name).await?;
-        let moved = {
-            let mut settings = proxy.settings.lock().expect("poisoned");
-            let mut moved = false;
-            if let Some(listen) = change.listen.filter(|l| *l != settings.listen && Some(l) != settings.bound.as_ref())
-            {
-                settings.listen = listen;
-                moved = true;
-            }
-            if let Some(upstream) = change.upstream.filter(|u| *u != settings.upstream) {
-                settings.upstream = upstream;
-                moved = true;
-            }
-            moved
-        };
-        let enabled = change.enabled.unwrap_or_else(|| proxy.settings.lock().expect("poisoned").enabled);
+        let moved = proxy.move_to(change.listen, change.upstream);
+        let enabled = change.enabled.unwrap_or_else(|| proxy.is_enabled());
         if moved || !enabled {
             proxy.stop().await;
         }
         if enabled {
-            proxy.start().await?;
+            proxy.start(link::serve).await?;
         }
         Ok(proxy.view())
     }
@@ -278,14 +110,14 @@ impl Registry {
         let proxies: Vec<Arc<Proxy>> = self.proxies.lock().await.values().cloned().collect();
         for proxy in proxies {
             proxy.publish_toxics(Vec::new());
-            proxy.start().await?;
+            proxy.start(link::serve).await?;
         }
         tracing::info!("reset: every proxy enabled, every toxic removed");
         Ok(())
     }
 
     pub async fn toxics(&self, proxy: &str) -> Result<Vec<Toxic>, ApiError> {
-        Ok(self.proxy(proxy).await?.toxics.borrow().as_ref().clone())
+        Ok(self.proxy(proxy).await?.toxics().as_ref().clone())
     }
 
     pub async fn toxic(&self, proxy: &str, name: &str) -> Result<Toxic, ApiError> {
@@ -309,19 +141,19 @@ impl Registry {
             attributes,
         };
         validate(&toxic)?;
-        let mut toxics = proxy.toxics.borrow().as_ref().clone();
+        let mut toxics = proxy.toxics().as_ref().clone();
         if toxics.iter().any(|t| t.name == toxic.name) {
             return Err(ApiError::toxic_exists());
         }
         toxics.push(toxic.clone());
         proxy.publish_toxics(toxics);
-        tracing::info!(proxy = %proxy.name, toxic = %toxic.name, kind = %toxic.kind, stream = toxic.stream.as_str(), toxicity, attributes = %serde_json::Value::Object(toxic.attributes.clone()), "toxic added");
+        tracing::info!(proxy = %proxy.name(), toxic = %toxic.name, kind = %toxic.kind, stream = toxic.stream.as_str(), toxicity, attributes = %serde_json::Value::Object(toxic.attributes.clone()), "toxic added");
         Ok(toxic)
     }
 
     pub async fn update_toxic(&self, proxy: &str, name: &str, change: ToxicChange) -> Result<Toxic, ApiError> {
         let proxy = self.proxy(proxy).await?;
-        let mut toxics = proxy.toxics.borrow().as_ref().clone();
+        let mut toxics = proxy.toxics().as_ref().clone();
         let toxic = toxics.iter_mut().find(|t| t.name == name).ok_or_else(ApiError::toxic_not_found)?;
         if let Some(toxicity) = change.toxicity {
             if !(0.0..=1.0).contains(&toxicity) {
@@ -335,20 +167,20 @@ impl Registry {
         validate(toxic)?;
         let updated = toxic.clone();
         proxy.publish_toxics(toxics);
-        tracing::info!(proxy = %proxy.name, toxic = %updated.name, attributes = %serde_json::Value::Object(updated.attributes.clone()), "toxic changed");
+        tracing::info!(proxy = %proxy.name(), toxic = %updated.name, attributes = %serde_json::Value::Object(updated.attributes.clone()), "toxic changed");
         Ok(updated)
     }
 
     pub async fn remove_toxic(&self, proxy: &str, name: &str) -> Result<(), ApiError> {
         let proxy = self.proxy(proxy).await?;
-        let mut toxics = proxy.toxics.borrow().as_ref().clone();
+        let mut toxics = proxy.toxics().as_ref().clone();
         let before = toxics.len();
         toxics.retain(|t| t.name != name);
         if toxics.len() == before {
             return Err(ApiError::toxic_not_found());
         }
         proxy.publish_toxics(toxics);
-        tracing::info!(proxy = %proxy.name, toxic = name, "toxic removed");
+        tracing::info!(proxy = %proxy.name(), toxic = name, "toxic removed");
         Ok(())
     }
 }
@@ -379,30 +211,4 @@ fn validate(toxic: &Toxic) -> Result<(), ApiError> {
         return Err(ApiError::bad_body("status must be an HTTP status"));
     }
     Ok(())
-}
-
-/// The first and the longest pause after a failed accept.
-const ACCEPT_PAUSE: (Duration, Duration) = (Duration::from_millis(10), Duration::from_secs(1));
-
-/// Accepts connections until the task is aborted. A failed accept (above all
-/// when the process is out of file descriptors) is counted, logged and
-/// waited out with a pause that doubles up to a second: retried at once it
-/// fails the same way, and the loop would spin a core while the connections
-/// that could free descriptors get no time.
-async fn accept_loop(proxy: Arc<Proxy>, listener: TcpListener) {
-    let mut pause = ACCEPT_PAUSE.0;
-    loop {
-        match listener.accept().await {
-            Ok((client, _)) => {
-                pause = ACCEPT_PAUSE.0;
-                tokio::spawn(link::serve(proxy.clone(), client));
-            }
-            Err(error) => {
-                proxy.metrics.accept_errors.get_or_create(&ProxyLabels { proxy: proxy.name.clone() }).inc();
-                tracing::warn!(proxy = %proxy.name, %error, pause_ms = pause.as_millis() as u64, "cannot accept a connection; pausing");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(ACCEPT_PAUSE.1);
-            }
-        }
-    }
 }

@@ -212,29 +212,28 @@ pub struct Plot {
     pub unit: String,
 }
 
-impl Probe {
-    pub fn threshold(&self) -> Threshold {
-        Threshold {
-            query: self.query.clone(),
-            below: self.below,
-            above: self.above,
-            empty: self.empty,
-            invariants: self.invariants,
+/// `Probe` and `Expectation` repeat `Threshold`'s fields instead of
+/// holding one with `#[serde(flatten)]` because serde cannot combine
+/// `flatten` with `deny_unknown_fields`, and a misspelt key in an experiment
+/// file (`bellow = 0.05`) must be refused, not read as a check with no bound.
+/// The copy is made in one place, here.
+macro_rules! threshold_of_its_fields {
+    ($($check:ty),*) => {$(
+        impl $check {
+            pub fn threshold(&self) -> Threshold {
+                Threshold {
+                    query: self.query.clone(),
+                    below: self.below,
+                    above: self.above,
+                    empty: self.empty,
+                    invariants: self.invariants,
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl Expectation {
-    pub fn threshold(&self) -> Threshold {
-        Threshold {
-            query: self.query.clone(),
-            below: self.below,
-            above: self.above,
-            empty: self.empty,
-            invariants: self.invariants,
-        }
-    }
-}
+threshold_of_its_fields!(Probe, Expectation);
 
 impl Threshold {
     fn problems(&self, what: &str) -> Vec<String> {

@@ -3,10 +3,53 @@
 //! windows shaded, and every check with its samples.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::prometheus::Series;
+use super::experiment::Experiment;
+use super::prometheus::{Prometheus, Series};
+
+/// What the report always plots, besides the experiment's own series.
+const DEFAULT_PLOTS: [(&str, &str, &str); 5] = [
+    (
+        "Checkout latency p99",
+        "s",
+        r#"histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{service="gateway", http_route="/api/v1/orders", http_request_method="POST"}[15s])))"#,
+    ),
+    (
+        "Gateway error rate (share of 5xx)",
+        "ratio",
+        r#"(sum(rate(http_server_request_duration_seconds_count{service="gateway", http_response_status_code=~"5.."}[15s])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{service="gateway"}[15s]))"#,
+    ),
+    (
+        "Circuit breaker state (0 closed, 1 half-open, 2 open)",
+        "",
+        "max by (service, peer_service) (resilience_breaker_state)",
+    ),
+    ("Faults injected by chaos-proxy", "per s", "sum by (proxy, kind) (rate(chaos_proxy_faults_injected_total[15s]))"),
+    ("Outbox backlog", "events", "sum by (service) (outbox_pending_messages)"),
+];
+
+/// The report's plots over the whole run: the default ones, then the
+/// experiment's own, each a range query on Prometheus (an error is kept
+/// beside the plot, not raised: a missing plot does not fail a run).
+pub async fn plots(prometheus: &Prometheus, experiment: &Experiment, started_at: DateTime<Utc>) -> Vec<PlotRecord> {
+    let step = experiment.interval.max(Duration::from_secs(1));
+    let end = Utc::now();
+    let defaults = DEFAULT_PLOTS.iter().map(|(t, u, q)| ((*t).to_owned(), (*u).to_owned(), (*q).to_owned()));
+    let own = experiment.plots.iter().map(|p| (p.title.clone(), p.unit.clone(), p.query.clone()));
+    let mut plots = Vec::new();
+    for (title, unit, query) in defaults.chain(own) {
+        let (series, error) = match prometheus.range(&query, started_at, end, step).await {
+            Ok(series) => (series, None),
+            Err(error) => (Vec::new(), Some(format!("{error:#}"))),
+        };
+        plots.push(PlotRecord { title, unit, query, series, error });
+    }
+    plots
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

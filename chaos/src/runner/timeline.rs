@@ -14,36 +14,38 @@ use super::experiment::{Action, Check, Experiment, Fault, Phase, format_duration
 use super::faults::{self, Faults};
 use super::load::{self, LoadRun};
 use super::prometheus::Prometheus;
-use super::report::{CheckRecord, FaultRecord, LoadRecord, Outcome, PlotRecord, Report, Sample};
+use super::report::{self, CheckRecord, FaultRecord, LoadRecord, Outcome, Report, Sample};
 
-/// What the report always plots, besides the experiment's own series.
-const DEFAULT_PLOTS: [(&str, &str, &str); 5] = [
-    (
-        "Checkout latency p99",
-        "s",
-        r#"histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{service="gateway", http_route="/api/v1/orders", http_request_method="POST"}[15s])))"#,
-    ),
-    (
-        "Gateway error rate (share of 5xx)",
-        "ratio",
-        r#"(sum(rate(http_server_request_duration_seconds_count{service="gateway", http_response_status_code=~"5.."}[15s])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{service="gateway"}[15s]))"#,
-    ),
-    (
-        "Circuit breaker state (0 closed, 1 half-open, 2 open)",
-        "",
-        "max by (service, peer_service) (resilience_breaker_state)",
-    ),
-    ("Faults injected by chaos-proxy", "per s", "sum by (proxy, kind) (rate(chaos_proxy_faults_injected_total[15s]))"),
-    ("Outbox backlog", "events", "sum by (service) (outbox_pending_messages)"),
-];
-
-/// A fault's progress through the run.
-#[derive(Default)]
-struct FaultState {
+/// One fault of the run: what it is, how far it got, what it did.
+struct FaultRun<'a> {
+    fault: &'a Fault,
     started: Option<Instant>,
     ended: Option<Instant>,
     /// The proxy's injected-faults counter for this toxic when it began.
     baseline: f64,
+    /// The surge load of a `surge` fault while it runs.
+    surge: Option<LoadRun>,
+    /// What the report says of it.
+    record: FaultRecord,
+}
+
+impl<'a> FaultRun<'a> {
+    fn new(fault: &'a Fault) -> Self {
+        let record = FaultRecord {
+            name: fault.name.clone(),
+            target: fault.target(),
+            what: describe_fault(fault),
+            started_s: None,
+            ended_s: None,
+            effect: "not started".into(),
+            acted: false,
+        };
+        Self { fault, started: None, ended: None, baseline: 0.0, surge: None, record }
+    }
+
+    fn is_active(&self) -> bool {
+        self.started.is_some() && self.ended.is_none()
+    }
 }
 
 pub struct Run<'a> {
@@ -56,32 +58,17 @@ pub struct Run<'a> {
     started: Instant,
     started_at: DateTime<Utc>,
     t0: Option<Instant>,
-    states: Vec<FaultState>,
-    records: Vec<FaultRecord>,
+    /// The experiment's faults, in its order.
+    faults_run: Vec<FaultRun<'a>>,
     hypotheses: Vec<CheckRecord>,
     expectations: Vec<CheckRecord>,
     reasons: Vec<String>,
     load: Option<LoadRun>,
     load_record: Option<LoadRecord>,
-    /// The surge loads running now, by fault index.
-    surges: Vec<Option<LoadRun>>,
 }
 
 impl<'a> Run<'a> {
     pub fn new(experiment: &'a Experiment, file: &'a str, settings: &'a Settings, dir: &'a Path) -> Self {
-        let records = experiment
-            .faults
-            .iter()
-            .map(|f| FaultRecord {
-                name: f.name.clone(),
-                target: f.target(),
-                what: describe_fault(f),
-                started_s: None,
-                ended_s: None,
-                effect: "not started".into(),
-                acted: false,
-            })
-            .collect();
         let mut hypotheses = Vec::new();
         for phase in [Phase::Before, Phase::During, Phase::After] {
             for probe in experiment.hypotheses.iter().filter(|p| p.when.contains(&phase)) {
@@ -125,14 +112,12 @@ impl<'a> Run<'a> {
             started: Instant::now(),
             started_at: Utc::now(),
             t0: None,
-            states: experiment.faults.iter().map(|_| FaultState::default()).collect(),
-            records,
+            faults_run: experiment.faults.iter().map(FaultRun::new).collect(),
             hypotheses,
             expectations,
             reasons: Vec::new(),
             load: None,
             load_record: None,
-            surges: experiment.faults.iter().map(|_| None).collect(),
         }
     }
 
@@ -180,14 +165,14 @@ impl<'a> Run<'a> {
             }
         }
         let now = Instant::now();
-        for (state, record) in self.states.iter_mut().zip(&mut self.records) {
-            if state.started.is_some() && state.ended.is_none() {
-                state.ended = Some(now);
-                record.ended_s = Some(now.duration_since(self.started).as_secs_f64());
+        for run in &mut self.faults_run {
+            if run.is_active() {
+                run.ended = Some(now);
+                run.record.ended_s = Some(now.duration_since(self.started).as_secs_f64());
             }
-        }
-        for surge in self.surges.iter_mut().filter_map(Option::take) {
-            surge.stop().await;
+            if let Some(surge) = run.surge.take() {
+                surge.stop().await;
+            }
         }
         if let Some(load) = self.load.take() {
             let code = load.stop().await;
@@ -197,7 +182,7 @@ impl<'a> Run<'a> {
         }
         self.judge();
         let outcome = outcome.unwrap_or(if self.reasons.is_empty() { Outcome::Passed } else { Outcome::Failed });
-        let plots = self.plots().await;
+        let plots = report::plots(&self.checker.prometheus, self.experiment, self.started_at).await;
         let report = Report {
             title: self.experiment.title.clone(),
             question: self.experiment.question.clone(),
@@ -207,7 +192,7 @@ impl<'a> Run<'a> {
             outcome,
             reasons: self.reasons,
             timeline_origin_s: self.t0.map_or(0.0, |t0| t0.duration_since(self.started).as_secs_f64()),
-            faults: self.records,
+            faults: self.faults_run.into_iter().map(|run| run.record).collect(),
             hypotheses: self.hypotheses,
             expectations: self.expectations,
             load: self.load_record,
@@ -247,11 +232,12 @@ impl<'a> Run<'a> {
         let end = t0 + experiment.run_time();
         loop {
             let now = Instant::now();
-            for (i, fault) in experiment.faults.iter().enumerate() {
-                if self.states[i].started.is_none() && t0 + fault.at <= now {
+            for i in 0..self.faults_run.len() {
+                let fault = self.faults_run[i].fault;
+                if self.faults_run[i].started.is_none() && t0 + fault.at <= now {
                     self.start_fault(i).await?;
                 }
-                if self.states[i].started.is_some() && self.states[i].ended.is_none() && t0 + fault.end() <= now {
+                if self.faults_run[i].is_active() && t0 + fault.end() <= now {
                     self.end_fault(i).await?;
                 }
             }
@@ -270,12 +256,11 @@ impl<'a> Run<'a> {
     /// The next sample time or fault event, whichever comes first.
     fn next_wake(&self, t0: Instant, end: Instant) -> Instant {
         let mut next = (Instant::now() + self.experiment.interval).min(end);
-        for (i, fault) in self.experiment.faults.iter().enumerate() {
-            let state = &self.states[i];
-            if state.started.is_none() {
-                next = next.min(t0 + fault.at);
-            } else if state.ended.is_none() {
-                next = next.min(t0 + fault.end());
+        for run in &self.faults_run {
+            if run.started.is_none() {
+                next = next.min(t0 + run.fault.at);
+            } else if run.ended.is_none() {
+                next = next.min(t0 + run.fault.end());
             }
         }
         next.max(Instant::now())
@@ -297,8 +282,8 @@ impl<'a> Run<'a> {
     }
 
     async fn start_fault(&mut self, i: usize) -> anyhow::Result<()> {
-        let fault = &self.experiment.faults[i];
-        self.states[i].baseline = self.faults.injected(fault).await.unwrap_or(0.0);
+        let fault = self.faults_run[i].fault;
+        let baseline = self.faults.injected(fault).await.unwrap_or(0.0);
         self.progress(format!(
             "fault {:?} on: {} on {} for {}",
             fault.name,
@@ -307,45 +292,53 @@ impl<'a> Run<'a> {
             format_duration(fault.duration)
         ));
         let now = Instant::now();
-        self.states[i].started = Some(now);
-        self.records[i].started_s = Some(self.at_s(now));
-        self.records[i].effect = "in place".into();
-        if let Some(surge) = &fault.surge {
-            let args = load::surge_arguments(surge, &self.settings.gateway, fault.duration);
-            let log = self.dir.join(format!("surge-{}.log", faults::toxic_name(fault)));
-            let run = LoadRun::start(&self.settings.load_binary, &args, log)?;
-            self.progress(format!("surge: {}", run.command));
-            self.surges[i] = Some(run);
-        }
+        let started_s = self.at_s(now);
+        let surge = match &fault.surge {
+            Some(surge) => {
+                let args = load::surge_arguments(surge, &self.settings.gateway, fault.duration);
+                let log = self.dir.join(format!("surge-{}.log", faults::toxic_name(fault)));
+                let surge = LoadRun::start(&self.settings.load_binary, &args, log)?;
+                self.progress(format!("surge: {}", surge.command));
+                Some(surge)
+            }
+            None => None,
+        };
+        let run = &mut self.faults_run[i];
+        (run.baseline, run.started, run.surge) = (baseline, Some(now), surge);
+        run.record.started_s = Some(started_s);
+        run.record.effect = "in place".into();
         self.faults.apply(fault).await.with_context(|| format!("putting fault {:?} in place", fault.name))?;
         // Taking something down is its own effect: check it is down.
-        match (&fault.container, &fault.proxy, fault.toxic.is_some()) {
-            (Some(_), _, _) => {
-                (self.records[i].acted, self.records[i].effect) = self.faults.container_effect(fault).await?;
-            }
+        let effect = match (&fault.container, &fault.proxy, fault.toxic.is_some()) {
+            (Some(_), _, _) => Some(self.faults.container_effect(fault).await?),
             (_, Some(proxy), false) => {
                 let enabled = self.faults.proxy_enabled(proxy).await?;
-                self.records[i].acted = !enabled;
-                self.records[i].effect =
+                let effect =
                     if enabled { format!("{proxy} still accepting") } else { format!("{proxy} refusing connections") };
+                Some((!enabled, effect))
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some((acted, effect)) = effect {
+            let record = &mut self.faults_run[i].record;
+            (record.acted, record.effect) = (acted, effect);
         }
         Ok(())
     }
 
     async fn end_fault(&mut self, i: usize) -> anyhow::Result<()> {
-        let fault = &self.experiment.faults[i];
+        let fault = self.faults_run[i].fault;
         if fault.toxic.is_some() {
-            let injected = self.faults.injected(fault).await.unwrap_or(0.0) - self.states[i].baseline;
-            self.records[i].acted = injected > 0.0;
-            self.records[i].effect = format!("{injected:.0} faults injected");
+            let injected = self.faults.injected(fault).await.unwrap_or(0.0) - self.faults_run[i].baseline;
+            let record = &mut self.faults_run[i].record;
+            (record.acted, record.effect) = (injected > 0.0, format!("{injected:.0} faults injected"));
         }
-        if let Some(mut surge) = self.surges[i].take() {
+        if let Some(mut surge) = self.faults_run[i].surge.take() {
             // A surge that gave up early (no gateway, a crash) pushed nothing.
             let early = surge.exited();
-            self.records[i].acted = early.is_none();
-            self.records[i].effect = match early {
+            let record = &mut self.faults_run[i].record;
+            record.acted = early.is_none();
+            record.effect = match early {
                 None => "surge load ran for the whole window".into(),
                 Some(code) => format!("surge load exited early (code {code})"),
             };
@@ -353,14 +346,16 @@ impl<'a> Run<'a> {
         }
         self.faults.remove(&fault.name).await.with_context(|| format!("removing fault {:?}", fault.name))?;
         let now = Instant::now();
-        self.states[i].ended = Some(now);
-        self.records[i].ended_s = Some(self.at_s(now));
-        self.progress(format!("fault {:?} off ({})", fault.name, self.records[i].effect));
+        let ended_s = self.at_s(now);
+        let run = &mut self.faults_run[i];
+        run.ended = Some(now);
+        run.record.ended_s = Some(ended_s);
+        self.progress(format!("fault {:?} off ({})", fault.name, self.faults_run[i].record.effect));
         Ok(())
     }
 
-    fn fault_index(&self, name: &str) -> Option<usize> {
-        self.experiment.faults.iter().position(|f| f.name == name)
+    fn fault_run(&self, name: &str) -> Option<&FaultRun<'a>> {
+        self.faults_run.iter().find(|run| run.fault.name == name)
     }
 
     /// Samples the expectations whose window is open, and the `during`
@@ -368,13 +363,12 @@ impl<'a> Run<'a> {
     async fn sample(&mut self) {
         let now = Instant::now();
         for (e, expectation) in self.experiment.expectations.iter().enumerate() {
-            let Some(i) = expectation.fault.as_deref().and_then(|f| self.fault_index(f)) else { continue };
-            let (fault, state) = (&self.experiment.faults[i], &self.states[i]);
-            let Some(started) = state.started else { continue };
+            let Some(run) = expectation.fault.as_deref().and_then(|f| self.fault_run(f)) else { continue };
+            let Some(started) = run.started else { continue };
             let from = started + expectation.settle.unwrap_or_default();
             let until = match expectation.check {
-                Check::Eventually => started + expectation.within.unwrap_or(fault.duration),
-                Check::Always => state.ended.unwrap_or(started + fault.duration),
+                Check::Eventually => started + expectation.within.unwrap_or(run.fault.duration),
+                Check::Always => run.ended.unwrap_or(started + run.fault.duration),
                 Check::AtEnd => continue,
             };
             let already_seen =
@@ -392,7 +386,7 @@ impl<'a> Run<'a> {
             let sample = self.sample_of(evaluation);
             self.expectations[e].samples.push(sample);
         }
-        let any_active = self.states.iter().any(|s| s.started.is_some() && s.ended.is_none());
+        let any_active = self.faults_run.iter().any(FaultRun::is_active);
         if any_active {
             self.check_phase(Phase::During).await;
         }
@@ -466,28 +460,11 @@ impl<'a> Run<'a> {
                 self.reasons.push(format!("expected {:?}: {why}", record.name));
             }
         }
-        for (record, state) in self.records.iter().zip(&self.states) {
-            if state.ended.is_some() && !record.acted {
-                self.reasons.push(format!("fault {:?} acted on nothing ({})", record.name, record.effect));
+        for run in &self.faults_run {
+            if run.ended.is_some() && !run.record.acted {
+                self.reasons.push(format!("fault {:?} acted on nothing ({})", run.record.name, run.record.effect));
             }
         }
-    }
-
-    async fn plots(&self) -> Vec<PlotRecord> {
-        let step = self.experiment.interval.max(Duration::from_secs(1));
-        let end = Utc::now();
-        let defaults = DEFAULT_PLOTS.iter().map(|(t, u, q)| ((*t).to_owned(), (*u).to_owned(), (*q).to_owned()));
-        let own = self.experiment.plots.iter().map(|p| (p.title.clone(), p.unit.clone(), p.query.clone()));
-        let mut plots = Vec::new();
-        for (title, unit, query) in defaults.chain(own) {
-            let result = self.checker.prometheus.range(&query, self.started_at, end, step).await;
-            let (series, error) = match result {
-                Ok(series) => (series, None),
-                Err(error) => (Vec::new(), Some(format!("{error:#}"))),
-            };
-            plots.push(PlotRecord { title, unit, query, series, error });
-        }
-        plots
     }
 }
 

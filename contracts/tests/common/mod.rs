@@ -3,7 +3,12 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use pact_models::provider_states::ProviderState;
+use serde_json::Value;
 
 use platform::client::resilience::ResilienceMetrics;
 use platform::client::{ClientSettings, ServiceClient};
@@ -23,18 +28,64 @@ pub async fn client(name: &'static str, url: &str) -> ServiceClient {
     ServiceClient::with_metrics(settings, HttpClientMetrics::detached(), ResilienceMetrics::default()).await
 }
 
+/// Puts an interaction's provider state in place before it is replayed:
+/// all that the providers here need of pact's `ProviderStateExecutor` (no
+/// teardown, no interaction id). Returns values the request may refer to.
+#[async_trait::async_trait]
+pub trait SetUp: Send + Sync + 'static {
+    async fn set_up(&self, state: &ProviderState) -> anyhow::Result<HashMap<String, Value>>;
+}
+
+/// A provider whose interactions need no state.
+pub struct NoStates;
+
+#[async_trait::async_trait]
+impl SetUp for NoStates {
+    async fn set_up(&self, _: &ProviderState) -> anyhow::Result<HashMap<String, Value>> {
+        Ok(HashMap::new())
+    }
+}
+
+/// A [`SetUp`] as pact's executor.
+struct States<T>(Arc<T>);
+
+impl<T> std::fmt::Debug for States<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("provider states")
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: SetUp> pact_verifier::callback_executors::ProviderStateExecutor for States<T> {
+    async fn call(
+        self: Arc<Self>,
+        _interaction_id: Option<String>,
+        state: &ProviderState,
+        setup: bool,
+        _client: Option<&reqwest::Client>,
+    ) -> anyhow::Result<HashMap<String, Value>> {
+        if !setup {
+            return Ok(HashMap::new());
+        }
+        self.0.set_up(state).await
+    }
+
+    fn teardown(&self) -> bool {
+        false
+    }
+}
+
 /// Replays the committed pacts of `provider` against it at `base_url`
 /// (`http://127.0.0.1:port`); returns the verifier's outcome.
 pub async fn verify(provider: &str, base_url: &str) -> pact_verifier::verification_result::VerificationExecutionResult {
-    let no_states = std::sync::Arc::new(pact_verifier::callback_executors::HttpRequestProviderStateExecutor::default());
-    verify_with_states(provider, base_url, no_states).await
+    verify_with_states(provider, base_url, Arc::new(NoStates)).await
 }
 
 /// As [`verify`], with `states` putting each interaction's provider states in place.
-pub async fn verify_with_states<S: pact_verifier::callback_executors::ProviderStateExecutor + Send + Sync + 'static>(
+pub async fn verify_with_states<S: SetUp>(
     provider: &str,
     base_url: &str,
-    states: std::sync::Arc<S>,
+    states: Arc<S>,
 ) -> pact_verifier::verification_result::VerificationExecutionResult {
     verify_all(provider, base_url, None, states).await
 }
@@ -43,11 +94,11 @@ pub async fn verify_with_states<S: pact_verifier::callback_executors::ProviderSt
 /// `base_url`, message interactions (if `messages_url` is given) by asking
 /// it for the message the provider would publish (the verifier POSTs
 /// `{"description", "providerStates"}` and compares the answer's body).
-pub async fn verify_all<S: pact_verifier::callback_executors::ProviderStateExecutor + Send + Sync + 'static>(
+pub async fn verify_all<S: SetUp>(
     provider: &str,
     base_url: &str,
     messages_url: Option<&str>,
-    states: std::sync::Arc<S>,
+    states: Arc<S>,
 ) -> pact_verifier::verification_result::VerificationExecutionResult {
     let broker = broker::from_env();
     let sources = match &broker {
@@ -69,13 +120,13 @@ pub fn pact_files(keep: impl Fn(&str) -> bool) -> Vec<pact_verifier::PactSource>
 }
 
 /// Replays `sources` against the provider (see [`verify_all`]).
-pub async fn verify_sources<S: pact_verifier::callback_executors::ProviderStateExecutor + Send + Sync + 'static>(
+pub async fn verify_sources<S: SetUp>(
     provider: &str,
     base_url: &str,
     messages_url: Option<&str>,
     sources: Vec<pact_verifier::PactSource>,
     publish: Option<pact_verifier::PublishOptions>,
-    states: std::sync::Arc<S>,
+    states: Arc<S>,
 ) -> pact_verifier::verification_result::VerificationExecutionResult {
     use pact_verifier::callback_executors::NullRequestFilterExecutor;
     use pact_verifier::{FilterInfo, ProviderInfo, ProviderTransport, VerificationOptions};
@@ -103,7 +154,7 @@ pub async fn verify_sources<S: pact_verifier::callback_executors::ProviderStateE
         vec![],
         &options,
         publish.as_ref(),
-        &states,
+        &Arc::new(States(states)),
         None,
     )
     .await
@@ -179,20 +230,6 @@ fn reqwest_free_url(base_url: &str) -> (String, u16) {
 /// have only one and never need this).
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
-/// A simulator that never fails, declines or waits on its own: the pacts
-/// say when it declines (`tok_decline`).
-pub fn no_faults() -> simulators::behaviour::Behaviour {
-    simulators::behaviour::Behaviour { latency_ms: 0, jitter_ms: 0, failure_rate: 0.0, decline_rate: 0.0 }
-}
-
-/// Serves a built simulator in the background; returns its base URL.
-pub fn serve_simulator(server: anyhow::Result<platform::server::HttpServer>) -> String {
-    let server = server.expect("the simulator builds");
-    let url = format!("http://{}", server.local_addr());
-    tokio::spawn(server.run_until(std::future::pending()));
-    url
 }
 
 /// Matches any UUID (ids the consumer only passes around).

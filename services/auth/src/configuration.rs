@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use platform::client::ClientSettings;
-use platform::config::{DatabaseSettings, Env, ServerSettings, TelemetrySettings};
+use platform::config::{BaseSettings, Env};
 use platform::email::Email;
 use secrecy::SecretString;
 
@@ -13,9 +13,8 @@ pub const DEFAULT_PORT: u16 = 8081;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub server: ServerSettings,
-    pub database: DatabaseSettings,
-    pub telemetry: TelemetrySettings,
+    /// Listening, database and telemetry, read as every service reads them.
+    pub base: BaseSettings,
     pub users: ClientSettings,
     pub tokens: TokenSettings,
     pub password_cost: HashCost,
@@ -52,9 +51,7 @@ impl Settings {
             }
         };
         Self {
-            server: ServerSettings::from_env(env, DEFAULT_PORT),
-            database: DatabaseSettings::from_env(env, "auth"),
-            telemetry: TelemetrySettings::from_env(env),
+            base: BaseSettings::from_env(env, DEFAULT_PORT, "auth"),
             users: ClientSettings::from_env(env, "users", "USERS", "http://127.0.0.1:8082"),
             tokens: TokenSettings {
                 signing_key_pem: env.optional("AUTH_SIGNING_KEY_PEM").map(SecretString::from),
@@ -70,6 +67,35 @@ impl Settings {
                 iterations: env.number_in("AUTH_PASSWORD_HASH_ITERATIONS", 2, 1..=10),
             },
             bootstrap_admin,
+        }
+    }
+}
+
+/// The test admin that [`Settings::for_tests`] bootstraps (fake, test-only).
+#[cfg(feature = "test-util")]
+pub const TEST_ADMIN_EMAIL: &str = "admin@shop.test";
+#[cfg(feature = "test-util")]
+pub const TEST_ADMIN_PASSWORD: &str = "test-only-admin-password";
+
+#[cfg(feature = "test-util")]
+impl Settings {
+    /// Tests: auth on `database`, its users service at `users_url`, a key
+    /// generated at start-up, a cheap password hash (tests are not about hash
+    /// cost) and the test admin.
+    pub fn for_tests(database: platform::config::DatabaseSettings, users_url: impl Into<String>) -> Self {
+        Self {
+            base: BaseSettings::for_tests(database),
+            users: ClientSettings::fixed("users", users_url),
+            tokens: TokenSettings {
+                signing_key_pem: None,
+                access_ttl: Duration::from_secs(900),
+                refresh_ttl: Duration::from_secs(3600),
+            },
+            password_cost: HashCost { memory_kib: 1024, iterations: 1 },
+            bootstrap_admin: Some((
+                Email::parse(TEST_ADMIN_EMAIL).expect("a valid address"),
+                SecretString::from(TEST_ADMIN_PASSWORD),
+            )),
         }
     }
 }

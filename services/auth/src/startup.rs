@@ -17,7 +17,6 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The service, wired and bound to its port: `run_until_stopped` serves it.
 pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
-    let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
     let pem = match &settings.tokens.signing_key_pem {
         Some(pem) => pem.clone(),
         None => {
@@ -26,7 +25,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
         }
     };
     let keys = Arc::new(SigningKeys::from_pem(&pem)?);
-    let mut service = Service::new("auth", settings.server);
+    let (mut service, pool) = Service::with_own_database("auth", settings.base, &MIGRATOR).await?;
     let users = service.client(settings.users.clone()).await;
     let dummy_hash = hash_password("not-a-real-password".to_owned().into(), settings.password_cost).await?;
 
@@ -45,7 +44,6 @@ pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
     let server = service
         // Registration needs users; login, refresh and verify do not.
         .check_ready(users.readiness_check().optional())
-        .with_database(pool)
         .bind(routes::router(state))
         .await?;
     Ok(server)

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use platform::Role;
+use platform::db::query_span;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -15,7 +16,7 @@ fn role_of(raw: &str) -> Role {
     raw.parse().unwrap_or(Role::Customer)
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT credentials", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "credentials"))]
+#[query_span("INSERT", "credentials")]
 pub async fn insert_credentials(
     conn: &mut PgConnection,
     user_id: Uuid,
@@ -35,7 +36,7 @@ pub async fn insert_credentials(
     Ok(())
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT credentials", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "credentials"))]
+#[query_span("SELECT", "credentials")]
 pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<StoredCredentials>, sqlx::Error> {
     let row = sqlx::query!("SELECT user_id, password_hash, role FROM credentials WHERE email = $1", email)
         .fetch_optional(pool)
@@ -43,7 +44,7 @@ pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<StoredCr
     Ok(row.map(|r| StoredCredentials { user_id: r.user_id, password_hash: r.password_hash, role: role_of(&r.role) }))
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT credentials", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "credentials"))]
+#[query_span("SELECT", "credentials")]
 pub async fn email_exists(pool: &PgPool, email: &str) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query_scalar!("SELECT user_id FROM credentials WHERE email = $1", email)
         .fetch_optional(pool)
@@ -51,7 +52,7 @@ pub async fn email_exists(pool: &PgPool, email: &str) -> Result<bool, sqlx::Erro
         .is_some())
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT refresh_tokens", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "refresh_tokens"))]
+#[query_span("INSERT", "refresh_tokens")]
 pub async fn insert_refresh_token(
     pool: &PgPool,
     family_id: Uuid,
@@ -85,7 +86,7 @@ pub enum Rotation {
 
 /// Uses up the token with `token_hash`, atomically: two concurrent refreshes
 /// with the same token cannot both succeed (row lock).
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE refresh_tokens", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "refresh_tokens"))]
+#[query_span("UPDATE", "refresh_tokens")]
 pub async fn use_refresh_token(pool: &PgPool, token_hash: &[u8]) -> Result<Rotation, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let Some(token) = sqlx::query!(
@@ -120,7 +121,7 @@ async fn revoke_family(conn: &mut PgConnection, family_id: Uuid) -> Result<(), s
 }
 
 /// Logout: revokes the family of the token with `token_hash`, if any.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE refresh_tokens", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "refresh_tokens"))]
+#[query_span("UPDATE", "refresh_tokens")]
 pub async fn revoke_by_hash(pool: &PgPool, token_hash: &[u8]) -> Result<(), sqlx::Error> {
     let mut conn = pool.acquire().await?;
     let family = sqlx::query_scalar!("SELECT family_id FROM refresh_tokens WHERE token_hash = $1", token_hash)

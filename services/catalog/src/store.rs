@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use crate::domain::{CategoryName, CategorySlug, ListingQuery, NewProduct, ProductPatch};
+use platform::db::query_span;
 
 /// A product as the API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -27,12 +28,12 @@ pub struct Category {
     pub name: String,
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT categories", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "categories"))]
+#[query_span("SELECT", "categories")]
 pub async fn list_categories(pool: &PgPool) -> Result<Vec<Category>, sqlx::Error> {
     sqlx::query_as!(Category, "SELECT id, slug, name FROM categories ORDER BY name").fetch_all(pool).await
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT categories", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "categories"))]
+#[query_span("INSERT", "categories")]
 pub async fn insert_category(pool: &PgPool, slug: &CategorySlug, name: &CategoryName) -> Result<Category, sqlx::Error> {
     sqlx::query_as!(
         Category,
@@ -44,7 +45,7 @@ pub async fn insert_category(pool: &PgPool, slug: &CategorySlug, name: &Category
     .await
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT categories", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "categories"))]
+#[query_span("SELECT", "categories")]
 pub async fn category_exists(pool: &PgPool, slug: &CategorySlug) -> Result<bool, sqlx::Error> {
     let found =
         sqlx::query_scalar!("SELECT id FROM categories WHERE slug = $1", slug.as_str()).fetch_optional(pool).await?;
@@ -52,7 +53,7 @@ pub async fn category_exists(pool: &PgPool, slug: &CategorySlug) -> Result<bool,
 }
 
 /// One page of products and the total number that match.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT products", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "products"))]
+#[query_span("SELECT", "products")]
 pub async fn list_products(pool: &PgPool, query: &ListingQuery) -> Result<(Vec<Product>, i64), sqlx::Error> {
     let category = query.category.as_ref().map(CategorySlug::as_str);
     let search = query.search.as_ref().map(|s| s.as_str());
@@ -100,7 +101,7 @@ pub async fn list_products(pool: &PgPool, query: &ListingQuery) -> Result<(Vec<P
     Ok((items, total))
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT products", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "products"))]
+#[query_span("SELECT", "products")]
 pub async fn get_product(pool: &PgPool, id: i64) -> Result<Option<Product>, sqlx::Error> {
     sqlx::query_as!(
         Product,
@@ -117,7 +118,7 @@ pub async fn get_product(pool: &PgPool, id: i64) -> Result<Option<Product>, sqlx
 }
 
 /// Inserts a product; `None` when its category does not exist.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT products", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "products"))]
+#[query_span("INSERT", "products")]
 pub async fn insert_product(pool: &PgPool, new: &NewProduct) -> Result<Option<Product>, sqlx::Error> {
     sqlx::query_as!(
         Product,
@@ -144,7 +145,7 @@ pub async fn insert_product(pool: &PgPool, new: &NewProduct) -> Result<Option<Pr
 
 /// Applies the fields present in `patch`; `None` when the product does not exist.
 /// The caller has checked that a new category exists.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE products", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "products"))]
+#[query_span("UPDATE", "products")]
 pub async fn update_product(pool: &PgPool, id: i64, patch: &ProductPatch) -> Result<Option<Product>, sqlx::Error> {
     sqlx::query_as!(
         Product,
@@ -176,14 +177,14 @@ pub async fn update_product(pool: &PgPool, id: i64, patch: &ProductPatch) -> Res
 }
 
 /// True when a product was deleted.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "DELETE products", otel.kind = "client", db.system = "postgresql", db.operation.name = "DELETE", db.collection.name = "products"))]
+#[query_span("DELETE", "products")]
 pub async fn delete_product(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
     let result = sqlx::query!("DELETE FROM products WHERE id = $1", id).execute(pool).await?;
     Ok(result.rows_affected() == 1)
 }
 
 /// Other products of `id`'s category, newest first; `None` when `id` does not exist.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT products", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "products"))]
+#[query_span("SELECT", "products")]
 pub async fn same_category(pool: &PgPool, id: i64, limit: i64) -> Result<Option<Vec<Product>>, sqlx::Error> {
     if get_product(pool, id).await?.is_none() {
         return Ok(None);
@@ -207,7 +208,7 @@ pub async fn same_category(pool: &PgPool, id: i64, limit: i64) -> Result<Option<
 }
 
 /// The newest products across categories: the general recommendation.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT products", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "products"))]
+#[query_span("SELECT", "products")]
 pub async fn newest(pool: &PgPool, limit: i64) -> Result<Vec<Product>, sqlx::Error> {
     sqlx::query_as!(
         Product,

@@ -89,3 +89,44 @@ impl Settings {
         }
     }
 }
+
+#[cfg(feature = "test-util")]
+impl Upstreams {
+    /// Tests: every upstream at a closed port of 127.0.0.1, refused at once;
+    /// a test sets the ones it needs (`Upstreams { auth, ..unreachable() }`).
+    pub fn unreachable() -> Self {
+        let nowhere = |name| ClientSettings::fixed(name, format!("http://{}", platform::test_util::closed_port()));
+        Self {
+            auth: nowhere("auth"),
+            users: nowhere("users"),
+            catalog: nowhere("catalog"),
+            inventory: nowhere("inventory"),
+            orders: nowhere("orders"),
+            notifications: nowhere("notifications"),
+        }
+    }
+}
+
+#[cfg(feature = "test-util")]
+impl Settings {
+    /// Tests: the gateway in front of `upstreams`, a rate limit no test
+    /// reaches unless it sets one, a cache fresh for a second.
+    pub fn for_tests(upstreams: Upstreams) -> Self {
+        Self {
+            server: ServerSettings::for_tests(),
+            telemetry: TelemetrySettings::for_tests(),
+            upstreams,
+            rate_limit: RateLimitSettings {
+                replenish_every: Duration::from_micros(100),
+                burst: NonZeroU32::new(10_000).expect("not zero"),
+            },
+            cache: CacheSettings {
+                enabled: true,
+                fresh_for: Duration::from_secs(1),
+                keep_stale_for: Duration::from_secs(60),
+                max_bytes: 1 << 20,
+            },
+            jwks_min_refresh: Duration::from_secs(1),
+        }
+    }
+}

@@ -2,7 +2,6 @@
 //! reservation is committed, a cancelled order's units come back, even if
 //! the saga's own call to inventory never arrived.
 
-use futures::future::BoxFuture;
 use platform::messaging::consumer::{HandlerError, MessageHandler, QueueSpec};
 use platform::messaging::envelope::Envelope;
 use sqlx::PgConnection;
@@ -16,32 +15,26 @@ pub fn queue() -> QueueSpec {
 pub struct OrderEvents;
 
 impl MessageHandler for OrderEvents {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut PgConnection,
-        envelope: &'a Envelope,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            let order_id = envelope.aggregate_id;
-            match envelope.event_type.as_str() {
-                "order.confirmed" => match store::commit(conn, order_id).await? {
-                    Commit::Committed => {}
-                    // Cancelled since: the cancellation event will return the units.
-                    Commit::Closed(_) => {}
-                    Commit::Missing => {
-                        return Err(HandlerError::Permanent(anyhow::anyhow!(
-                            "order {order_id} confirmed without a reservation"
-                        )));
-                    }
-                },
-                "order.cancelled" => {
-                    store::cancel(conn, order_id).await?;
+    async fn handle(&self, conn: &mut PgConnection, envelope: &Envelope) -> Result<(), HandlerError> {
+        let order_id = envelope.aggregate_id;
+        match envelope.event_type.as_str() {
+            "order.confirmed" => match store::commit(conn, order_id).await? {
+                Commit::Committed => {}
+                // Cancelled since: the cancellation event will return the units.
+                Commit::Closed(_) => {}
+                Commit::Missing => {
+                    return Err(HandlerError::Permanent(anyhow::anyhow!(
+                        "order {order_id} confirmed without a reservation"
+                    )));
                 }
-                other => {
-                    return Err(HandlerError::Permanent(anyhow::anyhow!("unexpected event {other}")));
-                }
+            },
+            "order.cancelled" => {
+                store::cancel(conn, order_id).await?;
             }
-            Ok(())
-        })
+            other => {
+                return Err(HandlerError::Permanent(anyhow::anyhow!("unexpected event {other}")));
+            }
+        }
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
-use crate::state::InventoryMetrics;
+use crate::metrics::InventoryMetrics;
 
 pub fn spawn(pool: PgPool, every: Duration, metrics: InventoryMetrics) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {

@@ -7,16 +7,16 @@ use platform::messaging::consumer::{ConsumerMetrics, IdempotentConsumer};
 use platform::server::{HttpServer, Service};
 
 use crate::configuration::Settings;
-use crate::state::{AppState, InventoryMetrics};
+use crate::metrics::InventoryMetrics;
+use crate::state::AppState;
 use crate::{consumer, expiry, routes};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The service, wired and bound to its port: `run_until_stopped` serves it.
 pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
-    let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
     let broker = Arc::new(Broker::new(settings.broker.clone()));
-    let mut service = Service::new("inventory", settings.server);
+    let (mut service, pool) = Service::with_own_database("inventory", settings.base, &MIGRATOR).await?;
     let metrics = InventoryMetrics::register(service.registry());
     let consumer_metrics = ConsumerMetrics::register(service.registry());
 
@@ -37,7 +37,6 @@ pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
         .run_beside("order-event consumer", consumer)
         // Reservations work without the broker; only the event backstop waits.
         .check_ready(broker.readiness_check().optional())
-        .with_database(pool)
         .bind(routes::router(state))
         .await?;
     Ok(server)

@@ -1,40 +1,10 @@
-//! What every handler shares, and the service's own metrics.
+//! What every handler shares.
 
 use std::time::Duration;
 
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
-use prometheus_client::registry::Registry;
 use sqlx::PgPool;
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ReservationLabels {
-    /// reserved, insufficient, committed, cancelled, expired
-    pub outcome: &'static str,
-}
-
-/// Business metrics of the inventory.
-#[derive(Clone, Default)]
-pub struct InventoryMetrics {
-    pub reservation_outcomes: Family<ReservationLabels, Counter>,
-}
-
-impl InventoryMetrics {
-    pub fn register(registry: &mut Registry) -> Self {
-        let metrics = Self::default();
-        registry.register(
-            "inventory_reservations",
-            "Reservation operations by outcome",
-            metrics.reservation_outcomes.clone(),
-        );
-        metrics
-    }
-
-    pub fn reservations(&self, outcome: &'static str) {
-        self.reservation_outcomes.get_or_create(&ReservationLabels { outcome }).inc();
-    }
-}
+use crate::metrics::InventoryMetrics;
 
 /// Shared by every handler.
 #[derive(Clone)]

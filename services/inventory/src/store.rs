@@ -10,6 +10,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::domain::ReservationLines;
+use platform::db::query_span;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Stock {
@@ -50,7 +51,7 @@ impl ReservationStatus {
     }
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT stock", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "stock"))]
+#[query_span("SELECT", "stock")]
 pub async fn stock_of(pool: &PgPool, product_id: i64) -> Result<Option<Stock>, sqlx::Error> {
     sqlx::query_as!(
         Stock,
@@ -62,7 +63,7 @@ pub async fn stock_of(pool: &PgPool, product_id: i64) -> Result<Option<Stock>, s
 }
 
 /// Adds `quantity` units to the product's stock, creating its row if needed.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT stock", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "stock"))]
+#[query_span("INSERT", "stock")]
 pub async fn restock(pool: &PgPool, product_id: i64, quantity: i32) -> Result<Stock, sqlx::Error> {
     sqlx::query_as!(
         Stock,
@@ -93,7 +94,7 @@ pub enum Reserve {
 /// Reserves every line or none. Each line is one conditional update
 /// (`available >= quantity`), under the row lock, so concurrent orders can
 /// never take more than is there.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE stock", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "stock"))]
+#[query_span("UPDATE", "stock")]
 pub async fn reserve(
     conn: &mut PgConnection,
     order_id: Uuid,
@@ -146,7 +147,7 @@ async fn status_of(conn: &mut PgConnection, order_id: Uuid) -> Result<Option<Res
     Ok(status.as_deref().map(ReservationStatus::parse))
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT reservations", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "reservations"))]
+#[query_span("SELECT", "reservations")]
 pub async fn reservation_status(pool: &PgPool, order_id: Uuid) -> Result<Option<ReservationStatus>, sqlx::Error> {
     let status = sqlx::query_scalar!("SELECT status FROM reservations WHERE order_id = $1", order_id)
         .fetch_optional(pool)
@@ -165,7 +166,7 @@ pub enum Commit {
 }
 
 /// Turns the reserved units into sold ones. Idempotent.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE stock", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "stock"))]
+#[query_span("UPDATE", "stock")]
 pub async fn commit(conn: &mut PgConnection, order_id: Uuid) -> Result<Commit, sqlx::Error> {
     match status_of(conn, order_id).await? {
         None => Ok(Commit::Missing),
@@ -188,7 +189,7 @@ pub async fn commit(conn: &mut PgConnection, order_id: Uuid) -> Result<Commit, s
 /// Gives the order's units back, whatever state it reached: reserved units
 /// are released, sold ones returned, and an order never seen gets a
 /// tombstone so that a late reservation for it fails. Idempotent.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE stock", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "stock"))]
+#[query_span("UPDATE", "stock")]
 pub async fn cancel(conn: &mut PgConnection, order_id: Uuid) -> Result<ReservationStatus, sqlx::Error> {
     match status_of(conn, order_id).await? {
         None => {

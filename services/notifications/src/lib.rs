@@ -2,6 +2,7 @@
 pub mod configuration;
 pub mod consumer;
 pub mod email;
+pub mod metrics;
 pub mod routes;
 pub mod startup;
 pub mod state;

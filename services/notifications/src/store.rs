@@ -1,6 +1,7 @@
 //! Every query of the notifications service, in one place.
 
 use chrono::{DateTime, Utc};
+use platform::db::query_span;
 use platform::pagination::Pagination;
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
@@ -27,7 +28,7 @@ pub struct NewNotification<'a> {
     pub provider_message_id: Option<&'a str>,
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT notifications", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "notifications"))]
+#[query_span("INSERT", "notifications")]
 pub async fn insert(conn: &mut PgConnection, new: NewNotification<'_>) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"INSERT INTO notifications (id, user_id, order_id, event_id, kind, recipient, subject, status, provider_message_id)
@@ -47,7 +48,7 @@ pub async fn insert(conn: &mut PgConnection, new: NewNotification<'_>) -> Result
     Ok(())
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT notifications", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "notifications"))]
+#[query_span("SELECT", "notifications")]
 pub async fn for_user(pool: &PgPool, user_id: Uuid, page: Pagination) -> Result<(Vec<Notification>, i64), sqlx::Error> {
     let items = sqlx::query_as!(
         Notification,

@@ -5,6 +5,7 @@
 
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use platform::client::{Call, CallError, ServiceClient};
+use platform::money::Currency;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -90,7 +91,7 @@ pub struct CatalogProduct {
     pub id: i64,
     pub name: String,
     pub price_cents: i64,
-    pub currency: String,
+    pub currency: Currency,
 }
 
 pub enum Reserve {
@@ -184,8 +185,8 @@ impl Clients {
     pub async fn charge(&self, order: &Order, payment_method: &str) -> Result<Charge, StepError> {
         let body = json!({
             "order_id": order.id,
-            "amount_minor": order.total_minor,
-            "currency": order.currency,
+            "amount_minor": order.total.amount_minor,
+            "currency": order.total.currency,
             "payment_method": payment_method,
         });
         let mut headers = HeaderMap::new();

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use platform::client::ClientSettings;
-use platform::config::{DatabaseSettings, Env, ServerSettings, TelemetrySettings};
+use platform::config::{BaseSettings, Env};
 use platform::messaging::BrokerSettings;
 
 use crate::saga::Step;
@@ -12,9 +12,8 @@ pub const DEFAULT_PORT: u16 = 8085;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub server: ServerSettings,
-    pub database: DatabaseSettings,
-    pub telemetry: TelemetrySettings,
+    /// Listening, database and telemetry, read as every service reads them.
+    pub base: BaseSettings,
     pub broker: BrokerSettings,
     pub catalog: ClientSettings,
     pub inventory: ClientSettings,
@@ -49,9 +48,7 @@ impl Settings {
             }
         });
         let settings = Self {
-            server: ServerSettings::from_env(env, DEFAULT_PORT),
-            database: DatabaseSettings::from_env(env, "orders"),
-            telemetry: TelemetrySettings::from_env(env),
+            base: BaseSettings::from_env(env, DEFAULT_PORT, "orders"),
             broker: BrokerSettings::from_env(env),
             catalog: ClientSettings::from_env(env, "catalog", "CATALOG", "http://127.0.0.1:8083"),
             inventory: ClientSettings::from_env(env, "inventory", "INVENTORY", "http://127.0.0.1:8084"),
@@ -64,9 +61,49 @@ impl Settings {
                 halt_after,
             },
         };
-        if settings.saga.checkout_wait >= settings.server.request_timeout {
+        if settings.saga.checkout_wait >= settings.base.server.request_timeout {
             env.problem("ORDERS_CHECKOUT_WAIT_MS must be shorter than REQUEST_TIMEOUT_MS: a checkout answers before the request is cut");
         }
         settings
+    }
+}
+
+/// Where orders finds the services its saga calls (base URLs), for tests.
+#[cfg(feature = "test-util")]
+pub struct TestUpstreams {
+    pub catalog: String,
+    pub inventory: String,
+    pub payments: String,
+}
+
+#[cfg(feature = "test-util")]
+impl Settings {
+    /// Tests: orders on `database` and `broker`, calling `upstreams`, with a
+    /// saga quick to retry and to recover (leases of half a second).
+    pub fn for_tests(
+        database: platform::config::DatabaseSettings,
+        broker: BrokerSettings,
+        upstreams: &TestUpstreams,
+    ) -> Self {
+        Self {
+            base: BaseSettings::for_tests(database),
+            broker,
+            catalog: ClientSettings::fixed("catalog", upstreams.catalog.clone()),
+            inventory: ClientSettings::fixed("inventory", upstreams.inventory.clone()),
+            payments: ClientSettings::fixed("payments", upstreams.payments.clone()),
+            saga: SagaSettings {
+                checkout_wait: Duration::from_secs(10),
+                lease: Duration::from_millis(500),
+                retry_base: Duration::from_millis(100),
+                recovery_sweep: Duration::from_millis(100),
+                halt_after: None,
+            },
+        }
+    }
+
+    /// The saga stops after `step` as if the process had died there.
+    pub fn halting_after(mut self, step: Option<Step>) -> Self {
+        self.saga.halt_after = step;
+        self
     }
 }

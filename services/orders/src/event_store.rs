@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::SCHEMA_VERSION;
 use crate::domain::{Order, OrderEvent};
+use platform::db::query_span;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
@@ -18,7 +19,7 @@ pub enum AppendError {
 }
 
 /// Appends `events` after `expected_version`; returns their timestamps.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT order_events", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "order_events"))]
+#[query_span("INSERT", "order_events")]
 pub async fn append(
     conn: &mut PgConnection,
     order_id: Uuid,
@@ -53,7 +54,7 @@ pub async fn append(
 }
 
 /// The order's events, oldest first, with when they were recorded.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT order_events", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "order_events"))]
+#[query_span("SELECT", "order_events")]
 pub async fn load_events(
     conn: &mut PgConnection,
     order_id: Uuid,

@@ -3,6 +3,7 @@ pub mod clients;
 pub mod configuration;
 pub mod domain;
 pub mod event_store;
+pub mod metrics;
 pub mod projection;
 pub mod recorder;
 pub mod routes;

@@ -6,9 +6,10 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::domain::Order;
 use crate::event_store;
+use platform::db::query_span;
 
 /// Writes the view of `order` (insert or replace).
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT order_views", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "order_views"))]
+#[query_span("INSERT", "order_views")]
 pub async fn project(conn: &mut PgConnection, order: &Order) -> Result<(), sqlx::Error> {
     let lines = serde_json::to_value(&order.lines).expect("lines serialise");
     sqlx::query!(
@@ -24,8 +25,8 @@ pub async fn project(conn: &mut PgConnection, order: &Order) -> Result<(), sqlx:
         order.customer_id,
         order.status.as_str(),
         order.cancel_reason,
-        order.currency,
-        order.total_minor,
+        order.total.currency.as_str(),
+        order.total.amount_minor,
         order.item_count(),
         lines,
         order.payment_id,

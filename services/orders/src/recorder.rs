@@ -91,8 +91,8 @@ fn integration_event(order: &Order, event: &OrderEvent) -> Option<Envelope> {
     let common = json!({
         "order_id": order.id,
         "customer_id": order.customer_id,
-        "total_minor": order.total_minor,
-        "currency": order.currency,
+        "total_minor": order.total.amount_minor,
+        "currency": order.total.currency,
     });
     let (event_type, extra) = match event {
         OrderEvent::OrderPlaced { lines, .. } => ("order.created", json!({ "lines": lines })),

@@ -10,20 +10,20 @@ use platform::server::{HttpServer, Service};
 
 use crate::clients::Clients;
 use crate::configuration::Settings;
+use crate::metrics::SagaMetrics;
 use crate::routes;
-use crate::saga::{SagaMetrics, SagaRunner, spawn_recovery};
+use crate::saga::{SagaRunner, spawn_recovery};
 use crate::state::AppState;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The service, wired and bound to its port: `run_until_stopped` serves it.
 pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
-    let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
     // A checkout answers (202, pending) before the server's own time
     // limit would cut it with a 504 that tells the client nothing.
     let checkout_wait =
-        settings.saga.checkout_wait.min(settings.server.request_timeout.saturating_sub(Duration::from_secs(1)));
-    let mut service = Service::new("orders", settings.server);
+        settings.saga.checkout_wait.min(settings.base.server.request_timeout.saturating_sub(Duration::from_secs(1)));
+    let (mut service, pool) = Service::with_own_database("orders", settings.base, &MIGRATOR).await?;
     let clients = Clients {
         catalog: service.client(settings.catalog.clone()).await,
         inventory: service.client(settings.inventory.clone()).await,
@@ -56,7 +56,6 @@ pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
         .check_ready(clients.inventory.readiness_check().optional())
         .check_ready(clients.payments.readiness_check().optional())
         .check_ready(broker.readiness_check().optional())
-        .with_database(pool)
         .bind(routes::router(state))
         .await?;
     Ok(server)

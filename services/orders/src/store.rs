@@ -11,6 +11,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::saga::Step;
+use platform::db::query_span;
 
 /// An order as the API shows it (from the read model).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -29,7 +30,7 @@ pub struct OrderView {
     pub updated_at: DateTime<Utc>,
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT order_views", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "order_views"))]
+#[query_span("SELECT", "order_views")]
 pub async fn view(pool: &PgPool, order_id: Uuid) -> Result<Option<OrderView>, sqlx::Error> {
     sqlx::query_as!(
         OrderView,
@@ -42,7 +43,7 @@ pub async fn view(pool: &PgPool, order_id: Uuid) -> Result<Option<OrderView>, sq
     .await
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT order_views", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "order_views"))]
+#[query_span("SELECT", "order_views")]
 pub async fn views_of(
     pool: &PgPool,
     customer_id: Uuid,
@@ -75,7 +76,7 @@ pub struct SagaRow {
     pub attempts: i32,
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT sagas", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "sagas"))]
+#[query_span("INSERT", "sagas")]
 pub async fn insert_saga(
     conn: &mut PgConnection,
     order_id: Uuid,
@@ -95,7 +96,7 @@ pub async fn insert_saga(
 }
 
 /// Takes the saga's lease; `None` if it is done or another runner holds it.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE sagas", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "sagas"))]
+#[query_span("UPDATE", "sagas")]
 pub async fn acquire_saga(pool: &PgPool, order_id: Uuid, lease: Duration) -> Result<Option<SagaRow>, sqlx::Error> {
     let until = Utc::now() + lease;
     let row = sqlx::query!(
@@ -116,7 +117,7 @@ pub async fn acquire_saga(pool: &PgPool, order_id: Uuid, lease: Duration) -> Res
 }
 
 /// Records that the saga moved on to `step` (inside the step's transaction).
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE sagas", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "sagas"))]
+#[query_span("UPDATE", "sagas")]
 /// Moves the saga to `step`. With `from`, only if it is still at `from`
 /// (compare-and-set): `false` means another runner moved it first, and the
 /// caller's transaction must not commit.
@@ -142,7 +143,7 @@ pub async fn advance_saga(
 }
 
 /// The step failed for now: try again after `delay`, maybe from another runner.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE sagas", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "sagas"))]
+#[query_span("UPDATE", "sagas")]
 pub async fn retry_saga_later(pool: &PgPool, order_id: Uuid, error: &str, delay: Duration) -> Result<(), sqlx::Error> {
     let at = Utc::now() + delay;
     sqlx::query!(
@@ -158,7 +159,7 @@ pub async fn retry_saga_later(pool: &PgPool, order_id: Uuid, error: &str, delay:
     Ok(())
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE sagas", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "sagas"))]
+#[query_span("UPDATE", "sagas")]
 pub async fn release_saga(pool: &PgPool, order_id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query!("UPDATE sagas SET lease_until = NULL WHERE order_id = $1", order_id).execute(pool).await?;
     Ok(())
@@ -177,7 +178,7 @@ pub async fn due_sagas(pool: &PgPool, limit: i64) -> Result<Vec<Uuid>, sqlx::Err
 }
 
 /// A previous checkout with this key: its request fingerprint and order.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT order_requests", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "order_requests"))]
+#[query_span("SELECT", "order_requests")]
 pub async fn find_request(pool: &PgPool, customer_id: Uuid, key: &str) -> Result<Option<(Vec<u8>, Uuid)>, sqlx::Error> {
     let row = sqlx::query!(
         "SELECT request_hash, order_id FROM order_requests WHERE customer_id = $1 AND key = $2",
@@ -189,7 +190,7 @@ pub async fn find_request(pool: &PgPool, customer_id: Uuid, key: &str) -> Result
     Ok(row.map(|r| (r.request_hash, r.order_id)))
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT order_requests", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "order_requests"))]
+#[query_span("INSERT", "order_requests")]
 pub async fn insert_request(
     conn: &mut PgConnection,
     customer_id: Uuid,

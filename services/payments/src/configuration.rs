@@ -1,15 +1,14 @@
 //! Settings of the payments service, all from the environment.
 
 use platform::client::ClientSettings;
-use platform::config::{DatabaseSettings, Env, ServerSettings, TelemetrySettings};
+use platform::config::{BaseSettings, Env};
 
 pub const DEFAULT_PORT: u16 = 8086;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub server: ServerSettings,
-    pub database: DatabaseSettings,
-    pub telemetry: TelemetrySettings,
+    /// Listening, database and telemetry, read as every service reads them.
+    pub base: BaseSettings,
     /// The external payment provider (`PROVIDER_URL`, `PROVIDER_TIMEOUT_MS`).
     pub provider: ClientSettings,
 }
@@ -17,10 +16,19 @@ pub struct Settings {
 impl Settings {
     pub fn from_env(env: &mut Env) -> Self {
         Self {
-            server: ServerSettings::from_env(env, DEFAULT_PORT),
-            database: DatabaseSettings::from_env(env, "payments"),
-            telemetry: TelemetrySettings::from_env(env),
+            base: BaseSettings::from_env(env, DEFAULT_PORT, "payments"),
             provider: ClientSettings::from_env(env, "payment-provider", "PROVIDER", "http://127.0.0.1:9101"),
+        }
+    }
+}
+
+#[cfg(feature = "test-util")]
+impl Settings {
+    /// Tests: payments on `database`, its provider at `provider_url`.
+    pub fn for_tests(database: platform::config::DatabaseSettings, provider_url: impl Into<String>) -> Self {
+        Self {
+            base: BaseSettings::for_tests(database),
+            provider: ClientSettings::fixed("payment-provider", provider_url),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Payment requests that parse.
 
-use platform::money::{Currency, Money};
+use platform::money::{Currency, Money, PaymentToken};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ pub struct ChargeRequest {
 pub struct Charge {
     pub order_id: Uuid,
     pub amount: Money,
-    pub payment_method: String,
+    pub payment_method: PaymentToken,
 }
 
 impl Charge {
@@ -28,14 +28,10 @@ impl Charge {
         if request.amount_minor <= 0 {
             return Err(format!("amount_minor must be positive, got {}", request.amount_minor));
         }
-        let method = request.payment_method.trim();
-        if method.is_empty() || method.len() > 64 || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err("payment_method must be a provider token such as tok_visa".to_owned());
-        }
         Ok(Self {
             order_id: request.order_id,
             amount: Money::new(request.amount_minor, request.currency)?,
-            payment_method: method.to_owned(),
+            payment_method: PaymentToken::parse(&request.payment_method)?,
         })
     }
 }

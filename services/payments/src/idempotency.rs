@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
+use platform::db::query_span;
 use platform::{ApiError, IdempotencyKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -41,7 +42,7 @@ pub enum Begin {
     Replay(StatusCode, Value),
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT idempotency_keys", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "idempotency_keys"))]
+#[query_span("INSERT", "idempotency_keys")]
 pub async fn begin(pool: &PgPool, key: &str, fingerprint: &[u8]) -> Result<Begin, ApiError> {
     let lease = chrono::Utc::now() + LEASE;
     let mut tx = pool.begin().await?;
@@ -86,7 +87,7 @@ pub async fn begin(pool: &PgPool, key: &str, fingerprint: &[u8]) -> Result<Begin
 }
 
 /// Stores the answer, inside the transaction that made the change.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE idempotency_keys", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "idempotency_keys"))]
+#[query_span("UPDATE", "idempotency_keys")]
 pub async fn complete(conn: &mut PgConnection, key: &str, status: StatusCode, body: &Value) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE idempotency_keys SET response_status = $2, response_body = $3 WHERE key = $1",
@@ -100,7 +101,7 @@ pub async fn complete(conn: &mut PgConnection, key: &str, status: StatusCode, bo
 }
 
 /// Frees the key after a failure with no effect, so that a retry may run.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "DELETE idempotency_keys", otel.kind = "client", db.system = "postgresql", db.operation.name = "DELETE", db.collection.name = "idempotency_keys"))]
+#[query_span("DELETE", "idempotency_keys")]
 pub async fn abandon(pool: &PgPool, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query!("DELETE FROM idempotency_keys WHERE key = $1 AND response_status IS NULL", key).execute(pool).await?;
     Ok(())

@@ -2,6 +2,7 @@
 pub mod configuration;
 pub mod domain;
 pub mod idempotency;
+pub mod metrics;
 pub mod provider;
 pub mod routes;
 pub mod startup;

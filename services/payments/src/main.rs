@@ -5,6 +5,6 @@ use payments::startup;
 async fn main() -> anyhow::Result<()> {
     platform::cli::parse_no_args("payments", env!("CARGO_PKG_DESCRIPTION"));
     let settings = platform::load_settings_or_exit("payments", Settings::from_env);
-    let _telemetry = platform::telemetry::init_telemetry("payments", &settings.telemetry);
+    let _telemetry = platform::telemetry::init_telemetry("payments", &settings.base.telemetry);
     startup::build(settings).await?.run_until_stopped().await
 }

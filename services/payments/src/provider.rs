@@ -46,7 +46,7 @@ pub async fn charge(provider: &ServiceClient, charge: &Charge, key: &str) -> Res
     let body = json!({
         "amount_minor": charge.amount.amount_minor,
         "currency": charge.amount.currency,
-        "payment_method": charge.payment_method,
+        "payment_method": charge.payment_method.as_str(),
         "reference": charge.order_id,
     });
     let call = Call::new(Method::POST, "/v1/charges").json(&body).headers(with_key(key));

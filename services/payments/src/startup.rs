@@ -3,22 +3,18 @@
 use platform::server::{HttpServer, Service};
 
 use crate::configuration::Settings;
+use crate::metrics::PaymentMetrics;
 use crate::routes;
-use crate::state::{AppState, PaymentMetrics};
+use crate::state::AppState;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The service, wired and bound to its port: `run_until_stopped` serves it.
 pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
-    let pool = platform::db::connect_and_migrate(&settings.database, &MIGRATOR).await?;
-    let mut service = Service::new("payments", settings.server);
+    let (mut service, pool) = Service::with_own_database("payments", settings.base, &MIGRATOR).await?;
     let provider = service.client(settings.provider.clone()).await;
     let metrics = PaymentMetrics::register(service.registry());
     let state = AppState { pool: pool.clone(), provider: provider.clone(), metrics };
-    let server = service
-        .check_ready(provider.readiness_check().optional())
-        .with_database(pool)
-        .bind(routes::router(state))
-        .await?;
+    let server = service.check_ready(provider.readiness_check().optional()).bind(routes::router(state)).await?;
     Ok(server)
 }

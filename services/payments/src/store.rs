@@ -1,6 +1,7 @@
 //! Every query of the payments service, in one place.
 
 use chrono::{DateTime, Utc};
+use platform::db::query_span;
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -27,7 +28,7 @@ pub struct NewPayment<'a> {
     pub decline_code: Option<&'a str>,
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT payments", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "payments"))]
+#[query_span("INSERT", "payments")]
 pub async fn insert(conn: &mut PgConnection, new: NewPayment<'_>) -> Result<Payment, sqlx::Error> {
     sqlx::query_as!(
         Payment,
@@ -46,7 +47,7 @@ pub async fn insert(conn: &mut PgConnection, new: NewPayment<'_>) -> Result<Paym
     .await
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT payments", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "payments"))]
+#[query_span("SELECT", "payments")]
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<Payment>, sqlx::Error> {
     sqlx::query_as!(
         Payment,
@@ -57,7 +58,7 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<Payment>, sqlx::Error
     .await
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT payments", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "payments"))]
+#[query_span("SELECT", "payments")]
 pub async fn for_order(pool: &PgPool, order_id: Uuid) -> Result<Vec<Payment>, sqlx::Error> {
     sqlx::query_as!(
         Payment,
@@ -70,7 +71,7 @@ pub async fn for_order(pool: &PgPool, order_id: Uuid) -> Result<Vec<Payment>, sq
 }
 
 /// The provider's charge id of a captured payment, locked for the refund.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT payments", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "payments"))]
+#[query_span("SELECT", "payments")]
 pub async fn lock_captured(conn: &mut PgConnection, id: Uuid) -> Result<Option<(String, i64)>, sqlx::Error> {
     let row = sqlx::query!(
         "SELECT provider_charge_id, amount_minor FROM payments WHERE id = $1 AND status = 'captured' FOR UPDATE",
@@ -81,7 +82,7 @@ pub async fn lock_captured(conn: &mut PgConnection, id: Uuid) -> Result<Option<(
     Ok(row.map(|r| (r.provider_charge_id, r.amount_minor)))
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE payments", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "payments"))]
+#[query_span("UPDATE", "payments")]
 pub async fn mark_refunded(
     conn: &mut PgConnection,
     id: Uuid,

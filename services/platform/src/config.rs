@@ -238,6 +238,33 @@ impl TelemetrySettings {
     }
 }
 
+/// What every service with a database reads the same way: where it listens,
+/// its own database and its telemetry. Each service's `Settings` holds one as
+/// `base` beside what is its own.
+#[derive(Debug, Clone)]
+pub struct BaseSettings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub telemetry: TelemetrySettings,
+}
+
+impl BaseSettings {
+    /// `default_port` and `database` (the service's own database name on the
+    /// shared development server) are the service's defaults.
+    pub fn from_env(env: &mut Env, default_port: u16, database: &str) -> Self {
+        Self {
+            server: ServerSettings::from_env(env, default_port),
+            database: DatabaseSettings::from_env(env, database),
+            telemetry: TelemetrySettings::from_env(env),
+        }
+    }
+
+    /// Tests: loopback on a random port, this database, no trace export.
+    pub fn for_tests(database: DatabaseSettings) -> Self {
+        Self { server: ServerSettings::for_tests(), database, telemetry: TelemetrySettings::for_tests() }
+    }
+}
+
 /// A base URL of another service, e.g. `http://users:8080`.
 pub fn url(env: &mut Env, key: &str, default: &str) -> String {
     let value = env.string(key, default);

@@ -10,6 +10,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::config::DatabaseSettings;
 
+pub use platform_macros::query_span;
+
 /// How long start-up waits for the database before giving up.
 const STARTUP_DEADLINE: Duration = Duration::from_secs(60);
 

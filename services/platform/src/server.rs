@@ -62,6 +62,18 @@ impl Service {
         self.stop.stopping()
     }
 
+    /// A service that owns a database, as most do: the database connected
+    /// and migrated with the service's own `migrator`, then attached (see
+    /// [`Service::with_database`]). The pool is returned for the routes.
+    pub async fn with_own_database(
+        name: &'static str,
+        settings: crate::config::BaseSettings,
+        migrator: &sqlx::migrate::Migrator,
+    ) -> anyhow::Result<(Self, sqlx::PgPool)> {
+        let pool = crate::db::connect_and_migrate(&settings.database, migrator).await?;
+        Ok((Self::new(name, settings.server).with_database(pool.clone()), pool))
+    }
+
     /// A background task that stops on [`Service::stopping`]: the shutdown
     /// waits for it (within the grace) before closing the database pool.
     pub fn run_beside(mut self, name: &'static str, task: tokio::task::JoinHandle<()>) -> Self {

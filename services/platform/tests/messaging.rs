@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use platform::messaging::BrokerSettings;
 use platform::messaging::broker::Broker;
 use platform::messaging::consumer::{
@@ -41,22 +40,16 @@ async fn database() -> PgPool {
 struct RecordEffect;
 
 impl MessageHandler for RecordEffect {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut PgConnection,
-        envelope: &'a Envelope,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            if envelope.data["poison"] == true {
-                return Err(HandlerError::Permanent(anyhow::anyhow!("cannot handle this")));
-            }
-            sqlx::query("INSERT INTO effects (message_id, note) VALUES ($1, $2)")
-                .bind(envelope.message_id)
-                .bind(envelope.data["note"].as_str().unwrap_or_default())
-                .execute(conn)
-                .await?;
-            Ok(())
-        })
+    async fn handle(&self, conn: &mut PgConnection, envelope: &Envelope) -> Result<(), HandlerError> {
+        if envelope.data["poison"] == true {
+            return Err(HandlerError::Permanent(anyhow::anyhow!("cannot handle this")));
+        }
+        sqlx::query("INSERT INTO effects (message_id, note) VALUES ($1, $2)")
+            .bind(envelope.message_id)
+            .bind(envelope.data["note"].as_str().unwrap_or_default())
+            .execute(conn)
+            .await?;
+        Ok(())
     }
 }
 
@@ -200,18 +193,12 @@ struct HoldingEffect {
 }
 
 impl MessageHandler for HoldingEffect {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut PgConnection,
-        envelope: &'a Envelope,
-    ) -> BoxFuture<'a, Result<(), HandlerError>> {
-        Box::pin(async move {
-            if envelope.data["note"] == "hold" {
-                self.entered.notify_one();
-                self.release.notified().await;
-            }
-            RecordEffect.handle(conn, envelope).await
-        })
+    async fn handle(&self, conn: &mut PgConnection, envelope: &Envelope) -> Result<(), HandlerError> {
+        if envelope.data["note"] == "hold" {
+            self.entered.notify_one();
+            self.release.notified().await;
+        }
+        RecordEffect.handle(conn, envelope).await
     }
 }
 

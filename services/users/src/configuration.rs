@@ -1,22 +1,13 @@
 //! Settings of the users service, all from the environment.
 
-use platform::config::{DatabaseSettings, Env, ServerSettings, TelemetrySettings};
+use platform::config::{BaseSettings, Env};
 
 pub const DEFAULT_PORT: u16 = 8082;
 
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub server: ServerSettings,
-    pub database: DatabaseSettings,
-    pub telemetry: TelemetrySettings,
-}
+/// The users service needs nothing beyond what every service reads: where it
+/// listens, its database, its telemetry. Tests use `Settings::for_tests`.
+pub type Settings = BaseSettings;
 
-impl Settings {
-    pub fn from_env(env: &mut Env) -> Self {
-        Self {
-            server: ServerSettings::from_env(env, DEFAULT_PORT),
-            database: DatabaseSettings::from_env(env, "users"),
-            telemetry: TelemetrySettings::from_env(env),
-        }
-    }
+pub fn from_env(env: &mut Env) -> Settings {
+    BaseSettings::from_env(env, DEFAULT_PORT, "users")
 }

@@ -8,6 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::DisplayName;
+use platform::db::query_span;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Profile {
@@ -21,7 +22,7 @@ pub struct Profile {
 /// Creates the profile, or returns the existing one when it was already
 /// created with the same address: registration may call twice after a timeout.
 /// `None` when the address belongs to another user.
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "INSERT profiles", otel.kind = "client", db.system = "postgresql", db.operation.name = "INSERT", db.collection.name = "profiles"))]
+#[query_span("INSERT", "profiles")]
 pub async fn create_profile(
     pool: &PgPool,
     user_id: Uuid,
@@ -48,7 +49,7 @@ pub async fn create_profile(
     Ok(existing.filter(|p| p.email == email.as_str()).map(|p| (p, false)))
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT profiles", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "profiles"))]
+#[query_span("SELECT", "profiles")]
 pub async fn get_profile(pool: &PgPool, user_id: Uuid) -> Result<Option<Profile>, sqlx::Error> {
     sqlx::query_as!(
         Profile,
@@ -59,7 +60,7 @@ pub async fn get_profile(pool: &PgPool, user_id: Uuid) -> Result<Option<Profile>
     .await
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "UPDATE profiles", otel.kind = "client", db.system = "postgresql", db.operation.name = "UPDATE", db.collection.name = "profiles"))]
+#[query_span("UPDATE", "profiles")]
 pub async fn rename(pool: &PgPool, user_id: Uuid, display_name: &DisplayName) -> Result<Option<Profile>, sqlx::Error> {
     sqlx::query_as!(
         Profile,
@@ -74,7 +75,7 @@ pub async fn rename(pool: &PgPool, user_id: Uuid, display_name: &DisplayName) ->
     .await
 }
 
-#[tracing::instrument(name = "db", skip_all, fields(otel.name = "SELECT profiles", otel.kind = "client", db.system = "postgresql", db.operation.name = "SELECT", db.collection.name = "profiles"))]
+#[query_span("SELECT", "profiles")]
 pub async fn list_profiles(pool: &PgPool, page: Pagination) -> Result<(Vec<Profile>, i64), sqlx::Error> {
     let items = sqlx::query_as!(
         Profile,

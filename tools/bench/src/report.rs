@@ -4,29 +4,7 @@
 use std::path::PathBuf;
 
 use serde::Serialize;
-
-/// Median and range of repeated measurements.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Spread {
-    pub median: f64,
-    pub min: f64,
-    pub max: f64,
-}
-
-impl Spread {
-    pub fn of(values: impl IntoIterator<Item = f64>) -> Self {
-        let mut values: Vec<f64> = values.into_iter().collect();
-        values.sort_by(f64::total_cmp);
-        let n = values.len();
-        assert!(n > 0, "a spread of nothing");
-        let median = if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 };
-        Self { median, min: values[0], max: values[n - 1] }
-    }
-
-    pub fn show(&self, decimals: usize) -> String {
-        format!("{:.d$} ({:.d$}–{:.d$})", self.median, self.min, self.max, d = decimals)
-    }
-}
+pub use stats::Spread;
 
 /// A table: a header and rows of cells, printed with aligned columns.
 pub struct Table {

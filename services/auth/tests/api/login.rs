@@ -38,7 +38,7 @@ async fn the_bootstrap_admin_logs_in_with_the_admin_role() {
 async fn the_jwks_publishes_the_key_that_signs_access_tokens() {
     let app = spawn_app().await;
     let session = app.registered_session("ada@example.org").await;
-    let jwks = app.get_json("/.well-known/jwks.json").await;
+    let jwks = app.client.get_json("/.well-known/jwks.json").await;
     let key = &jwks["keys"][0];
     assert_eq!(
         (key["kty"].as_str(), key["crv"].as_str(), key["alg"].as_str()),
@@ -47,5 +47,5 @@ async fn the_jwks_publishes_the_key_that_signs_access_tokens() {
     assert!(key.get("d").is_none(), "no private part is published");
     let header = jsonwebtoken::decode_header(session["access_token"].as_str().unwrap()).unwrap();
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
-    assert_eq!(app.get_json("/api/v1/auth/jwks").await, jwks);
+    assert_eq!(app.client.get_json("/api/v1/auth/jwks").await, jwks);
 }

@@ -28,11 +28,12 @@ async fn weak_passwords_and_bad_bodies_are_refused() {
     assert_eq!(error_of(app.register("ada@example.org", "short").await).await, (422, "weak_password".into()));
     assert_eq!(error_of(app.register("ada@example.org", "password123").await).await, (422, "weak_password".into()));
     assert_eq!(error_of(app.register("not-an-address", PASSWORD).await).await, (422, "invalid_body".into()));
-    let missing = app.post("/api/v1/auth/register", &json!({"email": "ada@example.org"})).await;
+    let missing = app.client.post("/api/v1/auth/register", &json!({"email": "ada@example.org"})).await;
     assert_eq!(error_of(missing).await, (422, "invalid_body".into()));
     let malformed = app
+        .client
         .http
-        .post(app.url("/api/v1/auth/register"))
+        .post(app.client.url("/api/v1/auth/register"))
         .header("content-type", "application/json")
         .body("{")
         .send()
@@ -50,6 +51,6 @@ async fn registration_fails_cleanly_when_users_is_down_and_leaves_nothing_behind
     // The credentials were rolled back: no login, and the address is still free.
     assert_eq!(app.login("ada@example.org", PASSWORD).await.status(), 401);
     assert_eq!(error_of(app.register("ada@example.org", PASSWORD).await).await.0, 503, "not 409");
-    let ready: Value = app.get("/ready").await.json().await.unwrap();
+    let ready: Value = app.client.get("/ready").await.json().await.unwrap();
     assert_eq!(ready["status"], "degraded", "{ready}");
 }

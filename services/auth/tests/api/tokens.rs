@@ -28,10 +28,10 @@ async fn reusing_a_refresh_token_revokes_its_whole_family() {
 async fn logout_revokes_the_session() {
     let app = spawn_app().await;
     let session = app.registered_session("ada@example.org").await;
-    let out = app.post("/api/v1/auth/logout", &json!({"refresh_token": session["refresh_token"]})).await;
+    let out = app.client.post("/api/v1/auth/logout", &json!({"refresh_token": session["refresh_token"]})).await;
     assert_eq!(out.status(), 204);
     assert_eq!(error_of(app.refresh(&session["refresh_token"]).await).await.0, 401);
-    let again = app.post("/api/v1/auth/logout", &json!({"refresh_token": session["refresh_token"]})).await;
+    let again = app.client.post("/api/v1/auth/logout", &json!({"refresh_token": session["refresh_token"]})).await;
     assert_eq!(again.status(), 204, "logging out twice is harmless");
 }
 
@@ -40,6 +40,6 @@ async fn garbage_tokens_do_not_verify_or_refresh() {
     let app = spawn_app().await;
     assert_eq!(error_of(app.verify(&json!("not.a.token")).await).await, (401, "unauthorized".into()));
     assert_eq!(error_of(app.refresh(&json!("nope")).await).await.0, 401);
-    let missing = app.post("/api/v1/auth/refresh", &json!({})).await;
+    let missing = app.client.post("/api/v1/auth/refresh", &json!({})).await;
     assert_eq!(error_of(missing).await.0, 422);
 }

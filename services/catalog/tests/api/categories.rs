@@ -7,7 +7,7 @@ use crate::helpers::spawn_app;
 async fn admins_create_categories_that_everyone_can_list() {
     let app = spawn_app().await;
     app.create_category("kitchen", "Kitchen").await;
-    let categories = app.get_json("/api/v1/categories").await;
+    let categories = app.client.get_json("/api/v1/categories").await;
     assert_eq!(categories[0]["slug"], "kitchen");
 }
 
@@ -15,13 +15,14 @@ async fn admins_create_categories_that_everyone_can_list() {
 async fn a_duplicate_category_slug_is_a_conflict() {
     let app = spawn_app().await;
     app.create_category("kitchen", "Kitchen").await;
-    let response = app.post_as(&app.admin, "/api/v1/categories", &json!({"slug":"kitchen","name":"Again"})).await;
+    let response =
+        app.client.post_as(&app.admin, "/api/v1/categories", &json!({"slug":"kitchen","name":"Again"})).await;
     assert_eq!(error_of(response).await, (409, "category_exists".into()));
 }
 
 #[tokio::test]
 async fn customers_cannot_create_categories() {
     let app = spawn_app().await;
-    let response = app.post_as(&customer(), "/api/v1/categories", &json!({"slug":"x","name":"X"})).await;
+    let response = app.client.post_as(&customer(), "/api/v1/categories", &json!({"slug":"x","name":"X"})).await;
     assert_eq!(error_of(response).await, (403, "forbidden".into()));
 }

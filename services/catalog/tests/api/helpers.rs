@@ -1,10 +1,7 @@
-use std::ops::Deref;
-
 use catalog::configuration::Settings;
 use catalog::startup;
 use platform::Caller;
-use platform::config::{ServerSettings, TelemetrySettings};
-use platform::test_util::{TestClient, admin, fresh_database, init_test_logs, serve_in_background};
+use platform::test_util::{TestClient, admin, fresh_database, init_test_logs, serve};
 use serde_json::{Value, json};
 
 /// The running catalog, and the admin who fills it.
@@ -13,30 +10,17 @@ pub struct TestApp {
     pub admin: Caller,
 }
 
-impl Deref for TestApp {
-    type Target = TestClient;
-    fn deref(&self) -> &TestClient {
-        &self.client
-    }
-}
-
 /// Starts the catalog on a random port with its own fresh database.
 pub async fn spawn_app() -> TestApp {
     init_test_logs();
-    let settings = Settings {
-        server: ServerSettings::for_tests(),
-        database: fresh_database("catalog").await,
-        telemetry: TelemetrySettings::for_tests(),
-    };
-    let app = startup::build(settings).await.expect("catalog builds");
-    let client = TestClient::new(app.local_addr());
-    serve_in_background(app.run_until(std::future::pending()));
-    TestApp { client, admin: admin() }
+    let catalog = serve(startup::build(Settings::for_tests(fresh_database("catalog").await)).await);
+    TestApp { client: catalog.client(), admin: admin() }
 }
 
 impl TestApp {
     pub async fn create_category(&self, slug: &str, name: &str) {
-        let response = self.post_as(&self.admin, "/api/v1/categories", &json!({"slug": slug, "name": name})).await;
+        let response =
+            self.client.post_as(&self.admin, "/api/v1/categories", &json!({"slug": slug, "name": name})).await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     }
 
@@ -46,7 +30,7 @@ impl TestApp {
             "sku": sku, "name": name, "description": format!("The {name}, for testing"),
             "price_cents": price_cents, "currency": "EUR", "category": category,
         });
-        let response = self.post_as(&self.admin, "/api/v1/products", &body).await;
+        let response = self.client.post_as(&self.admin, "/api/v1/products", &body).await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
         response.json().await.unwrap()
     }

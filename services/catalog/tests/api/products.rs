@@ -20,7 +20,7 @@ fn skus(page: &Value) -> Vec<&str> {
 #[tokio::test]
 async fn products_are_listed_newest_first_with_a_total() {
     let app = shop_with_products().await;
-    let page = app.get_json("/api/v1/products").await;
+    let page = app.client.get_json("/api/v1/products").await;
     assert_eq!(skus(&page), ["HOSE-1", "KETTLE-1", "MUG-1"]);
     assert_eq!(page["total"], 3);
     assert_eq!(page["page"], 1);
@@ -29,7 +29,7 @@ async fn products_are_listed_newest_first_with_a_total() {
 #[tokio::test]
 async fn pagination_splits_the_list() {
     let app = shop_with_products().await;
-    let second = app.get_json("/api/v1/products?page=2&per_page=2").await;
+    let second = app.client.get_json("/api/v1/products?page=2&per_page=2").await;
     assert_eq!(skus(&second), ["MUG-1"]);
     assert_eq!(second["total"], 3);
 }
@@ -38,7 +38,7 @@ async fn pagination_splits_the_list() {
 async fn bad_pagination_is_a_bad_request() {
     let app = spawn_app().await;
     for query in ["page=0", "per_page=1000", "page=-1", "page=abc"] {
-        let (status, _) = error_of(app.get(&format!("/api/v1/products?{query}")).await).await;
+        let (status, _) = error_of(app.client.get(&format!("/api/v1/products?{query}")).await).await;
         assert_eq!(status, 400, "{query}");
     }
 }
@@ -46,25 +46,25 @@ async fn bad_pagination_is_a_bad_request() {
 #[tokio::test]
 async fn products_filter_by_category() {
     let app = shop_with_products().await;
-    let page = app.get_json("/api/v1/products?category=garden").await;
+    let page = app.client.get_json("/api/v1/products?category=garden").await;
     assert_eq!(skus(&page), ["HOSE-1"]);
 }
 
 #[tokio::test]
 async fn text_search_finds_words_in_name_and_description() {
     let app = shop_with_products().await;
-    assert_eq!(skus(&app.get_json("/api/v1/products?q=kettle").await), ["KETTLE-1"]);
-    assert_eq!(skus(&app.get_json("/api/v1/products?q=kettles").await), ["KETTLE-1"], "stemmed");
-    assert_eq!(app.get_json("/api/v1/products?q=piano").await["total"], 0);
+    assert_eq!(skus(&app.client.get_json("/api/v1/products?q=kettle").await), ["KETTLE-1"]);
+    assert_eq!(skus(&app.client.get_json("/api/v1/products?q=kettles").await), ["KETTLE-1"], "stemmed");
+    assert_eq!(app.client.get_json("/api/v1/products?q=piano").await["total"], 0);
 }
 
 #[tokio::test]
 async fn products_sort_by_price_and_name() {
     let app = shop_with_products().await;
-    assert_eq!(skus(&app.get_json("/api/v1/products?sort=price_asc").await), ["MUG-1", "HOSE-1", "KETTLE-1"]);
-    assert_eq!(skus(&app.get_json("/api/v1/products?sort=price_desc").await), ["KETTLE-1", "HOSE-1", "MUG-1"]);
-    assert_eq!(skus(&app.get_json("/api/v1/products?sort=name").await), ["KETTLE-1", "MUG-1", "HOSE-1"]);
-    let (status, code) = error_of(app.get("/api/v1/products?sort=random").await).await;
+    assert_eq!(skus(&app.client.get_json("/api/v1/products?sort=price_asc").await), ["MUG-1", "HOSE-1", "KETTLE-1"]);
+    assert_eq!(skus(&app.client.get_json("/api/v1/products?sort=price_desc").await), ["KETTLE-1", "HOSE-1", "MUG-1"]);
+    assert_eq!(skus(&app.client.get_json("/api/v1/products?sort=name").await), ["KETTLE-1", "MUG-1", "HOSE-1"]);
+    let (status, code) = error_of(app.client.get("/api/v1/products?sort=random").await).await;
     assert_eq!((status, code.as_str()), (400, "invalid_query"));
 }
 
@@ -72,10 +72,10 @@ async fn products_sort_by_price_and_name() {
 async fn product_detail_and_unknown_ids() {
     let app = shop_with_products().await;
     let mug = app.create_product("MUG-2", "Tall mug", 1500, "kitchen").await;
-    let detail = app.get_json(&format!("/api/v1/products/{}", mug["id"])).await;
+    let detail = app.client.get_json(&format!("/api/v1/products/{}", mug["id"])).await;
     assert_eq!(detail, mug);
-    assert_eq!(error_of(app.get("/api/v1/products/999999").await).await, (404, "not_found".into()));
-    assert_eq!(error_of(app.get("/api/v1/products/abc").await).await, (400, "invalid_path".into()));
+    assert_eq!(error_of(app.client.get("/api/v1/products/999999").await).await, (404, "not_found".into()));
+    assert_eq!(error_of(app.client.get("/api/v1/products/abc").await).await, (400, "invalid_path".into()));
 }
 
 #[tokio::test]
@@ -84,28 +84,28 @@ async fn admins_update_and_delete_products() {
     let mug = app.create_product("MUG-2", "Tall mug", 1500, "kitchen").await;
     let path = format!("/api/v1/products/{}", mug["id"]);
 
-    let response = app.patch_as(&app.admin, &path, &json!({"price_cents": 1700, "category": "garden"})).await;
+    let response = app.client.patch_as(&app.admin, &path, &json!({"price_cents": 1700, "category": "garden"})).await;
     assert_eq!(response.status(), 200);
     let updated: Value = response.json().await.unwrap();
     assert_eq!((updated["price_cents"].as_i64(), updated["category"].as_str()), (Some(1700), Some("garden")));
     assert_eq!(updated["name"], "Tall mug", "fields not in the patch stay");
 
-    assert_eq!(app.delete_as(&app.admin, &path).await.status(), 204);
-    assert_eq!(app.get(&path).await.status(), 404);
-    assert_eq!(error_of(app.delete_as(&app.admin, &path).await).await.0, 404);
+    assert_eq!(app.client.delete_as(&app.admin, &path).await.status(), 204);
+    assert_eq!(app.client.get(&path).await.status(), 404);
+    assert_eq!(error_of(app.client.delete_as(&app.admin, &path).await).await.0, 404);
 }
 
 #[tokio::test]
 async fn only_admins_write_the_catalog() {
     let app = shop_with_products().await;
     let body = json!({"sku":"X-1","name":"X","price_cents":1,"currency":"EUR","category":"kitchen"});
-    let anonymous = app.http.post(app.url("/api/v1/products")).json(&body).send().await.unwrap();
+    let anonymous = app.client.http.post(app.client.url("/api/v1/products")).json(&body).send().await.unwrap();
     assert_eq!(error_of(anonymous).await, (401, "unauthorized".into()));
-    let as_customer = app.post_as(&customer(), "/api/v1/products", &body).await;
+    let as_customer = app.client.post_as(&customer(), "/api/v1/products", &body).await;
     assert_eq!(error_of(as_customer).await, (403, "forbidden".into()));
-    let patch = app.patch_as(&customer(), "/api/v1/products/1", &json!({"price_cents": 1})).await;
+    let patch = app.client.patch_as(&customer(), "/api/v1/products/1", &json!({"price_cents": 1})).await;
     assert_eq!(error_of(patch).await.0, 403);
-    assert_eq!(error_of(app.delete_as(&customer(), "/api/v1/products/1").await).await.0, 403);
+    assert_eq!(error_of(app.client.delete_as(&customer(), "/api/v1/products/1").await).await.0, 403);
 }
 
 #[tokio::test]
@@ -114,7 +114,8 @@ async fn bad_product_bodies_get_clear_client_errors() {
     let post = |body: String| {
         let app = &app;
         async move {
-            let request = app.http.post(app.url("/api/v1/products")).header("content-type", "application/json");
+            let request =
+                app.client.http.post(app.client.url("/api/v1/products")).header("content-type", "application/json");
             let request = platform::test_util::WithCaller::with_caller(request, &app.admin);
             error_of(request.body(body).send().await.unwrap()).await
         }
@@ -141,7 +142,7 @@ async fn bad_product_bodies_get_clear_client_errors() {
 #[tokio::test]
 async fn a_missing_content_type_is_unsupported_media_type() {
     let app = spawn_app().await;
-    let request = app.http.post(app.url("/api/v1/products")).body("{}");
+    let request = app.client.http.post(app.client.url("/api/v1/products")).body("{}");
     let request = platform::test_util::WithCaller::with_caller(request, &app.admin);
     assert_eq!(error_of(request.send().await.unwrap()).await.0, 415);
 }

@@ -11,7 +11,7 @@ async fn recommendations_are_other_products_of_the_same_category() {
     app.create_product("KETTLE-1", "Kettle", 4500, "kitchen").await;
     app.create_product("HOSE-1", "Hose", 2500, "garden").await;
 
-    let recommended = app.get_json(&format!("/api/v1/products/{}/recommendations", mug["id"])).await;
+    let recommended = app.client.get_json(&format!("/api/v1/products/{}/recommendations", mug["id"])).await;
     let skus: Vec<&str> = recommended["items"].as_array().unwrap().iter().map(|p| p["sku"].as_str().unwrap()).collect();
     assert_eq!(skus, ["KETTLE-1"]);
 }
@@ -23,9 +23,9 @@ async fn general_recommendations_are_bounded_and_newest_first() {
     for i in 0..4 {
         app.create_product(&format!("P-{i}"), &format!("Product {i}"), 100, "kitchen").await;
     }
-    let recommended = app.get_json("/api/v1/recommendations?limit=2").await;
+    let recommended = app.client.get_json("/api/v1/recommendations?limit=2").await;
     assert_eq!(recommended["items"].as_array().unwrap().len(), 2);
     assert_eq!(recommended["items"][0]["sku"], "P-3");
-    assert_eq!(error_of(app.get("/api/v1/recommendations?limit=500").await).await.0, 400);
-    assert_eq!(error_of(app.get("/api/v1/products/424242/recommendations").await).await.0, 404);
+    assert_eq!(error_of(app.client.get("/api/v1/recommendations?limit=500").await).await.0, 400);
+    assert_eq!(error_of(app.client.get("/api/v1/products/424242/recommendations").await).await.0, 404);
 }

@@ -34,5 +34,5 @@ async fn with_catalog_down_the_dashboard_answers_with_what_it_has() {
 #[tokio::test]
 async fn the_dashboard_needs_a_caller() {
     let shop = spawn_shop().await;
-    assert_eq!(platform::test_util::error_of(shop.get("/api/v1/dashboard").await).await.0, 401);
+    assert_eq!(platform::test_util::error_of(shop.gateway.get("/api/v1/dashboard").await).await.0, 401);
 }

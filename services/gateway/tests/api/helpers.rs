@@ -1,42 +1,29 @@
-use std::net::SocketAddr;
-use std::ops::Deref;
 use std::time::Duration;
 
-use auth::configuration::TokenSettings;
-use auth::passwords::HashCost;
 use gateway::configuration::{CacheSettings, RateLimitSettings, Settings, Upstreams};
 use gateway::startup;
 use platform::client::ClientSettings;
-use platform::config::{DatabaseSettings, ServerSettings, TelemetrySettings};
-use platform::email::Email;
-use platform::test_util::{TcpRelay, TestClient, closed_port, fresh_database, init_test_logs, serve_in_background};
+use platform::config::DatabaseSettings;
+use platform::test_util::{Served, TcpRelay, TestClient, closed_port, fresh_database, init_test_logs, serve};
 use platform::upstream::Discovery;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
+pub use auth::configuration::{TEST_ADMIN_EMAIL as ADMIN_EMAIL, TEST_ADMIN_PASSWORD as ADMIN_PASSWORD};
 pub const PASSWORD: &str = "correct horse battery staple";
-pub const ADMIN_EMAIL: &str = "admin@shop.test";
-pub const ADMIN_PASSWORD: &str = "test-only-admin-password";
-
-fn quiet() -> TelemetrySettings {
-    TelemetrySettings::for_tests()
-}
 
 /// A catalog instance that a test can stop.
 pub struct CatalogInstance {
-    pub address: SocketAddr,
+    pub address: std::net::SocketAddr,
+    served: Served,
     /// The relay the gateway reaches this instance through, if it does:
     /// cutting it makes the instance unreachable for the gateway alone.
     pub relay: Option<TcpRelay>,
-    stop: Option<oneshot::Sender<()>>,
 }
 
 impl CatalogInstance {
     pub fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.served.stop();
     }
 }
 
@@ -78,13 +65,6 @@ pub struct Shop {
     pub catalogs: Vec<CatalogInstance>,
     /// The key auth signs with, so tests can forge tokens the gateway must refuse.
     pub signing_key_pem: SecretString,
-}
-
-impl Deref for Shop {
-    type Target = TestClient;
-    fn deref(&self) -> &TestClient {
-        &self.gateway
-    }
 }
 
 pub async fn spawn_shop() -> Shop {
@@ -168,83 +148,49 @@ impl ShopBuilder {
             catalog_client.eject_for = eject_for;
         }
 
+        // The order flow has its own end-to-end tests (tests/e2e): there nobody answers.
+        let upstreams = Upstreams {
+            auth: ClientSettings::fixed("auth", auth),
+            users: ClientSettings::fixed("users", users),
+            catalog: catalog_client,
+            ..Upstreams::unreachable()
+        };
         let settings = Settings {
-            server: ServerSettings::for_tests(),
-            telemetry: quiet(),
-            upstreams: Upstreams {
-                auth: ClientSettings::fixed("auth", auth),
-                users: ClientSettings::fixed("users", users),
-                catalog: catalog_client,
-                // The order flow has its own end-to-end tests (tests/e2e): here nobody answers.
-                inventory: ClientSettings::fixed("inventory", format!("http://{}", closed_port())),
-                orders: ClientSettings::fixed("orders", format!("http://{}", closed_port())),
-                notifications: ClientSettings::fixed("notifications", format!("http://{}", closed_port())),
-            },
             rate_limit: self.rate_limit,
             cache: self.cache,
             jwks_min_refresh: Duration::from_secs(10),
+            ..Settings::for_tests(upstreams)
         };
-        let app = startup::build(settings).await.expect("gateway builds");
-        let gateway = TestClient::new(app.local_addr());
-        serve_in_background(app.run_until(std::future::pending()));
+        let gateway = serve(startup::build(settings).await).client();
         Shop { gateway, catalogs, signing_key_pem }
     }
 }
 
 async fn spawn_users() -> String {
-    let settings = users::configuration::Settings {
-        server: ServerSettings::for_tests(),
-        database: fresh_database("users").await,
-        telemetry: quiet(),
-    };
-    let app = users::startup::build(settings).await.expect("users builds");
-    let address = format!("http://{}", app.local_addr());
-    serve_in_background(app.run_until(std::future::pending()));
-    address
+    serve(users::startup::build(users::configuration::Settings::for_tests(fresh_database("users").await)).await).url()
 }
 
 async fn spawn_auth(users: &str, signing_key_pem: SecretString) -> String {
-    let settings = auth::configuration::Settings {
-        server: ServerSettings::for_tests(),
-        database: fresh_database("auth").await,
-        telemetry: quiet(),
-        users: ClientSettings::fixed("users", users),
-        tokens: TokenSettings {
-            signing_key_pem: Some(signing_key_pem),
-            access_ttl: Duration::from_secs(900),
-            refresh_ttl: Duration::from_secs(3600),
-        },
-        password_cost: HashCost { memory_kib: 1024, iterations: 1 },
-        bootstrap_admin: Some((Email::parse(ADMIN_EMAIL).unwrap(), ADMIN_PASSWORD.to_owned().into())),
-    };
-    let app = auth::startup::build(settings).await.expect("auth builds");
-    let address = format!("http://{}", app.local_addr());
-    serve_in_background(app.run_until(std::future::pending()));
-    address
+    let mut settings = auth::configuration::Settings::for_tests(fresh_database("auth").await, users);
+    settings.tokens.signing_key_pem = Some(signing_key_pem);
+    serve(auth::startup::build(settings).await).url()
 }
 
 async fn spawn_catalog(database: DatabaseSettings) -> CatalogInstance {
-    let settings =
-        catalog::configuration::Settings { server: ServerSettings::for_tests(), database, telemetry: quiet() };
-    let app = catalog::startup::build(settings).await.expect("catalog builds");
-    let address = app.local_addr();
-    let (stop, stopped) = oneshot::channel::<()>();
-    serve_in_background(app.run_until(async move {
-        let _ = stopped.await;
-    }));
-    CatalogInstance { address, relay: None, stop: Some(stop) }
+    let served = serve(catalog::startup::build(catalog::configuration::Settings::for_tests(database)).await);
+    CatalogInstance { address: served.address, served, relay: None }
 }
 
 impl Shop {
     pub async fn register(&self, email: &str) {
         let body = json!({"email": email, "password": PASSWORD, "display_name": "Ada"});
-        let response = self.post("/api/v1/auth/register", &body).await;
+        let response = self.gateway.post("/api/v1/auth/register", &body).await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     }
 
     /// Logs in and returns the access token.
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let response = self.post("/api/v1/auth/login", &json!({"email": email, "password": password})).await;
+        let response = self.gateway.post("/api/v1/auth/login", &json!({"email": email, "password": password})).await;
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
         let session: Value = response.json().await.unwrap();
         session["access_token"].as_str().unwrap().to_owned()
@@ -260,11 +206,11 @@ impl Shop {
     }
 
     pub async fn get_with(&self, token: &str, path: &str) -> reqwest::Response {
-        self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+        self.gateway.http.get(self.gateway.url(path)).bearer_auth(token).send().await.unwrap()
     }
 
     pub async fn send_with(&self, method: reqwest::Method, token: &str, path: &str, body: &Value) -> reqwest::Response {
-        self.http.request(method, self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
+        self.gateway.http.request(method, self.gateway.url(path)).bearer_auth(token).json(body).send().await.unwrap()
     }
 
     /// A category and a few products, created by the admin through the gateway.
@@ -288,7 +234,7 @@ impl Shop {
 
     /// The value of one series in the gateway's `/metrics`, 0 when absent.
     pub async fn metric(&self, name_and_labels: &str) -> f64 {
-        metric_value(&self.get("/metrics").await.text().await.unwrap(), name_and_labels)
+        metric_value(&self.gateway.get("/metrics").await.text().await.unwrap(), name_and_labels)
     }
 }
 

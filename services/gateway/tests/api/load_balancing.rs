@@ -14,7 +14,7 @@ async fn requests_are_spread_over_every_instance() {
     let shop = ShopBuilder::default().catalog_instances(2, 0).spawn().await;
     for page in 1..=10 {
         // Distinct queries, so that none is answered from the cache.
-        assert_eq!(shop.get(&format!("/api/v1/products?page={page}")).await.status(), 200);
+        assert_eq!(shop.gateway.get(&format!("/api/v1/products?page={page}")).await.status(), 200);
     }
     let (a, b) = (requests_served(shop.catalogs[0].address).await, requests_served(shop.catalogs[1].address).await);
     assert_eq!(a + b, 10.0);
@@ -25,7 +25,7 @@ async fn requests_are_spread_over_every_instance() {
 async fn a_dead_instance_costs_no_request() {
     let shop = ShopBuilder::default().catalog_instances(1, 1).spawn().await;
     for page in 1..=10 {
-        assert_eq!(shop.get(&format!("/api/v1/products?page={page}")).await.status(), 200, "request {page}");
+        assert_eq!(shop.gateway.get(&format!("/api/v1/products?page={page}")).await.status(), 200, "request {page}");
     }
     assert_eq!(requests_served(shop.catalogs[0].address).await, 10.0, "the live instance took them all");
 }
@@ -33,17 +33,17 @@ async fn a_dead_instance_costs_no_request() {
 #[tokio::test]
 async fn an_instance_that_stops_is_taken_out_of_rotation() {
     let mut shop = ShopBuilder::default().catalog_instances(2, 0).spawn().await;
-    assert_eq!(shop.get("/api/v1/products?page=1").await.status(), 200);
+    assert_eq!(shop.gateway.get("/api/v1/products?page=1").await.status(), 200);
     shop.catalogs[1].stop();
     for page in 2..=11 {
-        assert_eq!(shop.get(&format!("/api/v1/products?page={page}")).await.status(), 200, "request {page}");
+        assert_eq!(shop.gateway.get(&format!("/api/v1/products?page={page}")).await.status(), 200, "request {page}");
     }
 }
 
 /// Catalog as the gateway's clients see it (the cache is off in these tests:
 /// every request goes to an instance).
 async fn list_products(shop: &Shop) -> u16 {
-    shop.get("/api/v1/products").await.status().as_u16()
+    shop.gateway.get("/api/v1/products").await.status().as_u16()
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ async fn an_anonymous_client_over_its_limit_gets_429_and_others_do_not() {
     let shop = ShopBuilder::default().rate_limit_burst(3).spawn().await;
     let noisy = client_from([127, 0, 0, 2]);
     let quiet = client_from([127, 0, 0, 3]);
-    let url = shop.url("/api/v1/categories");
+    let url = shop.gateway.url("/api/v1/categories");
 
     for _ in 0..3 {
         assert_eq!(noisy.get(&url).send().await.unwrap().status(), 200, "within the burst");
@@ -33,12 +33,12 @@ async fn authenticated_clients_are_limited_per_user_not_per_address() {
     let shop = ShopBuilder::default().rate_limit_burst(3).spawn().await;
     // Registration and login use up the anonymous budget of this address ...
     let ada = shop.customer_token("ada@example.org").await;
-    let url = shop.url("/api/v1/users/me");
+    let url = shop.gateway.url("/api/v1/users/me");
     // ... but Ada has her own bucket.
     for _ in 0..3 {
-        assert_eq!(shop.http.get(&url).bearer_auth(&ada).send().await.unwrap().status(), 200);
+        assert_eq!(shop.gateway.http.get(&url).bearer_auth(&ada).send().await.unwrap().status(), 200);
     }
-    let refused = shop.http.get(&url).bearer_auth(&ada).send().await.unwrap();
+    let refused = shop.gateway.http.get(&url).bearer_auth(&ada).send().await.unwrap();
     assert_eq!(error_of(refused).await.0, 429);
     assert!(shop.metric(r#"gateway_rate_limited_requests_total{client_kind="user"}"#).await >= 1.0);
 }

@@ -9,7 +9,7 @@ async fn a_customer_registers_logs_in_browses_and_reads_their_profile() {
     shop.seed_catalog().await;
     let token = shop.customer_token("ada@example.org").await;
 
-    let products = shop.get_json("/api/v1/products").await;
+    let products = shop.gateway.get_json("/api/v1/products").await;
     assert_eq!(products["total"], 2);
     let me: Value = shop.get_with(&token, "/api/v1/users/me").await.json().await.unwrap();
     assert_eq!(me["email"], "ada@example.org");
@@ -23,8 +23,9 @@ async fn the_gateway_passes_the_verified_identity_and_ignores_forged_headers() {
 
     // Anonymous, claiming to be Ada through the internal headers: stripped, so 401.
     let forged = shop
+        .gateway
         .http
-        .get(shop.url("/api/v1/users/me"))
+        .get(shop.gateway.url("/api/v1/users/me"))
         .header("x-user-id", ada_id.as_str().unwrap())
         .header("x-user-role", "admin")
         .send()
@@ -35,8 +36,9 @@ async fn the_gateway_passes_the_verified_identity_and_ignores_forged_headers() {
     // Eve, with Ada's id in the header: she still gets her own identity, not Ada's.
     let eve = shop.customer_token("eve@example.org").await;
     let response = shop
+        .gateway
         .http
-        .get(shop.url(&format!("/api/v1/users/{}", ada_id.as_str().unwrap())))
+        .get(shop.gateway.url(&format!("/api/v1/users/{}", ada_id.as_str().unwrap())))
         .bearer_auth(&eve)
         .header("x-user-id", ada_id.as_str().unwrap())
         .send()
@@ -54,7 +56,8 @@ async fn only_admins_write_the_catalog_through_the_gateway() {
 
     let as_customer = shop.send_with(reqwest::Method::PATCH, &customer, &path, &json!({"price_cents": 1})).await;
     assert_eq!(error_of(as_customer).await, (403, "forbidden".into()));
-    let anonymous = shop.http.patch(shop.url(&path)).json(&json!({"price_cents": 1})).send().await.unwrap();
+    let anonymous =
+        shop.gateway.http.patch(shop.gateway.url(&path)).json(&json!({"price_cents": 1})).send().await.unwrap();
     assert_eq!(error_of(anonymous).await, (401, "unauthorized".into()));
 
     let admin = shop.admin_token().await;
@@ -65,28 +68,37 @@ async fn only_admins_write_the_catalog_through_the_gateway() {
 #[tokio::test]
 async fn unknown_routes_and_versions_are_json_404s() {
     let shop = spawn_shop().await;
-    assert_eq!(error_of(shop.get("/api/v2/products").await).await, (404, "not_found".into()));
-    assert_eq!(error_of(shop.get("/internal/v1/profiles/x").await).await.0, 404, "internal routes are not exposed");
+    assert_eq!(error_of(shop.gateway.get("/api/v2/products").await).await, (404, "not_found".into()));
+    assert_eq!(
+        error_of(shop.gateway.get("/internal/v1/profiles/x").await).await.0,
+        404,
+        "internal routes are not exposed"
+    );
 }
 
 #[tokio::test]
 async fn bad_input_is_answered_by_the_owning_service_in_the_json_error_shape() {
     let shop = spawn_shop().await;
     let bad_json = shop
+        .gateway
         .http
-        .post(shop.url("/api/v1/auth/register"))
+        .post(shop.gateway.url("/api/v1/auth/register"))
         .header("content-type", "application/json")
         .body("{")
         .send()
         .await
         .unwrap();
     assert_eq!(error_of(bad_json).await, (400, "malformed_json".into()));
-    assert_eq!(error_of(shop.get("/api/v1/products?page=0").await).await.0, 400);
-    assert_eq!(error_of(shop.get("/api/v1/products/999999").await).await.0, 404);
+    assert_eq!(error_of(shop.gateway.get("/api/v1/products?page=0").await).await.0, 400);
+    assert_eq!(error_of(shop.gateway.get("/api/v1/products/999999").await).await.0, 404);
     let huge = json!({"email": "a@b.org", "password": "x".repeat(200_000), "display_name": "A"});
-    assert_eq!(error_of(shop.post("/api/v1/auth/register", &huge).await).await, (413, "payload_too_large".into()));
+    assert_eq!(
+        error_of(shop.gateway.post("/api/v1/auth/register", &huge).await).await,
+        (413, "payload_too_large".into())
+    );
     shop.register("ada@example.org").await;
     let again = shop
+        .gateway
         .post(
             "/api/v1/auth/register",
             &json!({"email": "ada@example.org", "password": crate::helpers::PASSWORD, "display_name": "A"}),
@@ -98,7 +110,7 @@ async fn bad_input_is_answered_by_the_owning_service_in_the_json_error_shape() {
 #[tokio::test]
 async fn the_gateway_is_ready_once_it_holds_the_signing_keys() {
     let shop = spawn_shop().await;
-    let ready = shop.get_json("/ready").await;
+    let ready = shop.gateway.get_json("/ready").await;
     assert_eq!(ready["checks"]["jwks"], "ok", "{ready}");
     // Upstreams are reported but optional: orders does not run here, and the
     // gateway stays ready (it degrades per route instead).

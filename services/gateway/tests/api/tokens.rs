@@ -20,7 +20,7 @@ async fn assert_refused(shop: &Shop, token: &str, why: &str) {
 }
 
 async fn key_id(shop: &Shop) -> String {
-    let jwks = shop.get_json("/.well-known/jwks.json").await;
+    let jwks = shop.gateway.get_json("/.well-known/jwks.json").await;
     jwks["keys"][0]["kid"].as_str().unwrap().to_owned()
 }
 
@@ -47,8 +47,8 @@ fn sign(pem: &SecretString, kid: &str, claims: &AccessClaims) -> String {
 #[tokio::test]
 async fn a_missing_token_on_a_protected_route_is_401() {
     let shop = spawn_shop().await;
-    assert_eq!(error_of(shop.get(PROTECTED).await).await, (401, "unauthorized".into()));
-    let basic = shop.http.get(shop.url(PROTECTED)).basic_auth("ada", Some("pw")).send().await.unwrap();
+    assert_eq!(error_of(shop.gateway.get(PROTECTED).await).await, (401, "unauthorized".into()));
+    let basic = shop.gateway.http.get(shop.gateway.url(PROTECTED)).basic_auth("ada", Some("pw")).send().await.unwrap();
     assert_eq!(error_of(basic).await.0, 401);
 }
 
@@ -102,7 +102,7 @@ async fn alg_none_and_symmetric_algorithms_are_refused() {
     assert_refused(&shop, &format!("{none_header}.{payload}."), "alg none").await;
 
     // HS256 keyed with the public key: the classic algorithm-confusion attack.
-    let jwks = shop.get_json("/.well-known/jwks.json").await;
+    let jwks = shop.gateway.get_json("/.well-known/jwks.json").await;
     let public = URL_SAFE_NO_PAD.decode(jwks["keys"][0]["x"].as_str().unwrap()).unwrap();
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(kid);

@@ -1,24 +1,15 @@
-use std::ops::Deref;
 use std::time::Duration;
 
 use inventory::configuration::Settings;
 use inventory::startup;
-use platform::config::{ServerSettings, TelemetrySettings};
 use platform::messaging::BrokerSettings;
-use platform::test_util::{TestClient, admin, fresh_broker, fresh_database, init_test_logs, serve_in_background};
+use platform::test_util::{TestClient, admin, fresh_broker, fresh_database, init_test_logs, serve};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 pub struct TestApp {
     pub client: TestClient,
     pub broker: BrokerSettings,
-}
-
-impl Deref for TestApp {
-    type Target = TestClient;
-    fn deref(&self) -> &TestClient {
-        &self.client
-    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -29,39 +20,40 @@ pub async fn spawn_with_ttl(reservation_ttl: Duration) -> TestApp {
     init_test_logs();
     let broker = fresh_broker().await;
     let settings = Settings {
-        server: ServerSettings::for_tests(),
-        database: fresh_database("inventory").await,
-        telemetry: TelemetrySettings::for_tests(),
-        broker: broker.clone(),
         reservation_ttl,
         expiry_sweep: Duration::from_millis(50),
+        ..Settings::for_tests(fresh_database("inventory").await, broker.clone())
     };
-    let app = startup::build(settings).await.expect("inventory builds");
-    let client = TestClient::new(app.local_addr());
-    serve_in_background(app.run_until(std::future::pending()));
-    TestApp { client, broker }
+    TestApp { client: serve(startup::build(settings).await).client(), broker }
 }
 
 impl TestApp {
     pub async fn restock(&self, product_id: i64, quantity: i64) -> reqwest::Response {
-        self.post_as(&admin(), &format!("/api/v1/inventory/{product_id}/restock"), &json!({"quantity": quantity})).await
+        self.client
+            .post_as(&admin(), &format!("/api/v1/inventory/{product_id}/restock"), &json!({"quantity": quantity}))
+            .await
     }
 
     pub async fn reserve(&self, order_id: Uuid, lines: &[(i64, i64)]) -> reqwest::Response {
         let lines: Vec<Value> = lines.iter().map(|(p, q)| json!({"product_id": p, "quantity": q})).collect();
-        self.put_as(None, &format!("/internal/v1/reservations/{order_id}"), &json!({"lines": lines})).await
+        self.client.put_as(None, &format!("/internal/v1/reservations/{order_id}"), &json!({"lines": lines})).await
     }
 
     pub async fn act(&self, order_id: Uuid, action: &str) -> reqwest::Response {
-        self.http.post(self.url(&format!("/internal/v1/reservations/{order_id}/{action}"))).send().await.unwrap()
+        self.client
+            .http
+            .post(self.client.url(&format!("/internal/v1/reservations/{order_id}/{action}")))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn stock(&self, product_id: i64) -> Value {
-        self.get_json(&format!("/internal/v1/stock/{product_id}")).await
+        self.client.get_json(&format!("/internal/v1/stock/{product_id}")).await
     }
 
     pub async fn status(&self, order_id: Uuid) -> String {
-        let reservation = self.get_json(&format!("/internal/v1/reservations/{order_id}")).await;
+        let reservation = self.client.get_json(&format!("/internal/v1/reservations/{order_id}")).await;
         reservation["status"].as_str().unwrap().to_owned()
     }
 }

@@ -101,6 +101,6 @@ async fn bad_reservation_requests_are_client_errors() {
     assert_eq!(error_of(app.reserve(order, &[(1, -2)]).await).await.0, 422, "negative");
     assert_eq!(error_of(app.reserve(order, &[(1, 1), (1, 2)]).await).await.0, 422, "duplicate product");
     assert_eq!(error_of(app.act(Uuid::new_v4(), "commit").await).await.0, 404);
-    let not_uuid = app.http.post(app.url("/internal/v1/reservations/abc/commit")).send().await.unwrap();
+    let not_uuid = app.client.http.post(app.client.url("/internal/v1/reservations/abc/commit")).send().await.unwrap();
     assert_eq!(error_of(not_uuid).await.0, 400);
 }

@@ -28,6 +28,21 @@ async fn a_confirmed_order_sends_one_email_and_lists_it() {
     assert_eq!(emails[0].headers.get("idempotency-key").unwrap().to_str().unwrap(), event.message_id.to_string());
 }
 
+/// Amounts are written in the currency's own minor unit: the yen has none,
+/// so 2599 minor units are 2599 JPY, not "25.99 JPY".
+#[tokio::test]
+async fn amounts_are_written_in_the_currencys_minor_unit() {
+    let app = spawn_app().await;
+    let ada = app.registered_customer("ada@example.org").await;
+    let mut event = app.order_event("order.confirmed", &ada, None);
+    event.data["currency"] = json!("JPY");
+    app.publish(&event).await;
+    app.wait_for(&ada, 1).await;
+    let body: Value = serde_json::from_slice(&app.emails_sent().await[0].body).unwrap();
+    let text = body["text"].as_str().unwrap();
+    assert!(text.contains("2599 JPY") && !text.contains("25.99"), "{text}");
+}
+
 #[tokio::test]
 async fn a_cancellation_says_why() {
     let app = spawn_app().await;
@@ -107,5 +122,5 @@ async fn when_the_email_api_fails_the_event_is_retried_and_sent_once() {
 #[tokio::test]
 async fn notifications_need_a_caller() {
     let app = spawn_app().await;
-    assert_eq!(error_of(app.get("/api/v1/notifications").await).await, (401, "unauthorized".into()));
+    assert_eq!(error_of(app.client.get("/api/v1/notifications").await).await, (401, "unauthorized".into()));
 }

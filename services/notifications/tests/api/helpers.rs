@@ -1,16 +1,13 @@
-use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
 use notifications::configuration::Settings;
 use notifications::startup;
 use platform::Caller;
-use platform::client::ClientSettings;
-use platform::config::{ServerSettings, TelemetrySettings};
 use platform::messaging::broker::Broker;
 use platform::messaging::envelope::Envelope;
 use platform::messaging::outbox::publish;
-use platform::test_util::{TestClient, customer, fresh_broker, fresh_database, init_test_logs, serve_in_background};
+use platform::test_util::{TestClient, customer, fresh_broker, fresh_database, init_test_logs, serve};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use wiremock::matchers::{method, path};
@@ -21,17 +18,6 @@ pub struct TestApp {
     pub users: TestClient,
     pub email_api: MockServer,
     pub broker: Arc<Broker>,
-}
-
-impl Deref for TestApp {
-    type Target = TestClient;
-    fn deref(&self) -> &TestClient {
-        &self.client
-    }
-}
-
-fn quiet() -> TelemetrySettings {
-    TelemetrySettings::for_tests()
 }
 
 /// Notifications with users beside it and an e-mail API that accepts all.
@@ -47,28 +33,18 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_with_email_api(email_api: MockServer) -> TestApp {
     init_test_logs();
-    let users_app = users::startup::build(users::configuration::Settings {
-        server: ServerSettings::for_tests(),
-        database: fresh_database("users").await,
-        telemetry: quiet(),
-    })
-    .await
-    .unwrap();
-    let users = TestClient::new(users_app.local_addr());
-    serve_in_background(users_app.run_until(std::future::pending()));
+    let users =
+        serve(users::startup::build(users::configuration::Settings::for_tests(fresh_database("users").await)).await)
+            .client();
 
     let broker_settings = fresh_broker().await;
-    let settings = Settings {
-        server: ServerSettings::for_tests(),
-        database: fresh_database("notifications").await,
-        telemetry: quiet(),
-        broker: broker_settings.clone(),
-        users: ClientSettings::fixed("users", users.address.clone()),
-        email: ClientSettings::fixed("email-api", email_api.uri()),
-    };
-    let app = startup::build(settings).await.expect("notifications builds");
-    let client = TestClient::new(app.local_addr());
-    serve_in_background(app.run_until(std::future::pending()));
+    let settings = Settings::for_tests(
+        fresh_database("notifications").await,
+        broker_settings.clone(),
+        users.address.clone(),
+        email_api.uri(),
+    );
+    let client = serve(startup::build(settings).await).client();
     let broker = Arc::new(Broker::new(broker_settings.clone()));
     TestApp { client, users, email_api, broker }
 }
@@ -97,7 +73,7 @@ impl TestApp {
     }
 
     pub async fn notifications_of(&self, caller: &Caller) -> Vec<Value> {
-        let page: Value = self.get_as(caller, "/api/v1/notifications").await.json().await.unwrap();
+        let page: Value = self.client.get_as(caller, "/api/v1/notifications").await.json().await.unwrap();
         page["items"].as_array().cloned().unwrap_or_default()
     }
 

@@ -2,6 +2,7 @@
 //! they are never changed; new needs get new event types or new optional
 //! fields, and `SCHEMA_VERSION` says which shape a stored event has.
 
+use platform::money::Currency;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -21,7 +22,7 @@ pub struct Line {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OrderEvent {
-    OrderPlaced { customer_id: Uuid, lines: Vec<Line>, currency: String, total_minor: i64 },
+    OrderPlaced { customer_id: Uuid, lines: Vec<Line>, currency: Currency, total_minor: i64 },
     StockReserved,
     PaymentCaptured { payment_id: Uuid },
     OrderConfirmed,

@@ -7,4 +7,4 @@ mod request;
 
 pub use events::{Line, OrderEvent, SCHEMA_VERSION};
 pub use order::{CancelRefusal, Order, OrderStatus};
-pub use request::{NewOrder, NewOrderRequest, PaymentMethod, RequestedLine};
+pub use request::{NewOrder, NewOrderRequest, RequestedLine};

@@ -1,6 +1,7 @@
 //! The order aggregate: its state is nothing but its events, folded.
 
 use chrono::{DateTime, Utc};
+use platform::money::Money;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -31,8 +32,7 @@ pub struct Order {
     pub id: Uuid,
     pub customer_id: Uuid,
     pub lines: Vec<Line>,
-    pub currency: String,
-    pub total_minor: i64,
+    pub total: Money,
     pub status: OrderStatus,
     pub cancel_reason: Option<String>,
     pub stock_reserved: bool,
@@ -69,8 +69,7 @@ impl Order {
             id,
             customer_id: *customer_id,
             lines: lines.clone(),
-            currency: currency.clone(),
-            total_minor: *total_minor,
+            total: Money { amount_minor: *total_minor, currency: currency.clone() },
             status: OrderStatus::Pending,
             cancel_reason: None,
             stock_reserved: false,
@@ -124,13 +123,15 @@ impl Order {
 
 #[cfg(test)]
 mod tests {
+    use platform::money::Currency;
+
     use super::*;
 
     fn placed() -> OrderEvent {
         OrderEvent::OrderPlaced {
             customer_id: Uuid::nil(),
             lines: vec![Line { product_id: 1, name: "Mug".into(), unit_price_minor: 500, quantity: 2 }],
-            currency: "EUR".into(),
+            currency: Currency::parse("EUR").unwrap(),
             total_minor: 1000,
         }
     }

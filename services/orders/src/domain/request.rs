@@ -1,5 +1,6 @@
 //! What a customer sends to place an order, parsed.
 
+use platform::money::PaymentToken;
 use serde::Deserialize;
 
 /// Body of `POST /api/v1/orders`.
@@ -18,29 +19,14 @@ pub struct RequestedLine {
     pub quantity: i64,
 }
 
-/// A provider token: letters, digits and `_`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaymentMethod(String);
-
-impl PaymentMethod {
-    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
-        let raw = raw.unwrap_or("tok_visa").trim();
-        if raw.is_empty() || raw.len() > 64 || !raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err("payment_method must be a provider token such as tok_visa".into());
-        }
-        Ok(Self(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+/// The means of payment of an order that names none.
+const DEFAULT_PAYMENT_METHOD: &str = "tok_visa";
 
 /// A valid order request: 1 to 50 distinct products, 1 to 100 of each.
 #[derive(Debug, Clone)]
 pub struct NewOrder {
     pub lines: Vec<RequestedLine>,
-    pub payment_method: PaymentMethod,
+    pub payment_method: PaymentToken,
 }
 
 impl NewOrder {
@@ -64,7 +50,8 @@ impl NewOrder {
         if lines.windows(2).any(|pair| pair[0].product_id == pair[1].product_id) {
             return Err("each product may appear once; raise its quantity instead".into());
         }
-        Ok(Self { lines, payment_method: PaymentMethod::parse(request.payment_method.as_deref())? })
+        let payment_method = PaymentToken::parse(request.payment_method.as_deref().unwrap_or(DEFAULT_PAYMENT_METHOD))?;
+        Ok(Self { lines, payment_method })
     }
 }
 

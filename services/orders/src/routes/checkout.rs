@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use platform::client::CallError;
+use platform::money::Currency;
 use platform::{ApiError, AppJson, Caller, IdempotencyKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -102,11 +103,11 @@ async fn previous_order(
 }
 
 /// Looks every product up in the catalog: names and prices as of now.
-async fn price(state: &AppState, new: &NewOrder) -> Result<(Vec<Line>, String), ApiError> {
+async fn price(state: &AppState, new: &NewOrder) -> Result<(Vec<Line>, Currency), ApiError> {
     let lookups = new.lines.iter().map(|line| state.clients.product(line.product_id));
     let products = futures::future::join_all(lookups).await;
     let mut lines = Vec::with_capacity(new.lines.len());
-    let mut currency: Option<String> = None;
+    let mut currency: Option<Currency> = None;
     for (requested, product) in new.lines.iter().zip(products) {
         // Nothing is recorded yet: a catalog that did not answer in time
         // makes this a plain "try again" (503, Retry-After), not a 504.

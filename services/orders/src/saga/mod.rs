@@ -17,7 +17,7 @@ mod recovery;
 mod runner;
 
 pub use recovery::spawn_recovery;
-pub use runner::{SagaMetrics, SagaRunner};
+pub use runner::SagaRunner;
 
 /// Where a saga stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,10 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
-use prometheus_client::registry::Registry;
 use sqlx::PgPool;
 use tokio::sync::Notify;
 use tracing::Instrument;
@@ -17,50 +13,9 @@ use crate::clients::{Charge, Clients, Commit, Reserve, StepError};
 use crate::configuration::SagaSettings;
 use crate::domain::{Order, OrderEvent};
 use crate::event_store;
+use crate::metrics::{OutcomeLabels, ReasonLabels, SagaMetrics, StepLabels};
 use crate::recorder::{self, SagaMove};
 use crate::store::{self, SagaRow};
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct OutcomeLabels {
-    /// confirmed or cancelled
-    pub outcome: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ReasonLabels {
-    pub reason: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct StepLabels {
-    pub step: &'static str,
-}
-
-/// Business metrics of checkout.
-#[derive(Clone, Default)]
-pub struct SagaMetrics {
-    pub orders: Family<OutcomeLabels, Counter>,
-    pub compensations: Family<ReasonLabels, Counter>,
-    pub step_retries: Family<StepLabels, Counter>,
-}
-
-impl SagaMetrics {
-    pub fn register(registry: &mut Registry) -> Self {
-        let metrics = Self::default();
-        registry.register("orders", "Orders that reached an outcome", metrics.orders.clone());
-        registry.register(
-            "saga_compensations",
-            "Sagas compensated, by cancellation reason",
-            metrics.compensations.clone(),
-        );
-        registry.register(
-            "saga_step_retries",
-            "Saga steps that failed for now and will be retried",
-            metrics.step_retries.clone(),
-        );
-        metrics
-    }
-}
 
 /// What a step decided: events to record and where the saga goes next.
 struct Transition {

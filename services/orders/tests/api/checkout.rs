@@ -52,10 +52,11 @@ async fn customers_list_their_own_orders_from_the_read_model() {
     let mug = shop.product("MUG-1", 100, 10).await;
     shop.checkout(&[(mug, 1)], "tok_visa").await;
     shop.checkout(&[(mug, 2)], "tok_decline").await;
-    let page: Value = shop.get_as(&shop.customer, "/api/v1/orders?per_page=10").await.json().await.unwrap();
+    let page: Value = shop.orders.get_as(&shop.customer, "/api/v1/orders?per_page=10").await.json().await.unwrap();
     assert_eq!(page["total"], 2);
     assert_eq!(page["items"][0]["item_count"], 2, "newest first");
-    let other: Value = shop.get_as(&platform::test_util::customer(), "/api/v1/orders").await.json().await.unwrap();
+    let other: Value =
+        shop.orders.get_as(&platform::test_util::customer(), "/api/v1/orders").await.json().await.unwrap();
     assert_eq!(other["total"], 0);
 }
 
@@ -65,7 +66,8 @@ async fn repeating_a_checkout_with_its_idempotency_key_returns_the_same_order() 
     let mug = shop.product("MUG-1", 100, 10).await;
     let body = serde_json::json!({"items": [{"product_id": mug, "quantity": 1}]});
     let send = || {
-        shop.request(reqwest::Method::POST, "/api/v1/orders", Some(&shop.customer))
+        shop.orders
+            .request(reqwest::Method::POST, "/api/v1/orders", Some(&shop.customer))
             .header("idempotency-key", "checkout-1")
             .json(&body)
             .send()
@@ -88,7 +90,7 @@ async fn with_payments_unavailable_the_order_is_cancelled_with_a_clear_reason() 
     );
     shop.settled(&order["id"]).await;
     assert_stock(&shop.stock(mug).await, 3, 0, 0);
-    let metrics = shop.get("/metrics").await.text().await.unwrap();
+    let metrics = shop.orders.get("/metrics").await.text().await.unwrap();
     assert!(
         metrics.lines().any(|l| l.starts_with("resilience_calls_total") && l.contains(r#"peer_service="payments""#)),
         "{metrics}"

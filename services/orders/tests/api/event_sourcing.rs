@@ -12,6 +12,7 @@ async fn the_event_stream_tells_the_orders_story() {
     let mug = shop.product("MUG-1", 500, 3).await;
     let order = shop.checkout(&[(mug, 1)], "tok_visa").await;
     let events: Vec<Value> = shop
+        .orders
         .get_json(&format!("/internal/v1/orders/{}/events", order["id"].as_str().unwrap()))
         .await
         .as_array()
@@ -71,8 +72,16 @@ async fn rebuilding_the_read_model_from_the_events_gives_the_same_views() {
     assert_eq!(shop.order(&Value::String(phantom.to_string())).await["status"], before[3]["status"]);
     assert_ne!(view_rows(&pool).await, rows_before);
 
-    let rebuilt: Value =
-        shop.http.post(shop.url("/internal/v1/read-model/rebuild")).send().await.unwrap().json().await.unwrap();
+    let rebuilt: Value = shop
+        .orders
+        .http
+        .post(shop.orders.url("/internal/v1/read-model/rebuild"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
 
     assert_eq!(rebuilt["orders"], 4, "one view per event stream");
     for (id, view) in ids.iter().zip(&before) {
@@ -135,8 +144,8 @@ async fn a_cancellation_that_loses_the_race_is_told_the_order_changed() {
     let mut hold = pool.begin().await.unwrap();
     sqlx::query("LOCK TABLE order_events IN SHARE MODE").execute(&mut *hold).await.unwrap();
     let (a, b, ()) = tokio::join!(
-        shop.post_as(&shop.customer, &path, &Value::Null),
-        shop.post_as(&shop.customer, &path, &Value::Null),
+        shop.orders.post_as(&shop.customer, &path, &Value::Null),
+        shop.orders.post_as(&shop.customer, &path, &Value::Null),
         async {
             eventually("both cancellations wait to append", Duration::from_secs(10), || {
                 waiting_appends(&pool).map(|waiting| waiting >= 2)
@@ -154,11 +163,12 @@ async fn a_cancellation_that_loses_the_race_is_told_the_order_changed() {
     }
     answers.sort();
     assert_eq!(answers, [(200, None), (409, Some("concurrent_change".to_owned()))]);
-    let again = shop.post_as(&shop.customer, &path, &Value::Null).await;
+    let again = shop.orders.post_as(&shop.customer, &path, &Value::Null).await;
     assert_eq!(again.status(), 409);
     let again: Value = again.json().await.unwrap();
     assert_eq!(again["error"]["code"], "order_cancelled", "the business rule has its own code");
-    let events: Value = shop.get_json(&format!("/internal/v1/orders/{}/events", order["id"].as_str().unwrap())).await;
+    let events: Value =
+        shop.orders.get_json(&format!("/internal/v1/orders/{}/events", order["id"].as_str().unwrap())).await;
     let cancellations = events.as_array().unwrap().iter().filter(|e| e["type"] == "order_cancelled").count();
     assert_eq!(cancellations, 1);
 }

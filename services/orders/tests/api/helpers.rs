@@ -1,23 +1,12 @@
-use std::ops::Deref;
 use std::time::Duration;
 
-use orders::configuration::{SagaSettings, Settings};
+use orders::configuration::{Settings, TestUpstreams};
 use orders::saga::Step;
 use platform::Caller;
-use platform::client::ClientSettings;
-use platform::config::{DatabaseSettings, ServerSettings, TelemetrySettings};
+use platform::config::DatabaseSettings;
 use platform::messaging::BrokerSettings;
-use platform::server::HttpServer;
-use platform::test_util::{
-    TestClient, admin, customer, fresh_broker, fresh_database, init_test_logs, serve_in_background,
-};
+use platform::test_util::{Served, TestClient, admin, customer, fresh_broker, fresh_database, init_test_logs, serve};
 use serde_json::{Value, json};
-use simulators::behaviour::Behaviour;
-use tokio::sync::oneshot;
-
-fn quiet() -> TelemetrySettings {
-    TelemetrySettings::for_tests()
-}
 
 /// Everything orders talks to, running, plus orders itself.
 pub struct Shop {
@@ -29,8 +18,8 @@ pub struct Shop {
     pub customer: Caller,
     pub orders_database: DatabaseSettings,
     pub broker: BrokerSettings,
-    upstreams: Upstreams,
-    stop_orders: Option<oneshot::Sender<()>>,
+    upstreams: TestUpstreams,
+    running_orders: Served,
     /// Held while this shop runs (see `ONE_SHOP_AT_A_TIME`).
     _turn: tokio::sync::SemaphorePermit<'static>,
 }
@@ -39,20 +28,6 @@ pub struct Shop {
 /// their databases per test, twenty tests at once on two cores, made
 /// timeouts and open breakers a matter of which tests ran together.
 static ONE_SHOP_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
-
-impl Deref for Shop {
-    type Target = TestClient;
-    fn deref(&self) -> &TestClient {
-        &self.orders
-    }
-}
-
-#[derive(Clone)]
-struct Upstreams {
-    catalog: String,
-    inventory: String,
-    payments: String,
-}
 
 pub async fn spawn_shop() -> Shop {
     spawn_shop_with(None).await
@@ -85,116 +60,59 @@ async fn assemble(halt_after: Option<Step>, payments_for_orders: PaymentsForOrde
     let turn = ONE_SHOP_AT_A_TIME.acquire().await.expect("the semaphore is never closed");
     init_test_logs();
     let broker = fresh_broker().await;
-    let provider = spawn_provider().await;
-    let catalog = spawn(catalog::startup::build(catalog::configuration::Settings {
-        server: ServerSettings::for_tests(),
-        database: fresh_database("catalog").await,
-        telemetry: quiet(),
-    }))
-    .await;
-    let inventory = spawn(inventory::startup::build(inventory::configuration::Settings {
-        server: ServerSettings::for_tests(),
-        database: fresh_database("inventory").await,
-        telemetry: quiet(),
-        broker: broker.clone(),
-        reservation_ttl: Duration::from_secs(600),
-        expiry_sweep: Duration::from_secs(1),
-    }))
-    .await;
-    let payments = spawn(payments::startup::build(payments::configuration::Settings {
-        server: ServerSettings::for_tests(),
-        database: fresh_database("payments").await,
-        telemetry: quiet(),
-        provider: ClientSettings::fixed("payment-provider", provider),
-    }))
-    .await;
-    let upstreams = Upstreams {
-        catalog: catalog.address.clone(),
-        inventory: inventory.address.clone(),
+    let provider = serve(simulators::payments::build(simulators::payments::Settings::for_tests()).await);
+    let catalog = serve(
+        catalog::startup::build(catalog::configuration::Settings::for_tests(fresh_database("catalog").await)).await,
+    );
+    let inventory = serve(
+        inventory::startup::build(inventory::configuration::Settings::for_tests(
+            fresh_database("inventory").await,
+            broker.clone(),
+        ))
+        .await,
+    );
+    let payments = serve(
+        payments::startup::build(payments::configuration::Settings::for_tests(
+            fresh_database("payments").await,
+            provider.url(),
+        ))
+        .await,
+    );
+    let upstreams = TestUpstreams {
+        catalog: catalog.url(),
+        inventory: inventory.url(),
         payments: match payments_for_orders {
-            PaymentsForOrders::Real => payments.address.clone(),
-            PaymentsForOrders::Down => closed_port(),
+            PaymentsForOrders::Real => payments.url(),
+            PaymentsForOrders::Down => format!("http://{}", platform::test_util::closed_port()),
             PaymentsForOrders::At(url) => url,
         },
     };
     let orders_database = fresh_database("orders").await;
-    let (orders, stop_orders) = start_orders(&orders_database, &broker, &upstreams, halt_after).await;
+    let settings = Settings::for_tests(orders_database.clone(), broker.clone(), &upstreams).halting_after(halt_after);
+    let running_orders = serve(orders::startup::build(settings).await);
     Shop {
-        orders,
-        catalog,
-        inventory,
-        payments,
+        orders: running_orders.client(),
+        catalog: catalog.client(),
+        inventory: inventory.client(),
+        payments: payments.client(),
         admin: admin(),
         customer: customer(),
         orders_database,
         broker,
         upstreams,
-        stop_orders: Some(stop_orders),
+        running_orders,
         _turn: turn,
     }
-}
-
-async fn spawn(build: impl Future<Output = anyhow::Result<HttpServer>>) -> TestClient {
-    let app = build.await.expect("service builds");
-    let client = TestClient::new(app.local_addr());
-    serve_in_background(app.run_until(std::future::pending()));
-    client
-}
-
-async fn spawn_provider() -> String {
-    let server = simulators::payments::build(simulators::payments::Settings {
-        server: ServerSettings::for_tests(),
-        telemetry: quiet(),
-        behaviour: Behaviour { latency_ms: 0, jitter_ms: 0, failure_rate: 0.0, decline_rate: 0.0 },
-    })
-    .await
-    .expect("provider builds");
-    let address = format!("http://{}", server.local_addr());
-    serve_in_background(server.run_until(std::future::pending()));
-    address
-}
-
-async fn start_orders(
-    database: &DatabaseSettings,
-    broker: &BrokerSettings,
-    upstreams: &Upstreams,
-    halt_after: Option<Step>,
-) -> (TestClient, oneshot::Sender<()>) {
-    let settings = Settings {
-        server: ServerSettings::for_tests(),
-        database: database.clone(),
-        telemetry: quiet(),
-        broker: broker.clone(),
-        catalog: ClientSettings::fixed("catalog", upstreams.catalog.clone()),
-        inventory: ClientSettings::fixed("inventory", upstreams.inventory.clone()),
-        payments: ClientSettings::fixed("payments", upstreams.payments.clone()),
-        saga: SagaSettings {
-            checkout_wait: Duration::from_secs(10),
-            lease: Duration::from_millis(500),
-            retry_base: Duration::from_millis(100),
-            recovery_sweep: Duration::from_millis(100),
-            halt_after,
-        },
-    };
-    let app = orders::startup::build(settings).await.expect("orders builds");
-    let client = TestClient::new(app.local_addr());
-    let (stop, stopped) = oneshot::channel::<()>();
-    serve_in_background(app.run_until(async move {
-        let _ = stopped.await;
-    }));
-    (client, stop)
 }
 
 impl Shop {
     /// Stops orders (as a crash would, mid-saga) and starts a new instance on
     /// the same database.
     pub async fn restart_orders(&mut self) {
-        if let Some(stop) = self.stop_orders.take() {
-            let _ = stop.send(());
-        }
-        let (orders, stop) = start_orders(&self.orders_database, &self.broker, &self.upstreams, None).await;
-        self.orders = orders;
-        self.stop_orders = Some(stop);
+        self.running_orders.stop();
+        let settings = Settings::for_tests(self.orders_database.clone(), self.broker.clone(), &self.upstreams);
+        self.running_orders = serve(orders::startup::build(settings).await);
+        self.orders = self.running_orders.client();
     }
 
     /// A product with `stock` units, priced `price` cents; returns its id.
@@ -306,9 +224,4 @@ pub fn assert_stock(stock: &Value, available: i64, reserved: i64, sold: i64) {
     let n = |k: &str| stock[k].as_i64().unwrap();
     assert_eq!((n("available"), n("reserved"), n("sold")), (available, reserved, sold), "{stock}");
     assert_eq!(n("available") + n("reserved") + n("sold"), n("stocked"));
-}
-
-/// An address where nothing listens.
-fn closed_port() -> String {
-    format!("http://{}", platform::test_util::closed_port())
 }

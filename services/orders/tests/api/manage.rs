@@ -10,7 +10,7 @@ async fn a_confirmed_order_cancelled_by_its_customer_is_refunded_and_restocked()
     let order = shop.checkout(&[(mug, 2)], "tok_visa").await;
     shop.settled(&order["id"]).await;
     let path = format!("/api/v1/orders/{}/cancel", order["id"].as_str().unwrap());
-    let cancelled: Value = shop.post_as(&shop.customer, &path, &Value::Null).await.json().await.unwrap();
+    let cancelled: Value = shop.orders.post_as(&shop.customer, &path, &Value::Null).await.json().await.unwrap();
     assert_eq!(
         (cancelled["status"].as_str(), cancelled["cancel_reason"].as_str()),
         (Some("CANCELLED"), Some("customer_request"))
@@ -29,14 +29,18 @@ async fn shipped_and_cancelled_orders_cannot_be_cancelled() {
     let mug = shop.product("MUG-1", 700, 4).await;
     let shipped = shop.checkout(&[(mug, 1)], "tok_visa").await;
     let id = shipped["id"].as_str().unwrap();
-    let as_customer = shop.post_as(&shop.customer, &format!("/api/v1/orders/{id}/ship"), &Value::Null).await;
+    let as_customer = shop.orders.post_as(&shop.customer, &format!("/api/v1/orders/{id}/ship"), &Value::Null).await;
     assert_eq!(error_of(as_customer).await.0, 403, "only admins ship");
-    assert_eq!(shop.post_as(&shop.admin, &format!("/api/v1/orders/{id}/ship"), &Value::Null).await.status(), 200);
-    let refused = shop.post_as(&shop.customer, &format!("/api/v1/orders/{id}/cancel"), &Value::Null).await;
+    assert_eq!(
+        shop.orders.post_as(&shop.admin, &format!("/api/v1/orders/{id}/ship"), &Value::Null).await.status(),
+        200
+    );
+    let refused = shop.orders.post_as(&shop.customer, &format!("/api/v1/orders/{id}/cancel"), &Value::Null).await;
     assert_eq!(error_of(refused).await, (409, "order_shipped".into()));
 
     let declined = shop.checkout(&[(mug, 1)], "tok_decline").await;
     let again = shop
+        .orders
         .post_as(&shop.customer, &format!("/api/v1/orders/{}/cancel", declined["id"].as_str().unwrap()), &Value::Null)
         .await;
     assert_eq!(error_of(again).await, (409, "order_cancelled".into()));
@@ -49,8 +53,15 @@ async fn someone_elses_order_is_not_found() {
     let order = shop.checkout(&[(mug, 1)], "tok_visa").await;
     let id = order["id"].as_str().unwrap();
     let eve = customer();
-    assert_eq!(error_of(shop.get_as(&eve, &format!("/api/v1/orders/{id}")).await).await, (404, "not_found".into()));
-    let cancel = shop.post_as(&eve, &format!("/api/v1/orders/{id}/cancel"), &Value::Null).await;
+    assert_eq!(
+        error_of(shop.orders.get_as(&eve, &format!("/api/v1/orders/{id}")).await).await,
+        (404, "not_found".into())
+    );
+    let cancel = shop.orders.post_as(&eve, &format!("/api/v1/orders/{id}/cancel"), &Value::Null).await;
     assert_eq!(error_of(cancel).await.0, 404);
-    assert_eq!(shop.get_as(&shop.admin, &format!("/api/v1/orders/{id}")).await.status(), 200, "admins see every order");
+    assert_eq!(
+        shop.orders.get_as(&shop.admin, &format!("/api/v1/orders/{id}")).await.status(),
+        200,
+        "admins see every order"
+    );
 }

@@ -25,7 +25,7 @@ async fn payments_answering(charge_answer: ResponseTemplate) -> MockServer {
 
 /// The types of the order's events, oldest first.
 async fn events(shop: &Shop, id: &str) -> Vec<String> {
-    let history: Value = shop.get_json(&format!("/internal/v1/orders/{id}/events")).await;
+    let history: Value = shop.orders.get_json(&format!("/internal/v1/orders/{id}/events")).await;
     history.as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect()
 }
 

@@ -8,7 +8,8 @@ async fn bad_orders_get_clear_client_errors() {
     let shop = spawn_shop().await;
     let mug = shop.product("MUG-1", 700, 4).await;
     let shop = &shop;
-    let post = |body: serde_json::Value| async move { shop.post_as(&shop.customer, "/api/v1/orders", &body).await };
+    let post =
+        |body: serde_json::Value| async move { shop.orders.post_as(&shop.customer, "/api/v1/orders", &body).await };
     assert_eq!(error_of(post(json!({"items": []})).await).await, (422, "invalid_order".into()), "empty");
     assert_eq!(error_of(post(json!({"items": [{"product_id": mug, "quantity": 0}]})).await).await.0, 422, "zero");
     assert_eq!(error_of(post(json!({"items": [{"product_id": mug, "quantity": -1}]})).await).await.0, 422, "negative");
@@ -23,11 +24,12 @@ async fn bad_orders_get_clear_client_errors() {
             .0,
         422
     );
-    let anonymous = shop.http.post(shop.url("/api/v1/orders")).json(&json!({"items": []})).send().await.unwrap();
+    let anonymous =
+        shop.orders.http.post(shop.orders.url("/api/v1/orders")).json(&json!({"items": []})).send().await.unwrap();
     assert_eq!(error_of(anonymous).await.0, 401);
-    assert_eq!(error_of(shop.get_as(&shop.customer, "/api/v1/orders/not-a-uuid").await).await.0, 400);
+    assert_eq!(error_of(shop.orders.get_as(&shop.customer, "/api/v1/orders/not-a-uuid").await).await.0, 400);
     assert_eq!(
-        error_of(shop.get_as(&shop.customer, &format!("/api/v1/orders/{}", uuid::Uuid::new_v4())).await).await.0,
+        error_of(shop.orders.get_as(&shop.customer, &format!("/api/v1/orders/{}", uuid::Uuid::new_v4())).await).await.0,
         404
     );
 }

@@ -113,7 +113,7 @@ async fn when_the_provider_fails_nothing_is_recorded_and_a_retry_may_succeed() {
     let retry = app.charge("k", &body).await;
     assert_eq!(retry.status(), 201, "the key was freed by the failure");
     let payments: Value =
-        app.get_json(&format!("/api/v1/payments?order_id={}", body["order_id"].as_str().unwrap())).await;
+        app.client.get_json(&format!("/api/v1/payments?order_id={}", body["order_id"].as_str().unwrap())).await;
     assert_eq!(payments.as_array().unwrap().len(), 1);
 }
 
@@ -146,7 +146,8 @@ async fn bad_charge_requests_are_client_errors() {
     let provider = accepting_provider().await;
     let app = spawn_app(&provider.uri()).await;
     let order = Uuid::new_v4();
-    let no_key = app.http.post(app.url("/api/v1/payments")).json(&charge_body(order, 1000)).send().await.unwrap();
+    let no_key =
+        app.client.http.post(app.client.url("/api/v1/payments")).json(&charge_body(order, 1000)).send().await.unwrap();
     assert_eq!(error_of(no_key).await, (400, "idempotency_key_required".into()));
     for (amount, currency) in [(0, "EUR"), (-5, "EUR"), (100, "euro")] {
         let body =

@@ -1,11 +1,9 @@
-use std::ops::Deref;
 use std::time::Duration;
 
 use payments::configuration::Settings;
 use payments::startup;
 use platform::client::ClientSettings;
-use platform::config::{ServerSettings, TelemetrySettings};
-use platform::test_util::{TestClient, fresh_database, init_test_logs, serve_in_background};
+use platform::test_util::{TestClient, fresh_database, init_test_logs, serve};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use wiremock::matchers::{method, path};
@@ -15,29 +13,17 @@ pub struct TestApp {
     pub client: TestClient,
 }
 
-impl Deref for TestApp {
-    type Target = TestClient;
-    fn deref(&self) -> &TestClient {
-        &self.client
-    }
-}
-
 /// Payments against the provider at `provider_url`, with a 1 s timeout.
 pub async fn spawn_app(provider_url: &str) -> TestApp {
     init_test_logs();
     let settings = Settings {
-        server: ServerSettings::for_tests(),
-        database: fresh_database("payments").await,
-        telemetry: TelemetrySettings::for_tests(),
         provider: ClientSettings {
             timeout: Duration::from_secs(1),
             ..ClientSettings::fixed("payment-provider", provider_url)
         },
+        ..Settings::for_tests(fresh_database("payments").await, provider_url)
     };
-    let app = startup::build(settings).await.expect("payments builds");
-    let client = TestClient::new(app.local_addr());
-    serve_in_background(app.run_until(std::future::pending()));
-    TestApp { client }
+    TestApp { client: serve(startup::build(settings).await).client() }
 }
 
 pub fn charge_body(order_id: Uuid, amount_minor: i64) -> Value {
@@ -46,12 +32,19 @@ pub fn charge_body(order_id: Uuid, amount_minor: i64) -> Value {
 
 impl TestApp {
     pub async fn charge(&self, key: &str, body: &Value) -> reqwest::Response {
-        self.http.post(self.url("/api/v1/payments")).header("idempotency-key", key).json(body).send().await.unwrap()
+        self.client
+            .http
+            .post(self.client.url("/api/v1/payments"))
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn refund(&self, key: &str, payment_id: &Value) -> reqwest::Response {
         let path = format!("/api/v1/payments/{}/refund", payment_id.as_str().unwrap());
-        self.http.post(self.url(&path)).header("idempotency-key", key).send().await.unwrap()
+        self.client.http.post(self.client.url(&path)).header("idempotency-key", key).send().await.unwrap()
     }
 }
 

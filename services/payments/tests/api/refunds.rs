@@ -24,13 +24,14 @@ async fn refunding_an_order_refunds_what_was_captured_and_is_safe_to_repeat() {
     app.charge("c", &charge_body(order, 1000)).await;
     let path = format!("/internal/v1/orders/{order}/refund");
     for _ in 0..2 {
-        let payments: Value = app.http.post(app.url(&path)).send().await.unwrap().json().await.unwrap();
+        let payments: Value = app.client.http.post(app.client.url(&path)).send().await.unwrap().json().await.unwrap();
         assert_eq!(payments[0]["status"], "refunded");
     }
     assert_eq!(calls_to(&provider, "/v1/refunds").await, 1);
     let nothing: Value = app
+        .client
         .http
-        .post(app.url(&format!("/internal/v1/orders/{}/refund", Uuid::new_v4())))
+        .post(app.client.url(&format!("/internal/v1/orders/{}/refund", Uuid::new_v4())))
         .send()
         .await
         .unwrap()

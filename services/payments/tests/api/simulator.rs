@@ -1,23 +1,13 @@
 //! Against the provider simulator that compose runs.
 
-use platform::config::{ServerSettings, TelemetrySettings};
-use platform::test_util::serve_in_background;
+use platform::test_util::serve;
 use serde_json::{Value, json};
-use simulators::behaviour::Behaviour;
 use uuid::Uuid;
 
 use crate::helpers::spawn_app;
 
 async fn simulator() -> String {
-    let settings = simulators::payments::Settings {
-        server: ServerSettings::for_tests(),
-        telemetry: TelemetrySettings::for_tests(),
-        behaviour: Behaviour { latency_ms: 0, jitter_ms: 0, failure_rate: 0.0, decline_rate: 0.0 },
-    };
-    let server = simulators::payments::build(settings).await.unwrap();
-    let address = format!("http://{}", server.local_addr());
-    serve_in_background(server.run_until(std::future::pending()));
-    address
+    serve(simulators::payments::build(simulators::payments::Settings::for_tests()).await).url()
 }
 
 #[tokio::test]

@@ -44,7 +44,7 @@ pub struct BreakerSettings {
 
 type OnTransition = Box<dyn Fn(BreakerState, BreakerState) + Send + Sync>;
 
-/// Wraps `inner`; `on_transition(from, to)` is told of every state change.
+/// The breaker over `inner`, made by [`BreakerLayer`].
 pub struct Breaker<S> {
     inner: S,
     shared: Arc<Shared>,
@@ -56,16 +56,31 @@ impl<S: Clone> Clone for Breaker<S> {
     }
 }
 
-impl<S> Breaker<S> {
+/// Makes a [`Breaker`] of the service below; every service it is applied to
+/// shares one breaker state (apply it once per dependency).
+#[derive(Clone)]
+pub struct BreakerLayer {
+    shared: Arc<Shared>,
+}
+
+impl BreakerLayer {
+    /// `on_transition(from, to)` is told of every state change.
     pub fn new(
         dependency: &'static str,
         settings: BreakerSettings,
-        inner: S,
         on_transition: impl Fn(BreakerState, BreakerState) + Send + Sync + 'static,
     ) -> Self {
         let state = Inner { state: BreakerState::Closed, window: Window::new(settings.window), ..Inner::default() };
         let shared = Shared { dependency, settings, inner: Mutex::new(state), on_transition: Box::new(on_transition) };
-        Self { inner, shared: Arc::new(shared) }
+        Self { shared: Arc::new(shared) }
+    }
+}
+
+impl<S> tower::Layer<S> for BreakerLayer {
+    type Service = Breaker<S>;
+
+    fn layer(&self, inner: S) -> Breaker<S> {
+        Breaker { inner, shared: self.shared.clone() }
     }
 }
 
@@ -338,7 +353,8 @@ mod tests {
     async fn a_call_abandoned_by_its_caller_counts_as_a_failure_and_no_probe_stays_pending() {
         let reached = Arc::new(AtomicUsize::new(0));
         let open_for = Duration::from_millis(20);
-        let mut breaker = Breaker::new("hung", settings(open_for), hung(reached.clone()), |_, _| {});
+        let mut breaker =
+            tower::Layer::layer(&BreakerLayer::new("hung", settings(open_for), |_, _| {}), hung(reached.clone()));
         let abandon = |breaker: &mut Breaker<_>| {
             let future = breaker.call(Call::get("/x"));
             drop(future);

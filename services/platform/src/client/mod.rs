@@ -2,21 +2,25 @@
 //! to a third party, goes through this stack, configured per dependency.
 //!
 //! ```text
-//! span + metrics          client span, traceparent injected, http_client_request_duration_seconds
-//!  └ overall timeout      <DEP>_TIMEOUT_MS: the call ends by then, retries included
+//! span + metrics          telemetry.rs: client span, traceparent injected, http_client_request_duration_seconds
+//!  └ overall timeout      deadline.rs: <DEP>_TIMEOUT_MS, the call ends by then, retries included
 //!     └ circuit breaker   breaker.rs: opens on failure or slow-call rate in a time window, fails fast while open
 //!        └ bulkhead       tower-resilience: at most <DEP>_BULKHEAD calls at once, the rest refused at once
-//!           └ retry       tower::retry: safe requests only, full-jitter backoff, retry budget
-//!              └ attempt  one instance (round robin, ejection), <DEP>_ATTEMPT_TIMEOUT_MS
+//!           └ retry       retry.rs (tower::retry): safe requests only, full-jitter backoff, retry budget
+//!              └ attempt  attempt.rs: one instance (round robin, ejection), <DEP>_ATTEMPT_TIMEOUT_MS
 //! ```
 //!
-//! Order matters: the breaker sees a call and its retries as one call (so
-//! retries cannot trip it faster), and one bulkhead permit covers them too.
+//! Each concern is a tower `Layer`, and [`build_stack`] stacks them with one
+//! `ServiceBuilder` in this order, outer to inner. Order matters: the
+//! breaker sees a call and its retries as one call (so retries cannot trip
+//! it faster), and one bulkhead permit covers them too.
 
 mod attempt;
 pub mod breaker;
+mod deadline;
 pub mod resilience;
 mod retry;
+mod telemetry;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,17 +30,18 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use tower::ServiceExt;
+
+use self::attempt::Attempt;
+use self::breaker::BreakerLayer;
+use self::deadline::DeadlineLayer;
+use self::resilience::{ResilienceMetrics, ResilienceSettings};
+use self::retry::RetryPolicy;
+use self::telemetry::TelemetryLayer;
 use crate::config::Env;
 use crate::error::ApiError;
 use crate::health::ReadinessCheck;
-use tower::ServiceExt;
-use tracing::Instrument;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
-
-use self::attempt::Attempt;
-use self::resilience::{DependencyLabels, ResilienceMetrics, ResilienceSettings, TransitionLabels};
-use self::retry::RetryPolicy;
-use crate::metrics::{HttpClientLabels, HttpClientMetrics, TraceExemplar};
+use crate::metrics::HttpClientMetrics;
 use crate::upstream::{Discovery, UpstreamPool};
 
 /// Per-dependency client settings, read as `<DEP>_URL`, `<DEP>_TIMEOUT_MS`,
@@ -177,9 +182,6 @@ pub struct ServiceClient {
     name: &'static str,
     pool: Arc<UpstreamPool>,
     stack: Stack,
-    timeout: Duration,
-    metrics: HttpClientMetrics,
-    resilience: ResilienceMetrics,
 }
 
 impl ServiceClient {
@@ -195,15 +197,15 @@ impl ServiceClient {
         resilience: ResilienceMetrics,
     ) -> Self {
         let name = settings.name;
-        let pool = UpstreamPool::new(name, settings.discovery, settings.eject_for, settings.dns_refresh).await;
+        let pool = UpstreamPool::new(name, settings.discovery.clone(), settings.eject_for, settings.dns_refresh).await;
         let http = reqwest::Client::builder()
             .connect_timeout(settings.resilience.attempt_timeout.min(Duration::from_secs(2)))
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .expect("a client without TLS builds");
         let attempt = Attempt { name, pool: pool.clone(), http, timeout: settings.resilience.attempt_timeout };
-        let stack = build_stack(name, settings.resilience, attempt, resilience.clone());
-        Self { name, pool, stack, timeout: settings.timeout, metrics, resilience }
+        let stack = build_stack(&settings, attempt, metrics, resilience);
+        Self { name, pool, stack }
     }
 
     pub fn name(&self) -> &'static str {
@@ -217,57 +219,7 @@ impl ServiceClient {
     /// Sends `call` through the stack (see the module documentation). Any
     /// answer is returned, 5xx included; `Err` means there was none.
     pub async fn send(&self, call: Call) -> Result<reqwest::Response, CallError> {
-        // One client span per call (over all attempts), after the
-        // OpenTelemetry HTTP client conventions; its context travels in the
-        // `traceparent` header, so the server's span becomes its child.
-        let span = tracing::info_span!(
-            "http.client",
-            otel.name = %call.method,
-            otel.kind = "client",
-            otel.status_code = tracing::field::Empty,
-            http.request.method = %call.method,
-            peer.service = self.name,
-            url.path = %call.path_and_query.split('?').next().unwrap_or_default(),
-            server.address = tracing::field::Empty,
-            http.response.status_code = tracing::field::Empty,
-        );
-        let started = std::time::Instant::now();
-        let method = call.method.to_string();
-        let result = self.send_attempts(call, &span).instrument(span.clone()).await;
-        let status = result.as_ref().map_or(0, |r| r.status().as_u16());
-        span.record("http.response.status_code", status);
-        if status == 0 || status >= 500 {
-            span.record("otel.status_code", "ERROR");
-        }
-        let exemplar = span.in_scope(TraceExemplar::current);
-        self.metrics
-            .request_duration
-            .get_or_create(&HttpClientLabels {
-                peer_service: self.name.to_owned(),
-                http_request_method: method,
-                http_response_status_code: status,
-            })
-            .observe(started.elapsed().as_secs_f64(), exemplar, None);
-        result
-    }
-
-    async fn send_attempts(&self, mut call: Call, span: &tracing::Span) -> Result<reqwest::Response, CallError> {
-        crate::telemetry::propagation::inject_http(&span.context(), &mut call.headers);
-        let stack = self.stack.clone();
-        let outcome = match tokio::time::timeout(self.timeout, stack.oneshot(call)).await {
-            Ok(result) => result,
-            Err(_) => Err(CallError::Timeout { dependency: self.name, timeout: self.timeout }),
-        };
-        let label = match &outcome {
-            Ok(response) if response.status().is_server_error() => "failure",
-            Ok(_) => "success",
-            Err(CallError::Timeout { .. }) => "timeout",
-            Err(CallError::CircuitOpen { .. }) => "rejected_by_breaker",
-            Err(CallError::BulkheadFull { .. }) => "rejected_by_bulkhead",
-            Err(_) => "failure",
-        };
-        self.resilience.outcome(self.name, label);
-        outcome
+        self.stack.clone().oneshot(call).await
     }
 
     /// A readiness check: some instance of the dependency answers `/health`
@@ -298,72 +250,32 @@ impl ServiceClient {
     }
 }
 
-/// Breaker ⟶ bulkhead ⟶ retry ⟶ attempt, errors folded into `CallError`.
+/// The stack of the module's diagram, outer to inner, over `attempt`.
 fn build_stack(
-    name: &'static str,
-    settings: ResilienceSettings,
+    settings: &ClientSettings,
     attempt: Attempt,
-    metrics: ResilienceMetrics,
+    metrics: HttpClientMetrics,
+    resilience: ResilienceMetrics,
 ) -> Stack {
-    use breaker::{Breaker, BreakerSettings, BreakerState};
     use tower_resilience::bulkhead::{BulkheadLayer, BulkheadServiceError};
 
-    let settings = std::sync::Arc::new(settings);
-    let retry = tower::retry::Retry::new(RetryPolicy::new(name, settings.clone(), metrics.clone()), attempt);
-
+    let name = settings.name;
     let bulkhead = BulkheadLayer::builder()
         .name(name)
-        .max_concurrent_calls(settings.bulkhead)
+        .max_concurrent_calls(settings.resilience.bulkhead)
         .reject_when_full()
         .build()
         .expect("a valid bulkhead");
-    let bulkheaded = tower::ServiceBuilder::new()
+    let stack = tower::ServiceBuilder::new()
+        .layer(TelemetryLayer::new(name, metrics, resilience.clone()))
+        .layer(DeadlineLayer::new(name, settings.timeout))
+        .layer(BreakerLayer::new(name, settings.resilience.breaker(), resilience.on_breaker_transition(name)))
         .map_err(move |error: BulkheadServiceError<CallError>| match error {
             BulkheadServiceError::Bulkhead(_) => CallError::BulkheadFull { dependency: name },
             BulkheadServiceError::Inner(error) => error,
         })
         .layer(bulkhead)
-        .service(retry);
-
-    let state_value = |state: BreakerState| match state {
-        BreakerState::Closed => 0,
-        BreakerState::HalfOpen => 1,
-        BreakerState::Open => 2,
-    };
-    let state_name = |state: BreakerState| match state {
-        BreakerState::Closed => "closed",
-        BreakerState::HalfOpen => "half_open",
-        BreakerState::Open => "open",
-    };
-    let dependency = DependencyLabels { peer_service: name.to_owned() };
-    metrics.breaker_state.get_or_create(&dependency).set(0);
-    let transitions = metrics.clone();
-    let breaker_settings = BreakerSettings {
-        window: settings.breaker_window,
-        min_calls: settings.breaker_min_calls,
-        failure_rate: settings.breaker_failure_rate,
-        slow_call: settings.breaker_slow_call,
-        slow_rate: settings.breaker_slow_rate,
-        open_for: settings.breaker_open_for,
-        half_open_calls: settings.breaker_half_open_calls,
-    };
-    let stack = Breaker::new(name, breaker_settings, bulkheaded, move |from, to| {
-        tracing::warn!(
-            dependency = name,
-            from = state_name(from),
-            to = state_name(to),
-            "circuit breaker state changed"
-        );
-        let labels = DependencyLabels { peer_service: name.to_owned() };
-        transitions.breaker_state.get_or_create(&labels).set(state_value(to));
-        transitions
-            .breaker_transitions
-            .get_or_create(&TransitionLabels {
-                peer_service: name.to_owned(),
-                from: state_name(from),
-                to: state_name(to),
-            })
-            .inc();
-    });
+        .layer(tower::retry::RetryLayer::new(RetryPolicy::new(name, Arc::new(settings.resilience.clone()), resilience)))
+        .service(attempt);
     tower::util::BoxCloneSyncService::new(stack)
 }

@@ -12,6 +12,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+use super::breaker::{BreakerSettings, BreakerState};
 use crate::config::Env;
 
 #[derive(Debug, Clone)]
@@ -56,6 +57,19 @@ pub struct ResilienceSettings {
 }
 
 impl ResilienceSettings {
+    /// The breaker's part of these settings.
+    pub fn breaker(&self) -> BreakerSettings {
+        BreakerSettings {
+            window: self.breaker_window,
+            min_calls: self.breaker_min_calls,
+            failure_rate: self.breaker_failure_rate,
+            slow_call: self.breaker_slow_call,
+            slow_rate: self.breaker_slow_rate,
+            open_for: self.breaker_open_for,
+            half_open_calls: self.breaker_half_open_calls,
+        }
+    }
+
     /// The defaults for a call with this overall timeout.
     pub fn for_timeout(call_timeout: Duration) -> Self {
         Self { attempt_timeout: call_timeout, breaker_slow_call: call_timeout / 2, ..Self::default() }
@@ -174,7 +188,41 @@ impl ResilienceMetrics {
         metrics
     }
 
+    /// What the breaker of `dependency` calls on a state change: logged,
+    /// and kept in `resilience_breaker_state` and `_transitions_total`.
+    pub(super) fn on_breaker_transition(
+        &self,
+        dependency: &'static str,
+    ) -> impl Fn(BreakerState, BreakerState) + Send + Sync + 'static {
+        let labels = DependencyLabels { peer_service: dependency.to_owned() };
+        self.breaker_state.get_or_create(&labels).set(state_value(BreakerState::Closed));
+        let metrics = self.clone();
+        move |from, to| {
+            tracing::warn!(dependency, from = state_name(from), to = state_name(to), "circuit breaker state changed");
+            metrics.breaker_state.get_or_create(&labels).set(state_value(to));
+            let transition =
+                TransitionLabels { peer_service: dependency.to_owned(), from: state_name(from), to: state_name(to) };
+            metrics.breaker_transitions.get_or_create(&transition).inc();
+        }
+    }
+
     pub(super) fn outcome(&self, peer_service: &str, outcome: &'static str) {
         self.calls.get_or_create(&OutcomeLabels { peer_service: peer_service.to_owned(), outcome }).inc();
+    }
+}
+
+fn state_value(state: BreakerState) -> i64 {
+    match state {
+        BreakerState::Closed => 0,
+        BreakerState::HalfOpen => 1,
+        BreakerState::Open => 2,
+    }
+}
+
+fn state_name(state: BreakerState) -> &'static str {
+    match state {
+        BreakerState::Closed => "closed",
+        BreakerState::HalfOpen => "half_open",
+        BreakerState::Open => "open",
     }
 }

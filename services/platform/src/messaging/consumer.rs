@@ -20,7 +20,6 @@ use std::time::Duration;
 use crate::shutdown::Stopping;
 
 use futures::StreamExt;
-use futures::future::BoxFuture;
 use lapin::Channel;
 use lapin::message::Delivery;
 use lapin::options::{
@@ -62,11 +61,13 @@ impl From<sqlx::Error> for HandlerError {
 
 /// What a service does with one event, inside the consumer's transaction.
 pub trait MessageHandler: Send + Sync + 'static {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut PgConnection,
-        envelope: &'a Envelope,
-    ) -> BoxFuture<'a, Result<(), HandlerError>>;
+    /// Implemented as an `async fn`; the future must be `Send` (it runs on
+    /// the consumer's task).
+    fn handle(
+        &self,
+        conn: &mut PgConnection,
+        envelope: &Envelope,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send;
 }
 
 /// A consumer's queue and the event types it reads.

@@ -130,7 +130,7 @@ async fn checkouts(
 
 fn percentile(values: &mut [f64], p: f64) -> f64 {
     values.sort_by(f64::total_cmp);
-    values.get(((values.len() as f64 * p) as usize).min(values.len().saturating_sub(1))).copied().unwrap_or(f64::NAN)
+    stats::percentile(values, p).unwrap_or(f64::NAN)
 }
 
 pub async fn run(plan: &Plan, customers: usize) -> anyhow::Result<(Table, Value)> {
