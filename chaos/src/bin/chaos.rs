@@ -210,7 +210,7 @@ fn main() -> ExitCode {
 }
 
 fn fmt(duration: std::time::Duration) -> String {
-    chaos::runner::experiment::format_duration(duration)
+    chaos::runner::durations::format_duration(duration)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
-//! One proxied connection: two pipes (client → server, server → client,
-//! in `pipe.rs`), each applying the toxics of its direction to the bytes it
-//! moves, and re-reading them whenever they change, so a toxic added now
-//! acts on connections already open.
+//! One proxied connection: set up, then two pipes (client → server, server
+//! → client, in `pipe.rs`) sharing a `Link` (`connection.rs`), each applying
+//! the toxics of its direction to the bytes it moves, and re-reading them
+//! whenever they change, so a toxic added now acts on connections already
+//! open.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,48 +10,13 @@ use std::time::Duration;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{Mutex, watch};
-use tokio::time::sleep;
 
+use super::connection::{End, Link};
 use super::instance::Proxy;
 use super::metrics::BytesLabels;
 use super::model::Stream;
 use super::pipe::{Pipe, Sink};
-
-/// What one connection's two pipes share.
-pub(super) struct Link {
-    pub(super) proxy: Arc<Proxy>,
-    /// The client's write half; taken when the connection is reset.
-    pub(super) client: Mutex<Option<OwnedWriteHalf>>,
-    /// Set by an `http_abort` fault: the response is cut after this many bytes.
-    pub(super) abort_after: std::sync::Mutex<Option<(String, u64)>>,
-    /// Set to end both pipes (a reset, a kill).
-    pub(super) stop: watch::Sender<bool>,
-    /// This connection's counters, looked up once (not per chunk).
-    bytes_upstream: Counter,
-    bytes_downstream: Counter,
-    pub(super) http_requests: Counter,
-}
-
-impl Link {
-    /// Bytes written on `stream`, counted.
-    pub(super) fn bytes(&self, stream: Stream) -> &Counter {
-        if stream == Stream::Upstream { &self.bytes_upstream } else { &self.bytes_downstream }
-    }
-
-    /// Counts one use of a toxic.
-    pub(super) fn fault(&self, toxic: &str, kind: &str) {
-        self.proxy.fault(toxic, kind);
-    }
-}
-
-/// How a pipe, and so the connection, ended.
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-pub(super) enum End {
-    Closed,
-    Reset,
-}
 
 pub async fn serve(proxy: Arc<Proxy>, client: TcpStream) {
     let labels = proxy.labels();
@@ -104,14 +70,6 @@ where
     L: Clone + std::hash::Hash + Eq,
 {
     family.get_or_create(&labels).clone()
-}
-
-/// Sleeps for `duration`; not at all for 0 (a zero-length tokio sleep still
-/// waits for the timer's next 1 ms tick: a 0 ms latency toxic added 1.2 ms).
-pub(super) async fn pause(duration: Duration) {
-    if !duration.is_zero() {
-        sleep(duration).await;
-    }
 }
 
 /// Closes the client's connection with a TCP RST ("connection reset by peer").

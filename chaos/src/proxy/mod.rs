@@ -1,6 +1,7 @@
 //! The fault-injection proxy.
 
 pub mod api;
+mod connection;
 mod error;
 mod http;
 mod instance;

@@ -14,8 +14,8 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 
+use super::connection::{End, Link, pause};
 use super::http::{self, Event, Requests};
-use super::link::{End, Link, pause};
 use super::model::{HTTP_KINDS, Stream, Toxic};
 use super::request_match::{self, Request};
 use super::shaping::Outbox;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::monkey::Monkey;
+use super::durations::{human, human_opt, human_pair};
 
 /// A whole experiment. Times in the timeline count from the end of the
 /// warm-up (t = 0 is when the steady state was confirmed).
@@ -103,6 +103,32 @@ pub struct Probe {
 
 fn every_phase() -> Vec<Phase> {
     vec![Phase::Before, Phase::During, Phase::After]
+}
+
+/// The `[monkey]` table of a monkey file: its faults are a catalogue to
+/// draw a schedule from (`monkey::draw`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Monkey {
+    #[serde(with = "human")]
+    pub duration: Duration,
+    /// The shortest and the longest quiet time before a fault.
+    #[serde(with = "human_pair")]
+    pub gap: (Duration, Duration),
+    pub seed: Option<u64>,
+}
+
+impl Monkey {
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.duration.is_zero() {
+            problems.push("monkey: `duration` must be longer than 0".into());
+        }
+        if self.gap.0 > self.gap.1 {
+            problems.push("monkey: `gap` is [shortest, longest]".into());
+        }
+        problems
+    }
 }
 
 /// One fault on the timeline.
@@ -384,60 +410,6 @@ impl Experiment {
     }
 }
 
-/// Durations written as people write them: "500ms", "10s", "2m", "1h".
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 500ms, 10s or 2m"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "s" | "" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        other => return Err(format!("{text:?}: unknown unit {other:?} (ms, s, m, h)")),
-    };
-    Ok(Duration::from_secs_f64(seconds))
-}
-
-pub fn format_duration(duration: Duration) -> String {
-    let ms = duration.as_millis();
-    if !ms.is_multiple_of(1000) { format!("{ms}ms") } else { format!("{}s", ms / 1000) }
-}
-
-pub(crate) mod human {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(duration: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&super::format_duration(*duration))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(d)?;
-        super::parse_duration(&text).map_err(serde::de::Error::custom)
-    }
-}
-
-mod human_opt {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(duration: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-        match duration {
-            Some(d) => s.serialize_str(&super::format_duration(*d)),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-        let text = Option::<String>::deserialize(d)?;
-        text.map(|t| super::parse_duration(&t).map_err(serde::de::Error::custom)).transpose()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,14 +465,5 @@ mod tests {
         let text = PAYMENTS_SLOW.replace("type = \"latency\"", "type = \"latencyy\"");
         let experiment: Experiment = toml::from_str(&text).unwrap();
         assert!(experiment.problems().join("\n").contains("unknown toxic type"));
-    }
-
-    #[test]
-    fn durations_read_as_people_write_them() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert!(parse_duration("soon").is_err());
-        assert_eq!(format_duration(Duration::from_millis(1500)), "1500ms");
     }
 }

@@ -17,6 +17,7 @@
 
 pub mod checks;
 pub mod containers;
+pub mod durations;
 pub mod experiment;
 pub mod faults;
 pub mod load;

@@ -20,34 +20,8 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
 
-use super::experiment::{Experiment, human};
-
-/// The `[monkey]` table.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Monkey {
-    #[serde(with = "human")]
-    pub duration: Duration,
-    /// The shortest and the longest quiet time before a fault.
-    #[serde(with = "human_pair")]
-    pub gap: (Duration, Duration),
-    pub seed: Option<u64>,
-}
-
-impl Monkey {
-    pub fn problems(&self) -> Vec<String> {
-        let mut problems = Vec::new();
-        if self.duration.is_zero() {
-            problems.push("monkey: `duration` must be longer than 0".into());
-        }
-        if self.gap.0 > self.gap.1 {
-            problems.push("monkey: `gap` is [shortest, longest]".into());
-        }
-        problems
-    }
-}
+use super::experiment::Experiment;
 
 /// The experiment a seed draws from a monkey file: faults one after
 /// another, each picked from the catalogue, after a quiet time drawn from
@@ -89,24 +63,6 @@ pub fn draw(catalogue: &Experiment, seed: u64) -> Experiment {
 /// A seed for a run that was given none (printed, so it can be replayed).
 pub fn fresh_seed() -> u64 {
     rand::random::<u32>() as u64
-}
-
-mod human_pair {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    use crate::runner::experiment::{format_duration, parse_duration};
-
-    pub fn serialize<S: Serializer>(pair: &(Duration, Duration), s: S) -> Result<S::Ok, S::Error> {
-        [format_duration(pair.0), format_duration(pair.1)].serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<(Duration, Duration), D::Error> {
-        let [low, high] = <[String; 2]>::deserialize(d)?;
-        let parse = |text: &str| parse_duration(text).map_err(serde::de::Error::custom);
-        Ok((parse(&low)?, parse(&high)?))
-    }
 }
 
 #[cfg(test)]

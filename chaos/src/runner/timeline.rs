@@ -10,7 +10,8 @@ use tokio::time::{Instant, sleep_until};
 
 use super::Settings;
 use super::checks::{Checker, Evaluation};
-use super::experiment::{Action, Check, Experiment, Fault, Phase, format_duration};
+use super::durations::format_duration;
+use super::experiment::{Action, Check, Experiment, Fault, Phase};
 use super::faults::{self, Faults};
 use super::load::{self, LoadRun};
 use super::prometheus::Prometheus;

@@ -1,10 +1,9 @@
 use std::time::Duration;
 
 use platform::messaging::consumer::queue_depth;
-use platform::test_util::{customer, error_of, eventually};
+use platform::test_util::{answer_first_posts, answer_posts, customer, error_of, eventually, json_answer};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 use crate::helpers::{spawn_app, spawn_with_email_api};
 
@@ -100,17 +99,8 @@ async fn a_user_without_a_profile_is_skipped_not_retried_forever() {
 #[tokio::test]
 async fn when_the_email_api_fails_the_event_is_retried_and_sent_once() {
     let email_api = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/messages"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(2)
-        .mount(&email_api)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/messages"))
-        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"id": "msg_9", "status": "queued"})))
-        .mount(&email_api)
-        .await;
+    answer_first_posts(&email_api, "/v1/messages", ResponseTemplate::new(503), 2).await;
+    answer_posts(&email_api, "/v1/messages", json_answer(202, json!({"id": "msg_9", "status": "queued"}))).await;
     let app = spawn_with_email_api(email_api).await;
     let ada = app.registered_customer("ada@example.org").await;
     app.publish(&app.order_event("order.confirmed", &ada, None)).await;

@@ -7,11 +7,12 @@ use platform::Caller;
 use platform::messaging::broker::Broker;
 use platform::messaging::envelope::Envelope;
 use platform::messaging::outbox::publish;
-use platform::test_util::{TestClient, customer, fresh_broker, fresh_database, init_test_logs, serve};
+use platform::test_util::{
+    TestClient, answer_posts, customer, fresh_broker, fresh_database, init_test_logs, json_answer, serve,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 pub struct TestApp {
     pub client: TestClient,
@@ -23,11 +24,7 @@ pub struct TestApp {
 /// Notifications with users beside it and an e-mail API that accepts all.
 pub async fn spawn_app() -> TestApp {
     let email_api = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/messages"))
-        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"id": "msg_1", "status": "queued"})))
-        .mount(&email_api)
-        .await;
+    answer_posts(&email_api, "/v1/messages", json_answer(202, json!({"id": "msg_1", "status": "queued"}))).await;
     spawn_with_email_api(email_api).await
 }
 

@@ -2,8 +2,9 @@
 //! never kept. A stand-in for payments (wiremock) shapes the surprise; the
 //! rest of the shop is real.
 
+use platform::test_util::answer_posts;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, path_regex};
+use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::{Shop, assert_stock, spawn_shop_with_payments_at};
@@ -12,7 +13,7 @@ use crate::helpers::{Shop, assert_stock, spawn_shop_with_payments_at};
 /// refund by order with the order's payment, refunded.
 async fn payments_answering(charge_answer: ResponseTemplate) -> MockServer {
     let payments = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/api/v1/payments")).respond_with(charge_answer).mount(&payments).await;
+    answer_posts(&payments, "/api/v1/payments", charge_answer).await;
     Mock::given(method("POST"))
         .and(path_regex(r"^/internal/v1/orders/[0-9a-f-]{36}/refund$"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([{

@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use platform::test_util::error_of;
+use platform::test_util::{answer_first_posts, answer_posts, error_of, json_answer};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use wiremock::matchers::{header_exists, method, path};
@@ -53,15 +53,12 @@ async fn the_same_key_with_another_body_is_refused() {
 #[tokio::test]
 async fn concurrent_repeats_charge_once() {
     let provider = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/charges"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(json!({"id": "ch_1", "status": "succeeded"}))
-                .set_delay(Duration::from_millis(300)),
-        )
-        .mount(&provider)
-        .await;
+    answer_posts(
+        &provider,
+        "/v1/charges",
+        json_answer(201, json!({"id": "ch_1", "status": "succeeded"})).set_delay(Duration::from_millis(300)),
+    )
+    .await;
     let app = spawn_app(&provider.uri()).await;
     let body = charge_body(Uuid::new_v4(), 1000);
     let (a, b) = tokio::join!(app.charge("same", &body), app.charge("same", &body));
@@ -74,14 +71,12 @@ async fn concurrent_repeats_charge_once() {
 #[tokio::test]
 async fn a_declined_card_is_recorded_as_declined() {
     let provider = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/charges"))
-        .respond_with(
-            ResponseTemplate::new(402)
-                .set_body_json(json!({"id": "ch_2", "status": "declined", "decline_code": "card_declined"})),
-        )
-        .mount(&provider)
-        .await;
+    answer_posts(
+        &provider,
+        "/v1/charges",
+        json_answer(402, json!({"id": "ch_2", "status": "declined", "decline_code": "card_declined"})),
+    )
+    .await;
     let app = spawn_app(&provider.uri()).await;
     let payment: Value = app.charge("k", &charge_body(Uuid::new_v4(), 1000)).await.json().await.unwrap();
     assert_eq!(
@@ -93,17 +88,8 @@ async fn a_declined_card_is_recorded_as_declined() {
 #[tokio::test]
 async fn when_the_provider_fails_nothing_is_recorded_and_a_retry_may_succeed() {
     let provider = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/charges"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(3)
-        .mount(&provider)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/charges"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "ch_3", "status": "succeeded"})))
-        .mount(&provider)
-        .await;
+    answer_first_posts(&provider, "/v1/charges", ResponseTemplate::new(503), 3).await;
+    answer_posts(&provider, "/v1/charges", json_answer(201, json!({"id": "ch_3", "status": "succeeded"}))).await;
     let app = spawn_app(&provider.uri()).await;
     let body = charge_body(Uuid::new_v4(), 1000);
     // The client retries the provider (the call carries a key): three 503s
@@ -120,15 +106,12 @@ async fn when_the_provider_fails_nothing_is_recorded_and_a_retry_may_succeed() {
 #[tokio::test]
 async fn a_provider_slower_than_the_timeout_is_a_504_within_the_timeout() {
     let provider = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/charges"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(json!({"id": "ch", "status": "succeeded"}))
-                .set_delay(Duration::from_secs(5)),
-        )
-        .mount(&provider)
-        .await;
+    answer_posts(
+        &provider,
+        "/v1/charges",
+        json_answer(201, json!({"id": "ch", "status": "succeeded"})).set_delay(Duration::from_secs(5)),
+    )
+    .await;
     let app = spawn_app(&provider.uri()).await;
     let body = charge_body(Uuid::new_v4(), 1000);
     let started = Instant::now();

@@ -3,11 +3,10 @@ use std::time::Duration;
 use payments::configuration::Settings;
 use payments::startup;
 use platform::client::ClientSettings;
-use platform::test_util::{TestClient, fresh_database, init_test_logs, serve};
+use platform::test_util::{TestClient, answer_posts, fresh_database, init_test_logs, json_answer, serve};
 use serde_json::{Value, json};
 use uuid::Uuid;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 pub struct TestApp {
     pub client: TestClient,
@@ -51,16 +50,8 @@ impl TestApp {
 /// A provider that accepts every charge and refund.
 pub async fn accepting_provider() -> MockServer {
     let provider = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/charges"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "ch_1", "status": "succeeded"})))
-        .mount(&provider)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/refunds"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "re_1", "status": "succeeded"})))
-        .mount(&provider)
-        .await;
+    answer_posts(&provider, "/v1/charges", json_answer(201, json!({"id": "ch_1", "status": "succeeded"}))).await;
+    answer_posts(&provider, "/v1/refunds", json_answer(201, json!({"id": "re_1", "status": "succeeded"}))).await;
     provider
 }
 

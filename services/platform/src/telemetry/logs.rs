@@ -147,28 +147,10 @@ impl Visit for JsonVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
     use tracing_subscriber::layer::SubscriberExt;
 
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'a> MakeWriter<'a> for Captured {
-        type Writer = Captured;
-        fn make_writer(&'a self) -> Self::Writer {
-            self.clone()
-        }
-    }
+    // The tests' log capture (the lib is built with `test-util` for its tests).
+    use crate::test_util::CapturedLogs as Captured;
 
     #[test]
     fn each_event_is_one_json_line_with_its_span_fields() {
@@ -180,7 +162,7 @@ mod tests {
             span.record("route", "/api/v1/products");
             tracing::info!(count = 3, ok = true, "listed products");
         });
-        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let text = captured.text();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 1);
         let line: Value = serde_json::from_str(lines[0]).unwrap();

@@ -14,6 +14,11 @@ pub fn init_test_logs() {
 pub struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl CapturedLogs {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("poisoned")).into_owned()
+    }
+
     /// Every line so far, parsed.
     pub fn lines(&self) -> Vec<serde_json::Value> {
         let bytes = self.0.lock().expect("poisoned").clone();

@@ -15,11 +15,10 @@ use std::time::Duration;
 use secrecy::SecretString;
 use sqlx::{Connection, Executor, PgConnection};
 use testcontainers_modules::postgres::Postgres;
-use testcontainers_modules::testcontainers::runners::AsyncRunner;
 use testcontainers_modules::testcontainers::{ImageExt, ReuseDirective};
 use tokio::sync::OnceCell;
 
-use super::image_candidates;
+use super::{image_candidates, start_reused};
 use crate::config::DatabaseSettings;
 
 const CONTAINER_NAME: &str = "testbed-test-postgres";
@@ -34,34 +33,21 @@ pub async fn postgres_server_url() -> &'static str {
 
 async fn start_postgres() -> String {
     let images = image_candidates("TESTBED_POSTGRES_IMAGE", "postgres:15", "testbed/postgres:15");
-    // Another test binary may be creating the same container right now: its
-    // name then clashes once, and the next attempt finds it for reuse.
-    let mut last_error = None;
-    for attempt in 0..5 {
-        let image = &images[attempt % images.len()];
-        let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
-        let request = Postgres::default()
+    let container = start_reused(&images, |name, tag| {
+        Postgres::default()
             .with_password(PASSWORD)
             .with_name(name)
             .with_tag(tag)
             .with_container_name(CONTAINER_NAME)
             .with_reuse(ReuseDirective::Always)
-            .with_cmd(["-c", "fsync=off", "-c", "max_connections=600", "-c", "synchronous_commit=off"]);
-        match request.start().await {
-            Ok(container) => {
-                let host = container.get_host().await.expect("container host").to_string();
-                let port = container.get_host_port_ipv4(5432).await.expect("mapped port");
-                let url = format!("postgres://postgres:{PASSWORD}@{host}:{port}");
-                wait_until_accepting(&url).await;
-                return url;
-            }
-            Err(error) => {
-                last_error = Some(error.to_string());
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-        }
-    }
-    panic!("could not start any of {images:?}: {}", last_error.unwrap_or_default());
+            .with_cmd(["-c", "fsync=off", "-c", "max_connections=600", "-c", "synchronous_commit=off"])
+    })
+    .await;
+    let host = container.get_host().await.expect("container host").to_string();
+    let port = container.get_host_port_ipv4(5432).await.expect("mapped port");
+    let url = format!("postgres://postgres:{PASSWORD}@{host}:{port}");
+    wait_until_accepting(&url).await;
+    url
 }
 
 /// A reused container may still be starting when another process finds it.

@@ -5,11 +5,10 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
-use testcontainers_modules::testcontainers::runners::AsyncRunner;
 use testcontainers_modules::testcontainers::{ImageExt, ReuseDirective};
 use tokio::sync::OnceCell;
 
-use super::image_candidates;
+use super::{image_candidates, start_reused};
 
 /// `amqp://...` of a fresh virtual host on the shared test RabbitMQ, started
 /// on first use (`TESTBED_RABBITMQ_IMAGE`, default `rabbitmq:3-management`;
@@ -45,32 +44,21 @@ async fn start_rabbitmq() -> (String, String) {
     use testcontainers_modules::testcontainers::core::{IntoContainerPort, WaitFor};
 
     let images = image_candidates("TESTBED_RABBITMQ_IMAGE", "rabbitmq:3-management", "testbed/rabbitmq:3");
-    let mut last_error = None;
-    for attempt in 0..5 {
-        let image = &images[attempt % images.len()];
-        let (name, tag) = image.rsplit_once(':').unwrap_or((image.as_str(), "latest"));
-        let request = GenericImage::new(name, tag)
+    let container = start_reused(&images, |name, tag| {
+        GenericImage::new(name, tag)
             .with_exposed_port(5672.tcp())
             .with_exposed_port(15672.tcp())
             .with_wait_for(WaitFor::message_on_stdout("Server startup complete"))
             .with_container_name("testbed-test-rabbitmq")
-            .with_reuse(ReuseDirective::Always);
-        match request.start().await {
-            Ok(container) => {
-                let host = container.get_host().await.expect("host").to_string();
-                let amqp = container.get_host_port_ipv4(5672).await.expect("amqp port");
-                let http = container.get_host_port_ipv4(15672).await.expect("management port");
-                let management = format!("http://{host}:{http}");
-                wait_for_management(&management).await;
-                return (format!("amqp://guest:guest@{host}:{amqp}"), management);
-            }
-            Err(error) => {
-                last_error = Some(error.to_string());
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-        }
-    }
-    panic!("could not start any of {images:?}: {}", last_error.unwrap_or_default());
+            .with_reuse(ReuseDirective::Always)
+    })
+    .await;
+    let host = container.get_host().await.expect("host").to_string();
+    let amqp = container.get_host_port_ipv4(5672).await.expect("amqp port");
+    let http = container.get_host_port_ipv4(15672).await.expect("management port");
+    let management = format!("http://{host}:{http}");
+    wait_for_management(&management).await;
+    (format!("amqp://guest:guest@{host}:{amqp}"), management)
 }
 
 async fn wait_for_management(base: &str) {
