@@ -8,7 +8,8 @@ use std::time::Duration;
 use platform::messaging::BrokerSettings;
 use platform::messaging::broker::Broker;
 use platform::messaging::consumer::{
-    ConsumerMetrics, HandlerError, IdempotentConsumer, MessageHandler, QueueSpec, declare_queue, queue_depth,
+    ConsumedLabels, ConsumerMetrics, HandlerError, IdempotentConsumer, MessageHandler, QueueSpec, declare_queue,
+    queue_depth,
 };
 use platform::messaging::envelope::Envelope;
 use platform::messaging::outbox::{OutboxMetrics, OutboxRelay, enqueue, publish};
@@ -96,6 +97,31 @@ async fn committed_events_reach_the_consumer_exactly_once() {
     // consumer may well be faster than that confirmation: wait for it.
     eventually("both rows marked published", || async { unpublished(&pool).await == 0 }).await;
     assert_eq!(effects(&pool).await, ["a", "b"], "handled once each");
+}
+
+/// Several replicas of a service share its database and its queue (a
+/// scaled Kubernetes Deployment): two outbox relays publish each event once
+/// between them (`FOR UPDATE SKIP LOCKED`), and two consumers on the queue
+/// handle each once, none of them ever seeing a duplicate.
+#[tokio::test]
+async fn two_relays_and_two_consumers_on_one_database_publish_and_handle_each_event_once() {
+    let (pool, broker) = (database().await, fresh_broker().await);
+    let metrics = ConsumerMetrics::default();
+    for _ in 0..2 {
+        let consumer_broker = Arc::new(Broker::new(broker.clone()));
+        declare_queue(&consumer_broker.channel().await.unwrap(), &spec()).await.unwrap();
+        IdempotentConsumer::new(consumer_broker, pool.clone(), spec(), RecordEffect, metrics.clone()).spawn();
+        OutboxRelay::new(pool.clone(), Arc::new(Broker::new(broker.clone())), OutboxMetrics::default()).spawn();
+    }
+    let notes: Vec<String> = (0..40).map(|i| format!("event-{i:02}")).collect();
+    for note in &notes {
+        write_event(&pool, note).await;
+    }
+    eventually("every event handled", || async { effects(&pool).await.len() >= notes.len() }).await;
+    eventually("every row marked published", || async { unpublished(&pool).await == 0 }).await;
+    assert_eq!(effects(&pool).await, notes, "each event handled once");
+    let consumed = |outcome| metrics.consumed.get_or_create(&ConsumedLabels { queue: spec().queue, outcome }).get();
+    assert_eq!((consumed("processed"), consumed("duplicate")), (40, 0), "each event delivered once");
 }
 
 async fn unpublished(pool: &PgPool) -> i64 {

@@ -18,6 +18,9 @@ pub struct Shop {
     pub customer: Caller,
     pub orders_database: DatabaseSettings,
     pub broker: BrokerSettings,
+    /// Further orders instances on the same database and broker, when asked
+    /// for (`spawn_shop_with_orders_instances`).
+    pub other_orders: Vec<TestClient>,
     upstreams: TestUpstreams,
     running_orders: Served,
     /// Held while this shop runs (see `ONE_SHOP_AT_A_TIME`).
@@ -35,18 +38,24 @@ pub async fn spawn_shop() -> Shop {
 
 /// `halt_after`: orders stops its sagas after this step, as if it crashed.
 pub async fn spawn_shop_with(halt_after: Option<Step>) -> Shop {
-    assemble(halt_after, PaymentsForOrders::Real).await
+    assemble(halt_after, PaymentsForOrders::Real, 1).await
+}
+
+/// `instances` orders processes on one database and broker, started at
+/// once (as a scaled Deployment's pods are): `orders` and `other_orders`.
+pub async fn spawn_shop_with_orders_instances(instances: usize) -> Shop {
+    assemble(None, PaymentsForOrders::Real, instances).await
 }
 
 /// Orders with nothing listening where payments should be.
 pub async fn spawn_shop_without_payments() -> Shop {
-    assemble(None, PaymentsForOrders::Down).await
+    assemble(None, PaymentsForOrders::Down, 1).await
 }
 
 /// Orders calling this base URL for payments (a stand-in that answers what
 /// the real one never would).
 pub async fn spawn_shop_with_payments_at(url: String) -> Shop {
-    assemble(None, PaymentsForOrders::At(url)).await
+    assemble(None, PaymentsForOrders::At(url), 1).await
 }
 
 /// What orders finds at its payments address.
@@ -56,7 +65,7 @@ enum PaymentsForOrders {
     At(String),
 }
 
-async fn assemble(halt_after: Option<Step>, payments_for_orders: PaymentsForOrders) -> Shop {
+async fn assemble(halt_after: Option<Step>, payments_for_orders: PaymentsForOrders, instances: usize) -> Shop {
     let turn = ONE_SHOP_AT_A_TIME.acquire().await.expect("the semaphore is never closed");
     init_test_logs();
     let broker = fresh_broker().await;
@@ -89,7 +98,13 @@ async fn assemble(halt_after: Option<Step>, payments_for_orders: PaymentsForOrde
     };
     let orders_database = fresh_database("orders").await;
     let settings = Settings::for_tests(orders_database.clone(), broker.clone(), &upstreams).halting_after(halt_after);
-    let running_orders = serve(orders::startup::build(settings).await);
+    // Started together: their migrations race, as replicas' do.
+    let mut running = futures::future::join_all((0..instances).map(|_| orders::startup::build(settings.clone())))
+        .await
+        .into_iter()
+        .map(serve);
+    let running_orders = running.next().expect("one orders instance at least");
+    let other_orders = running.map(|instance| instance.client()).collect();
     Shop {
         orders: running_orders.client(),
         catalog: catalog.client(),
@@ -99,6 +114,7 @@ async fn assemble(halt_after: Option<Step>, payments_for_orders: PaymentsForOrde
         customer: customer(),
         orders_database,
         broker,
+        other_orders,
         upstreams,
         running_orders,
         _turn: turn,

@@ -6,5 +6,6 @@ mod crash;
 mod event_sourcing;
 mod helpers;
 mod manage;
+mod replicas;
 mod surprises;
 mod validation;
