@@ -139,3 +139,15 @@ async fn a_cpu_squeeze_is_enforced_by_the_kernel_and_its_undo_lifts_it() {
     let host_cpus = docker(&["info", "--format", "{{.NCPU}}"]);
     assert!(effect.ends_with(&format!("limited to {host_cpus} CPUs")), "as large as the host: {effect}");
 }
+
+/// On Kubernetes only stop and kill act (through the Deployment); a
+/// partition or a squeeze is refused before anything runs, not silently
+/// skipped.
+#[tokio::test]
+async fn on_kubernetes_a_partition_or_a_squeeze_is_refused_up_front() {
+    let faults = Faults::new("http://127.0.0.1:1", "unused").on_kubernetes("shop");
+    for action in ["action = \"partition\"", "action = \"squeeze\"\ncpus = 0.5"] {
+        let error = faults.check_targets(&[fault(&format!("container = \"payments\"\n{action}"))]).await.unwrap_err();
+        assert!(format!("{error:#}").contains("only stop and kill act on Kubernetes"), "{error:#}");
+    }
+}

@@ -78,6 +78,9 @@ struct StackArgs {
     /// The compose project of the containers faults stop [env: COMPOSE_PROJECT_NAME] [default: testbed]
     #[arg(long, global = true, value_name = "NAME")]
     project: Option<String>,
+    /// Stop and kill faults scale down Deployments of this Kubernetes namespace instead of stopping compose containers
+    #[arg(long, global = true, value_name = "NAMESPACE")]
+    kubernetes: Option<String>,
     /// The load generator [default: shop-load next to this binary, else from PATH]
     #[arg(long, global = true, value_name = "PATH")]
     load_bin: Option<PathBuf>,
@@ -105,6 +108,7 @@ impl StackArgs {
         pick(self.proxy, "CHAOS_PROXY", &mut settings.proxy_api);
         pick(self.gateway, "CHAOS_GATEWAY", &mut settings.gateway);
         pick(self.project, "COMPOSE_PROJECT_NAME", &mut settings.compose_project);
+        settings.kubernetes_namespace = self.kubernetes;
         if let Some(path) = self.load_bin {
             settings.load_binary = path;
         }

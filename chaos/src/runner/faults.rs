@@ -1,6 +1,7 @@
 //! Putting faults in place and taking them away: toxics and disabled
 //! proxies through chaos-proxy's control API, stopped, killed, partitioned
-//! and squeezed containers through the Docker CLI (`containers.rs`).
+//! and squeezed containers through the Docker CLI (`containers.rs`), or on
+//! Kubernetes stopped and killed Deployments through kubectl (`pods.rs`).
 //! Everything put in place is written down first, so that
 //! [`Faults::remove_all`] can undo it whatever happened in between.
 
@@ -11,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::containers::{Attachment, Containers};
 use super::experiment::{Action, Fault};
+use super::pods::Pods;
 
 /// What is in place now, to be undone.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,12 +37,19 @@ enum Applied {
         container: String,
         before: Option<f64>,
     },
+    /// A Deployment scaled to 0 that had this many replicas.
+    ScaledDown {
+        deployment: String,
+        replicas: u32,
+    },
 }
 
 pub struct Faults {
     proxy_api: String,
     /// The compose project's containers, which `container` names.
     containers: Containers,
+    /// On Kubernetes: where stop and kill faults act instead.
+    pods: Option<Pods>,
     http: reqwest::Client,
     applied: Vec<(String, Applied)>,
     /// Faults whose window is open on the proxy.
@@ -61,10 +70,18 @@ impl Faults {
         Self {
             proxy_api: proxy_api.trim_end_matches('/').to_owned(),
             containers: Containers::new(project),
+            pods: None,
             http,
             applied: Vec::new(),
             announced: Default::default(),
         }
+    }
+
+    /// Stop and kill faults scale down the Deployments of `namespace`;
+    /// partitions and CPU squeezes are Docker's only (refused up front).
+    pub fn on_kubernetes(mut self, namespace: &str) -> Self {
+        self.pods = Some(Pods::new(namespace));
+        self
     }
 
     pub fn proxy_api(&self) -> &str {
@@ -94,8 +111,20 @@ impl Faults {
                     .await
                     .with_context(|| format!("fault {:?} names proxy {proxy:?}", fault.name))?;
             }
-            if let Some(container) = &fault.container {
-                self.containers.id(container).await.with_context(|| format!("fault {:?}", fault.name))?;
+            match (&fault.container, &self.pods) {
+                (Some(container), None) => {
+                    self.containers.id(container).await.with_context(|| format!("fault {:?}", fault.name))?;
+                }
+                (Some(deployment), Some(pods)) => {
+                    if !matches!(fault.action, Some(Action::Stop | Action::Kill)) {
+                        bail!(
+                            "fault {:?}: only stop and kill act on Kubernetes (a proxy fault cuts a dependency off)",
+                            fault.name
+                        );
+                    }
+                    pods.replicas(deployment).await.with_context(|| format!("fault {:?}", fault.name))?;
+                }
+                (None, _) => {}
             }
         }
         Ok(())
@@ -119,6 +148,13 @@ impl Faults {
                 self.applied.push((fault.name.clone(), Applied::Disabled { proxy: proxy.clone() }));
                 self.call(reqwest::Method::POST, &format!("/proxies/{proxy}"), Some(json!({ "enabled": false })))
                     .await?;
+            }
+            (_, _, Some(deployment), Some(action @ (Action::Stop | Action::Kill))) if self.pods.is_some() => {
+                let pods = self.pods.as_ref().expect("checked");
+                let replicas = pods.replicas(deployment).await?;
+                self.applied
+                    .push((fault.name.clone(), Applied::ScaledDown { deployment: deployment.clone(), replicas }));
+                pods.take_down(deployment, action == Action::Kill).await?;
             }
             (_, _, Some(container), Some(action @ (Action::Stop | Action::Kill))) => {
                 let id = self.containers.id(container).await?;
@@ -241,6 +277,10 @@ impl Faults {
             Applied::Squeezed { container, before } => {
                 self.containers.set_cpus(&self.containers.id(container).await?, *before).await
             }
+            Applied::ScaledDown { deployment, replicas } => match &self.pods {
+                Some(pods) => pods.restore(deployment, *replicas).await,
+                None => bail!("deployment {deployment} was scaled down, and no namespace is known to restore it"),
+            },
         }
     }
 
@@ -271,6 +311,12 @@ impl Faults {
         let (Some(container), Some(action)) = (&fault.container, fault.action) else {
             bail!("fault {:?} names no container", fault.name);
         };
+        if let Some(pods) = &self.pods {
+            return Ok(match pods.ready(container).await? {
+                0 => (true, format!("deployment {container}: no pod ready")),
+                ready => (false, format!("deployment {container}: {ready} pods still ready")),
+            });
+        }
         let id = self.containers.id(container).await?;
         Ok(match action {
             Action::Partition => {
@@ -311,5 +357,8 @@ fn describe(applied: &Applied) -> String {
         Applied::Stopped { container } => format!("container {container} stopped"),
         Applied::Partitioned { container, .. } => format!("container {container} cut off from its networks"),
         Applied::Squeezed { container, .. } => format!("container {container}'s CPU squeezed"),
+        Applied::ScaledDown { deployment, replicas } => {
+            format!("deployment {deployment} scaled to 0 (from {replicas} replicas)")
+        }
     }
 }

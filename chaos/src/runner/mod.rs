@@ -22,6 +22,7 @@ pub mod experiment;
 pub mod faults;
 pub mod load;
 pub mod monkey;
+pub mod pods;
 pub mod prometheus;
 pub mod report;
 mod timeline;
@@ -40,6 +41,9 @@ pub struct Settings {
     pub gateway: String,
     /// The compose project of the containers faults stop.
     pub compose_project: String,
+    /// On a Kubernetes cluster instead: the namespace of the Deployments
+    /// that stop and kill faults scale down (`pods.rs`).
+    pub kubernetes_namespace: Option<String>,
     pub load_binary: PathBuf,
     /// Skip the experiment's `[load]` (traffic comes from elsewhere).
     pub no_load: bool,
@@ -57,6 +61,7 @@ impl Default for Settings {
             proxy_api: "http://127.0.0.1:8474".into(),
             gateway: "http://127.0.0.1:8080".into(),
             compose_project: "testbed".into(),
+            kubernetes_namespace: None,
             load_binary: load::default_binary(),
             no_load: false,
             invariants: vec!["scripts/invariants.sh".into()],

@@ -109,7 +109,10 @@ impl<'a> Run<'a> {
                 prometheus: Prometheus::new(&settings.prometheus),
                 invariants: settings.invariants.clone(),
             },
-            faults: Faults::new(&settings.proxy_api, &settings.compose_project),
+            faults: match &settings.kubernetes_namespace {
+                Some(namespace) => Faults::new(&settings.proxy_api, &settings.compose_project).on_kubernetes(namespace),
+                None => Faults::new(&settings.proxy_api, &settings.compose_project),
+            },
             started: Instant::now(),
             started_at: Utc::now(),
             t0: None,
