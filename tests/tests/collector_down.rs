@@ -22,7 +22,7 @@ async fn requests_keep_their_latency_when_the_collector_hangs() {
     });
     let settings = TelemetrySettings {
         log_filter: "warn".into(),
-        traces: Some(TracesSettings { endpoint, sampling_ratio: 1.0, environment: "test".into() }),
+        traces: Some(TracesSettings { endpoint: Some(endpoint), sampling_ratio: 1.0, environment: "test".into() }),
     };
     let _telemetry = init_telemetry_with_writer("shop", &settings, CapturedLogs::default());
 

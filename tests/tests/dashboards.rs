@@ -230,6 +230,48 @@ fn dashboards_are_valid_for_grafana_provisioning() {
     }
 }
 
+/// Every panel teaches: a description of what it shows, the pattern it
+/// watches as rows of docs/patterns.md (`Pattern: docs/patterns.md §
+/// <section> — <row>; <row>`, all of which must exist), and any experiment it
+/// names (`payments-slow`) must be one of chaos/experiments/.
+#[test]
+fn every_panel_says_what_it_shows_which_pattern_it_watches_and_what_an_experiment_does() {
+    let patterns = std::fs::read_to_string(repo().join("docs/patterns.md")).unwrap();
+    let sections: Vec<&str> = patterns.lines().filter_map(|l| l.strip_prefix("## ")).collect();
+    let rows: Vec<&str> = patterns.lines().filter_map(|l| l.strip_prefix("| ")?.split(" |").next()).collect();
+    let experiments: HashSet<String> = std::fs::read_dir(repo().join("chaos/experiments"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    let mut panels = 0;
+    for (file, dashboard) in dashboards() {
+        for panel in dashboard["panels"].as_array().unwrap() {
+            panels += 1;
+            let what = format!("{file}: {}", panel["title"]);
+            let description = panel["description"].as_str().unwrap_or_default();
+            let (text, reference) = description
+                .split_once("Pattern: docs/patterns.md § ")
+                .unwrap_or_else(|| panic!("{what}: no pattern named in {description:?}"));
+            assert!(text.trim().len() > 40, "{what}: say what the panel shows: {text:?}");
+            let (section, named_rows) = reference.split_once(" — ").unwrap_or_else(|| panic!("{what}: {reference:?}"));
+            assert!(sections.contains(&section.trim()), "{what}: no section {section:?} in docs/patterns.md");
+            for row in named_rows.split("; ") {
+                assert!(rows.contains(&row.trim()), "{what}: no row {row:?} in docs/patterns.md");
+            }
+            // Hyphenated names in backticks are experiments, but for the
+            // load generator, its dashboard and its header.
+            for (i, quoted) in text.split('`').enumerate() {
+                let hyphenated = quoted.contains('-')
+                    && quoted.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                if i % 2 == 1 && hyphenated && !["shop-load", "load-test", "x-load-test"].contains(&quoted) {
+                    assert!(experiments.contains(quoted), "{what}: names experiment {quoted:?}, which does not exist");
+                }
+            }
+        }
+    }
+    assert_eq!(panels, 46, "every panel of the five dashboards was looked at");
+}
+
 /// A dashboard's "Fault windows" annotation: every dashboard shades them.
 fn fault_windows(dashboard: &Value) -> &Value {
     let annotations = dashboard["annotations"]["list"].as_array().expect("annotations");
@@ -309,7 +351,7 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
         &TelemetrySettings {
             log_filter: "info,sqlx=warn".into(),
             traces: Some(TracesSettings {
-                endpoint: receiver.endpoint().to_owned(),
+                endpoint: Some(receiver.endpoint().to_owned()),
                 sampling_ratio: 1.0,
                 environment: "test".into(),
             }),

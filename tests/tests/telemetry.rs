@@ -34,7 +34,7 @@ async fn a_checkout_is_one_connected_trace_with_correlated_logs_and_exemplars() 
     let settings = TelemetrySettings {
         log_filter: "info,sqlx=warn".into(),
         traces: Some(TracesSettings {
-            endpoint: receiver.endpoint().to_owned(),
+            endpoint: Some(receiver.endpoint().to_owned()),
             sampling_ratio: 1.0,
             environment: "test".into(),
         }),

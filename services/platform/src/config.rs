@@ -198,16 +198,20 @@ impl DatabaseSettings {
 pub struct TelemetrySettings {
     /// An `EnvFilter` directive, e.g. `info,sqlx=warn`.
     pub log_filter: String,
-    /// `None` when trace export is off (`OTEL_SDK_DISABLED=true` or
-    /// `OTEL_TRACES_EXPORTER=none`).
+    /// `None` when the OpenTelemetry SDK is off (`OTEL_SDK_DISABLED=true`):
+    /// no spans at all.
     pub traces: Option<TracesSettings>,
 }
 
 /// Where and how much to trace.
 #[derive(Debug, Clone)]
 pub struct TracesSettings {
-    /// OTLP gRPC endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`, default `http://127.0.0.1:4317`).
-    pub endpoint: String,
+    /// OTLP gRPC endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`, default
+    /// `http://127.0.0.1:4317`); `None` when export is off
+    /// (`OTEL_TRACES_EXPORTER=none`, where no collector runs): spans are
+    /// still created and sampled, so log lines carry their trace id and
+    /// `/metrics` its exemplars, but none leaves the process.
+    pub endpoint: Option<String>,
     /// Fraction of new traces kept (`OTEL_TRACES_SAMPLER_ARG`, 0..=1, default 1);
     /// a request that arrives sampled or not keeps its caller's decision.
     pub sampling_ratio: f64,
@@ -222,8 +226,16 @@ impl TelemetrySettings {
         if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
             env.problem(format!("RUST_LOG/LOG_LEVEL={log_filter:?}: not a valid filter"));
         }
-        let disabled = env.parse("OTEL_SDK_DISABLED", false) || env.string("OTEL_TRACES_EXPORTER", "otlp") == "none";
+        let disabled = env.parse("OTEL_SDK_DISABLED", false);
         let endpoint = url(env, "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317");
+        let endpoint = match env.string("OTEL_TRACES_EXPORTER", "otlp").as_str() {
+            "otlp" => Some(endpoint),
+            "none" => None,
+            other => {
+                env.problem(format!("OTEL_TRACES_EXPORTER={other:?}: otlp or none"));
+                None
+            }
+        };
         let sampling_ratio = env.parse("OTEL_TRACES_SAMPLER_ARG", 1.0);
         if !(0.0..=1.0).contains(&sampling_ratio) {
             env.problem(format!("OTEL_TRACES_SAMPLER_ARG={sampling_ratio}: must be between 0 and 1"));
@@ -311,6 +323,19 @@ mod tests {
         let mut env = Env::from_pairs([("SHUTDOWN_DELAY_MS", "5000"), ("SHUTDOWN_GRACE_MS", "5000")]);
         ServerSettings::from_env(&mut env, 8080);
         assert!(env.finish().unwrap_err().to_string().contains("SHUTDOWN_DELAY_MS must be shorter"));
+    }
+
+    #[test]
+    fn spans_stay_on_without_an_exporter_and_an_unknown_exporter_is_refused() {
+        let mut env = Env::from_pairs([("OTEL_TRACES_EXPORTER", "none")]);
+        let settings = TelemetrySettings::from_env(&mut env);
+        env.finish().unwrap();
+        assert!(settings.traces.is_some_and(|traces| traces.endpoint.is_none()), "spans on, export off");
+        let mut env = Env::from_pairs([("OTEL_SDK_DISABLED", "true")]);
+        assert!(TelemetrySettings::from_env(&mut env).traces.is_none(), "the SDK off: no spans");
+        let mut env = Env::from_pairs([("OTEL_TRACES_EXPORTER", "jaeger")]);
+        TelemetrySettings::from_env(&mut env);
+        assert!(env.finish().unwrap_err().to_string().contains("OTEL_TRACES_EXPORTER=\"jaeger\""));
     }
 
     #[test]

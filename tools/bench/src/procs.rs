@@ -45,7 +45,8 @@ impl Process {
             ("HOST", "127.0.0.1".to_owned()),
             ("PORT", free_port().to_string()),
             ("LOG_LEVEL", "warn".to_owned()),
-            ("OTEL_TRACES_EXPORTER", "none".to_owned()),
+            // No spans at all unless a suite asks for them.
+            ("OTEL_SDK_DISABLED", "true".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

@@ -1,6 +1,8 @@
 //! Telemetry, set up once per process: JSON logs on stdout carrying the
 //! trace and span ids, and traces exported over OTLP (gRPC) to
-//! `OTEL_EXPORTER_OTLP_ENDPOINT`, W3C trace context in and out.
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` (or, with `OTEL_TRACES_EXPORTER=none`,
+//! kept in the process: ids in logs and exemplars all the same), W3C trace
+//! context in and out.
 //!
 //! Exporting never blocks a request: spans go through a bounded queue to a
 //! background exporter; when the collector is down they are dropped once

@@ -1,4 +1,6 @@
-//! The tracer provider: OTLP over gRPC, batched, bounded, sampled.
+//! The tracer provider: sampled spans, exported over OTLP/gRPC (batched,
+//! bounded) unless export is off; then they live in the process only, for
+//! the trace ids of log lines and exemplars.
 
 use std::time::Duration;
 
@@ -19,9 +21,28 @@ const MAX_QUEUED_SPANS: usize = 4096;
 /// lives on it); the channel connects lazily, so a collector that is down
 /// at start-up is not an error.
 pub fn tracer_provider(service: &'static str, settings: &TracesSettings) -> SdkTracerProvider {
+    let mut provider = SdkTracerProvider::builder();
+    if let Some(endpoint) = &settings.endpoint {
+        provider = provider.with_span_processor(exporting(endpoint));
+    }
+    let resource = Resource::builder()
+        .with_service_name(service)
+        .with_attributes([
+            KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
+            KeyValue::new("deployment.environment", settings.environment.clone()),
+        ])
+        .build();
+    provider
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(settings.sampling_ratio))))
+        .with_resource(resource)
+        .build()
+}
+
+/// The batch processor that sends finished spans to `endpoint`.
+fn exporting(endpoint: &str) -> BatchSpanProcessor {
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_tonic()
-        .with_endpoint(settings.endpoint.clone())
+        .with_endpoint(endpoint.to_owned())
         .with_timeout(Duration::from_secs(3))
         .build()
         .expect("an OTLP exporter with a valid endpoint");
@@ -30,19 +51,7 @@ pub fn tracer_provider(service: &'static str, settings: &TracesSettings) -> SdkT
         .with_max_export_batch_size(512)
         .with_scheduled_delay(Duration::from_millis(500))
         .build();
-    let processor = BatchSpanProcessor::builder(exporter).with_batch_config(batch).build();
-    let resource = Resource::builder()
-        .with_service_name(service)
-        .with_attributes([
-            KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
-            KeyValue::new("deployment.environment", settings.environment.clone()),
-        ])
-        .build();
-    SdkTracerProvider::builder()
-        .with_span_processor(processor)
-        .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(settings.sampling_ratio))))
-        .with_resource(resource)
-        .build()
+    BatchSpanProcessor::builder(exporter).with_batch_config(batch).build()
 }
 
 /// Flushes queued spans when dropped (at shutdown).

@@ -134,6 +134,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
         // On, and high enough that no request of the benchmark is refused.
         ("GATEWAY_RATE_LIMIT_PER_SECOND", "100000".to_owned()),
         ("GATEWAY_RATE_LIMIT_BURST", "100000".to_owned()),
+        ("OTEL_SDK_DISABLED", "false".to_owned()),
         ("OTEL_TRACES_EXPORTER", "otlp".to_owned()),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", otlp),
         ("OTEL_TRACES_SAMPLER_ARG", "1.0".to_owned()),

@@ -11,13 +11,19 @@ use crate::report::Table;
 pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
     let (receiver, otlp) = CountingReceiver::start().await?;
     let on = [
+        ("OTEL_SDK_DISABLED", "false".to_owned()),
         ("OTEL_TRACES_EXPORTER", "otlp".to_owned()),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", otlp),
         ("OTEL_TRACES_SAMPLER_ARG", "1.0".to_owned()),
         ("LOG_LEVEL", "info".to_owned()),
     ];
-    let logs_only = [("OTEL_TRACES_EXPORTER", "none".to_owned()), ("LOG_LEVEL", "info".to_owned())];
-    let off = [("OTEL_TRACES_EXPORTER", "none".to_owned()), ("LOG_LEVEL", "error".to_owned())];
+    // Spans created (ids in the logs, exemplars), none exported.
+    let logs_only = [
+        ("OTEL_SDK_DISABLED", "false".to_owned()),
+        ("OTEL_TRACES_EXPORTER", "none".to_owned()),
+        ("LOG_LEVEL", "info".to_owned()),
+    ];
+    let off = [("OTEL_SDK_DISABLED", "true".to_owned()), ("LOG_LEVEL", "error".to_owned())];
     let (traced, path) = catalog_with_a_product("catalog (telemetry on)", &on).await?;
     let (logging, logging_path) = catalog_with_a_product("catalog (logs on, no export)", &logs_only).await?;
     let (quiet, quiet_path) = catalog_with_a_product("catalog (telemetry off)", &off).await?;
