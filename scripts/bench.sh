@@ -32,8 +32,5 @@ remove_started() {
 }
 trap remove_started EXIT
 cd "$REPO_ROOT"
-log "building release binaries"
-cargo build --release --locked --bins \
-  -p gateway -p auth -p users -p catalog -p inventory -p orders -p payments -p notifications \
-  -p simulators -p chaos -p loadtests -p bench
+build_release_set release
 target/release/bench "$@"

@@ -8,10 +8,7 @@ source "$REPO_ROOT/scripts/lib/images.sh"
 
 profile="${SHOP_PROFILE:-release}"
 target_dir="$REPO_ROOT/target/$([ "$profile" = dev ] && echo debug || echo "$profile")"
-packages=()
-for s in "${SHOP_SERVICES[@]}" "${SHOP_TOOL_CRATES[@]}"; do packages+=(-p "$s"); done
-log "cargo build --profile $profile ${packages[*]}"
-(cd "$REPO_ROOT" && cargo build --locked --profile "$profile" "${packages[@]}" --bins)
+build_release_set "$profile"
 
 context="$REPO_ROOT/target/shop-image"
 rm -rf "$context" && mkdir -p "$context"

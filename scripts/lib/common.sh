@@ -5,11 +5,22 @@ COMPOSE_FILE_PATH="$REPO_ROOT/docker-compose.observability.yml"
 COMPOSE_PROJECT="${COMPOSE_PROJECT_NAME:-testbed}"
 # What the shop image holds: each crate's binary, installed as shop-<name>.
 # Services (services/<name>), the simulators, the invariant checker and the
-# chaos proxy; the chaos runner and shop-load are built in the same cargo
-# invocation (one feature set), so that experiments need no second build.
+# chaos proxy; the chaos runner, shop-load and the benchmarks are built in
+# the same cargo invocation (one feature set of the shared crates), so that
+# no command compiles the workspace a second time.
 SHOP_SERVICES=(gateway auth users catalog inventory orders payments notifications)
 SHOP_TOOLS=(payment-provider email-api shop-invariants chaos-proxy)
-SHOP_TOOL_CRATES=(simulators invariants chaos loadtests)
+SHOP_TOOL_CRATES=(simulators invariants chaos loadtests bench)
+
+# Builds every binary of the release set in one invocation (`$1`: the cargo
+# profile, release by default). Every script and document uses this set:
+# another set would be another feature set, and a second build of it all.
+build_release_set() {
+  local packages=()
+  for crate in "${SHOP_SERVICES[@]}" "${SHOP_TOOL_CRATES[@]}"; do packages+=(-p "$crate"); done
+  log "cargo build --profile ${1:-release} ${packages[*]}"
+  (cd "$REPO_ROOT" && cargo build --locked --profile "${1:-release}" "${packages[@]}" --bins)
+}
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 
