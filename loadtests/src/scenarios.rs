@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 use serde_json::{Value, json};
 
 use crate::session;
-use crate::traffic::{call, call_json, user_agent};
+use crate::traffic::{call, json_of, user_agent};
 
 /// What the set-up created, for the scenarios to use.
 #[derive(Debug, Clone)]
@@ -182,9 +182,11 @@ async fn dashboard(user: &mut GooseUser) -> TransactionResult {
 
 async fn order_history(user: &mut GooseUser) -> TransactionResult {
     let Some(token) = session::access_token(user).await? else { return Ok(()) };
-    let page =
-        call_json(user, GooseMethod::Get, "/api/v1/orders?per_page=5", "returning: order history", None, Some(&token))
-            .await?;
+    let page = json_of(
+        call(user, GooseMethod::Get, "/api/v1/orders?per_page=5", "returning: order history", None, Some(&token))
+            .await?,
+    )
+    .await;
     if let Some(id) = page["items"][0]["id"].as_str() {
         call(user, GooseMethod::Get, &format!("/api/v1/orders/{id}"), "returning: order detail", None, Some(&token))
             .await?;

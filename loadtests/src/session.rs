@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use goose::prelude::*;
 use serde_json::{Value, json};
 
-use crate::traffic::{call, call_json};
+use crate::traffic::{call, json_of};
 
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -33,7 +33,7 @@ impl Session {
 /// Logs in as `email`, storing the session on the user.
 pub async fn log_in(user: &mut GooseUser, name: &str, email: &str, password: &str) -> TransactionResult {
     let body = json!({"email": email, "password": password});
-    let tokens = call_json(user, GooseMethod::Post, "/api/v1/auth/login", name, Some(&body), None).await?;
+    let tokens = json_of(call(user, GooseMethod::Post, "/api/v1/auth/login", name, Some(&body), None).await?).await;
     if let Some(session) = Session::from_tokens(email.to_owned(), password.to_owned(), &tokens) {
         user.set_session_data(session);
     }

@@ -60,20 +60,12 @@ pub async fn call(
     user.request(request).await
 }
 
-/// `call`, reading a JSON answer (`Null` when there is none).
-pub async fn call_json(
-    user: &mut GooseUser,
-    method: GooseMethod,
-    path: &str,
-    name: &str,
-    body: Option<&Value>,
-    token: Option<&str>,
-) -> Result<Value, Box<TransactionError>> {
-    let response = call(user, method, path, name, body, token).await?;
-    Ok(match response.response {
+/// The JSON answer of a `call` (`Null` when there is none).
+pub async fn json_of(response: GooseResponse) -> Value {
+    match response.response {
         Ok(r) => r.json().await.unwrap_or(Value::Null),
         Err(_) => Value::Null,
-    })
+    }
 }
 
 #[cfg(test)]

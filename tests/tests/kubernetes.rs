@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use serde_yaml::Value;
 
@@ -31,10 +32,17 @@ fn run(program: &str, args: &[&str], install: &str) -> std::process::Output {
         .unwrap_or_else(|e| panic!("{program} could not run ({e}): {install}"))
 }
 
+/// Every overlay rendered once for the whole test binary: its YAML and its
+/// objects (the tests run in parallel and read them all).
+fn render(overlay: &str) -> &'static (String, Vec<Value>) {
+    static RENDERED: OnceLock<BTreeMap<&'static str, (String, Vec<Value>)>> = OnceLock::new();
+    &RENDERED.get_or_init(|| OVERLAYS.iter().map(|overlay| (*overlay, kustomize(overlay))).collect())[overlay]
+}
+
 /// `kubectl kustomize` of an overlay, or of `with-components`: the dev
 /// overlay with both optional components (written under target/, since
 /// Kustomize takes only relative paths to other kustomizations).
-fn render(overlay: &str) -> (String, Vec<Value>) {
+fn kustomize(overlay: &str) -> (String, Vec<Value>) {
     let path = if overlay == "with-components" {
         let dir = repository().join("target/kubernetes-check/with-components");
         std::fs::create_dir_all(&dir).expect("a directory under target/");
@@ -89,7 +97,7 @@ fn every_overlay_renders_and_every_object_validates_against_the_kubernetes_schem
         let (yaml, objects) = render(overlay);
         assert!(objects.len() > 40, "{overlay}: only {} objects rendered", objects.len());
         let file = std::env::temp_dir().join(format!("testbed-kubernetes-{overlay}-{}.yaml", std::process::id()));
-        std::fs::write(&file, &yaml).expect("write the rendered objects");
+        std::fs::write(&file, yaml).expect("write the rendered objects");
         let output = run(
             "kubernetes-validate",
             &["--strict", "-k", KUBERNETES_VERSION, file.to_str().expect("a path")],
@@ -115,7 +123,7 @@ fn every_overlay_renders_and_every_object_validates_against_the_kubernetes_schem
 fn every_shop_container_has_probes_resources_a_restricted_context_and_a_project_image() {
     for overlay in OVERLAYS {
         let (_, objects) = render(overlay);
-        let deployments = shop_deployments(&objects);
+        let deployments = shop_deployments(objects);
         assert_eq!(deployments.len(), 11, "{overlay}: eight services, two simulators and chaos-proxy");
         for deployment in deployments {
             let what = format!("{overlay}/{}", name(deployment));
@@ -152,7 +160,7 @@ fn every_shop_container_has_probes_resources_a_restricted_context_and_a_project_
 #[test]
 fn pods_drain_before_they_are_killed() {
     let (_, objects) = render("dev");
-    for deployment in shop_deployments(&objects) {
+    for deployment in shop_deployments(objects) {
         let what = name(deployment);
         let pod = &deployment["spec"]["template"]["spec"];
         let container = containers(deployment)[0];
@@ -178,7 +186,7 @@ fn pods_drain_before_they_are_killed() {
 #[test]
 fn secrets_come_from_secrets_and_every_secret_value_is_used() {
     let (yaml, objects) = render("dev");
-    let secret = of_kind(&objects, "Secret").next().expect("the shop's Secret");
+    let secret = of_kind(objects, "Secret").next().expect("the shop's Secret");
     let keys: BTreeSet<String> =
         secret["data"].as_mapping().expect("data").keys().map(|k| k.as_str().expect("a key").to_owned()).collect();
     let mut referenced = BTreeSet::new();
@@ -209,7 +217,7 @@ fn secrets_come_from_secrets_and_every_secret_value_is_used() {
 fn shared_files_are_the_ones_compose_mounts() {
     let (_, objects) = render("dev");
     let config_map = |prefix: &str| {
-        of_kind(&objects, "ConfigMap")
+        of_kind(objects, "ConfigMap")
             .find(|c| name(c).starts_with(&format!("{prefix}-")))
             .unwrap_or_else(|| panic!("a ConfigMap {prefix}"))
     };
@@ -231,7 +239,7 @@ fn shared_files_are_the_ones_compose_mounts() {
 #[test]
 fn every_chaos_listener_is_reachable_through_the_proxy_service() {
     let (_, objects) = render("dev");
-    let service = of_kind(&objects, "Service").find(|s| name(s) == "chaos-proxy").expect("chaos-proxy's Service");
+    let service = of_kind(objects, "Service").find(|s| name(s) == "chaos-proxy").expect("chaos-proxy's Service");
     let exposed: BTreeSet<u64> =
         service["spec"]["ports"].as_sequence().expect("ports").iter().filter_map(|p| p["port"].as_u64()).collect();
     let proxies: Vec<serde_json::Value> =
@@ -249,27 +257,27 @@ fn every_chaos_listener_is_reachable_through_the_proxy_service() {
 fn every_route_and_ingress_backend_exists() {
     for overlay in OVERLAYS {
         let (_, objects) = render(overlay);
-        let services: BTreeMap<&str, BTreeSet<u64>> = of_kind(&objects, "Service")
+        let services: BTreeMap<&str, BTreeSet<u64>> = of_kind(objects, "Service")
             .map(|s| {
                 let ports = s["spec"]["ports"].as_sequence().expect("ports").iter().filter_map(|p| p["port"].as_u64());
                 (name(s), ports.collect())
             })
             .collect();
         let mut backends = Vec::new();
-        for route in of_kind(&objects, "HTTPRoute") {
+        for route in of_kind(objects, "HTTPRoute") {
             for rule in route["spec"]["rules"].as_sequence().expect("rules") {
                 for backend in rule["backendRefs"].as_sequence().expect("backends") {
                     backends.push((name(route), &backend["name"], &backend["port"]));
                 }
             }
         }
-        for ingress in of_kind(&objects, "Ingress") {
+        for ingress in of_kind(objects, "Ingress") {
             for rule in ingress["spec"]["rules"].as_sequence().expect("rules") {
                 let backend = &rule["http"]["paths"][0]["backend"]["service"];
                 backends.push((name(ingress), &backend["name"], &backend["port"]["number"]));
             }
         }
-        let (routes, ingresses) = (of_kind(&objects, "HTTPRoute").count(), of_kind(&objects, "Ingress").count());
+        let (routes, ingresses) = (of_kind(objects, "HTTPRoute").count(), of_kind(objects, "Ingress").count());
         let expected = if overlay == "with-components" { (3, 3) } else { (4, 0) };
         assert_eq!((routes, ingresses), expected, "{overlay}: the way in (without Prometheus' own under the Operator)");
         for (from, service, port) in backends {
@@ -283,16 +291,16 @@ fn every_route_and_ingress_backend_exists() {
             .flat_map(|c| c["ports"].as_sequence().into_iter().flatten())
             .filter_map(|p| p["name"].as_str())
             .collect();
-        for monitor in of_kind(&objects, "PodMonitor") {
+        for monitor in of_kind(objects, "PodMonitor") {
             for endpoint in monitor["spec"]["podMetricsEndpoints"].as_sequence().expect("endpoints") {
                 let port = endpoint["port"].as_str().expect("a named port");
                 assert!(named_ports.contains(port), "{overlay}: PodMonitor port {port}");
             }
         }
-        let operator = of_kind(&objects, "PodMonitor").count() == 1;
+        let operator = of_kind(objects, "PodMonitor").count() == 1;
         assert_eq!(
             operator,
-            of_kind(&objects, "Deployment").all(|d| name(d) != "prometheus"),
+            of_kind(objects, "Deployment").all(|d| name(d) != "prometheus"),
             "{overlay}: one Prometheus"
         );
     }
@@ -309,11 +317,11 @@ fn every_service_runs_as_in_compose() {
     compose.apply_merge().expect("merge keys resolve");
     let (_, objects) = render("dev");
     let config_keys = |config_map: &str| -> BTreeSet<String> {
-        let map = of_kind(&objects, "ConfigMap").find(|c| name(c) == config_map).expect("a referenced ConfigMap");
+        let map = of_kind(objects, "ConfigMap").find(|c| name(c) == config_map).expect("a referenced ConfigMap");
         map["data"].as_mapping().expect("data").keys().filter_map(|k| k.as_str().map(str::to_owned)).collect()
     };
     let mut differences = Vec::new();
-    for deployment in shop_deployments(&objects) {
+    for deployment in shop_deployments(objects) {
         let service = name(deployment);
         let in_compose = &compose["services"][service];
         assert!(in_compose.is_mapping(), "{service} is not a compose service");
@@ -387,7 +395,7 @@ fn the_network_policies_allow_exactly_the_edges_of_the_architecture() {
 
     let mut allowed = BTreeSet::new();
     let mut proxy_reaches = BTreeSet::new();
-    for policy in of_kind(&objects, "NetworkPolicy") {
+    for policy in of_kind(objects, "NetworkPolicy") {
         let target = match policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"].as_str() {
             Some(name) => name.to_owned(),
             None => EVERY_POD.to_owned(),
