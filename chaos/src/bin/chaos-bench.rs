@@ -70,6 +70,8 @@ const PROXY_OTHER_TOXIC: &str = "chaos-proxy, toxic client → server";
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = Options::parse();
+    // Ctrl-C or SIGTERM stops the proxy and haproxy before exiting.
+    process_groups::stop_all_on_signal()?;
     let http_upstream = http_upstream().await?;
     let bulk_upstream = bulk_upstream().await?;
     let proxy = ProxyProcess::start().await?;
@@ -385,8 +387,9 @@ async fn bulk_upstream() -> anyhow::Result<SocketAddr> {
     Ok(addr)
 }
 
-/// `chaos-proxy` as a child process, killed on drop.
+/// `chaos-proxy` as a child process, stopped on drop.
 struct ProxyProcess {
+    _group: process_groups::Group,
     _child: tokio::process::Child,
     api: String,
     http: reqwest::Client,
@@ -399,13 +402,14 @@ impl ProxyProcess {
             bail!("{} not found: build it with `cargo build --release -p chaos`", binary.display());
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = tokio::process::Command::new(&binary)
+        let child = process_groups::isolate(&mut tokio::process::Command::new(&binary))
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .env("LOG_LEVEL", "warn")
             .stdout(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {}", binary.display()))?;
+        let group = process_groups::Group::led_by(child.id().context("a running child has a pid")?);
         let api = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         let started = Instant::now();
@@ -415,7 +419,7 @@ impl ProxyProcess {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Ok(Self { _child: child, api, http })
+        Ok(Self { _group: group, _child: child, api, http })
     }
 
     async fn create(&self, name: &str, upstream: SocketAddr) -> anyhow::Result<SocketAddr> {
@@ -446,8 +450,9 @@ impl ProxyProcess {
 }
 
 /// haproxy in TCP mode in front of the same upstreams, when it is
-/// installed; killed on drop.
+/// installed; stopped on drop (with its workers, if it forks any).
 struct Haproxy {
+    _group: process_groups::Group,
     _child: tokio::process::Child,
     config: PathBuf,
     http: SocketAddr,
@@ -477,13 +482,14 @@ impl Haproxy {
         );
         let path = std::env::temp_dir().join(format!("chaos-bench-haproxy-{}.cfg", std::process::id()));
         std::fs::write(&path, config)?;
-        let child = tokio::process::Command::new("haproxy")
+        let child = process_groups::isolate(&mut tokio::process::Command::new("haproxy"))
             .args(["-db", "-f"])
             .arg(&path)
             .stdout(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .context("starting haproxy")?;
+        let group = process_groups::Group::led_by(child.id().context("a running child has a pid")?);
         let started = Instant::now();
         while TcpStream::connect(http).await.is_err() || TcpStream::connect(bulk).await.is_err() {
             if started.elapsed() > Duration::from_secs(10) {
@@ -491,7 +497,7 @@ impl Haproxy {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Ok(Some(Self { _child: child, config: path, http, bulk }))
+        Ok(Some(Self { _group: group, _child: child, config: path, http, bulk }))
     }
 }
 

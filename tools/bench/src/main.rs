@@ -101,6 +101,8 @@ impl Suite {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = Options::from(Cli::parse());
+    // Ctrl-C or SIGTERM stops every process the suites started before exiting.
+    process_groups::stop_all_on_signal()?;
     let machine = report::machine();
     eprintln!("machine: {machine}");
     let mut tables = Vec::new();

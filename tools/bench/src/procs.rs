@@ -1,10 +1,14 @@
 //! The programs under test as child processes on 127.0.0.1: started from
-//! `target/release`, waited for until ready, measured (RSS), killed on drop.
+//! `target/release`, waited for until ready, measured (RSS), and stopped
+//! with everything they started (a process group each) on drop or when the
+//! benchmark is interrupted.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use process_groups::{Group, isolate};
 
 /// `target/release/<name>`; the bench script builds them first.
 pub fn release_binary(name: &str) -> PathBuf {
@@ -21,6 +25,7 @@ pub fn free_port() -> u16 {
 pub struct Process {
     pub name: String,
     pub url: String,
+    group: Option<Group>,
     child: Child,
 }
 
@@ -28,7 +33,7 @@ impl Process {
     /// Starts `program` with `env` (and `PORT`/`HOST` for a service), quiet.
     pub fn spawn(name: &str, program: PathBuf, args: &[&str], env: &HashMap<String, String>) -> anyhow::Result<Self> {
         let port = env.get("PORT").cloned().unwrap_or_default();
-        let child = Command::new(&program)
+        let child = isolate(&mut Command::new(&program))
             .args(args)
             .envs(env)
             .stdin(Stdio::null())
@@ -36,7 +41,8 @@ impl Process {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| anyhow::anyhow!("{}: {e} (build it: cargo build --release)", program.display()))?;
-        Ok(Self { name: name.to_owned(), url: format!("http://127.0.0.1:{port}"), child })
+        let group = Group::led_by(child.id());
+        Ok(Self { name: name.to_owned(), url: format!("http://127.0.0.1:{port}"), group: Some(group), child })
     }
 
     /// A shop service or simulator on a fresh port; `env` adds to the defaults.
@@ -80,6 +86,8 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
+        // The whole group first (a master's workers too), then reap the leader.
+        drop(self.group.take());
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -33,7 +33,14 @@ pub fn run(load: &Load, url: &str, headers: &[(&str, &str)]) -> anyhow::Result<M
     for (name, value) in headers {
         command.arg("-H").arg(format!("{name}: {value}"));
     }
-    let output = command.arg(url).output().map_err(|e| anyhow::anyhow!("wrk: {e} (apt-get install wrk)"))?;
+    let child = process_groups::isolate(command.arg(url))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("wrk: {e} (apt-get install wrk)"))?;
+    // Stopped if the benchmark is interrupted while wrk runs.
+    let _group = process_groups::Group::led_by(child.id());
+    let output = child.wait_with_output()?;
     anyhow::ensure!(output.status.success(), "wrk failed: {}", String::from_utf8_lossy(&output.stderr));
     parse(&String::from_utf8_lossy(&output.stdout))
 }

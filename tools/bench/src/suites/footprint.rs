@@ -20,7 +20,7 @@ pub async fn run(load_seconds: u64) -> anyhow::Result<(Table, Value)> {
 
     let plan = format!("20,30s;20,{load_seconds}s;0,5s");
     eprintln!("footprint: shop-load --profile average --test-plan {plan}");
-    let mut load = tokio::process::Command::new(release_binary("shop-load"))
+    let mut load = process_groups::isolate(&mut tokio::process::Command::new(release_binary("shop-load")))
         .args(["--profile", "average", "--no-thresholds", "--host", stack.gateway(), "--test-plan", &plan, "-q"])
         .env("LOAD_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("LOAD_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -28,6 +28,7 @@ pub async fn run(load_seconds: u64) -> anyhow::Result<(Table, Value)> {
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()?;
+    let _load_group = process_groups::Group::led_by(load.id().expect("a running child has a pid"));
     let mut peak = vec![0.0f64; services.len()];
     let mut peak_total = 0.0f64;
     let mut samples = 0;

@@ -16,14 +16,17 @@ pub async fn run(profile: &str) -> anyhow::Result<(Table, Value)> {
     let dir = std::env::temp_dir().join(format!("bench-profile-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     eprintln!("profile: shop-load --profile {profile} against the release stack");
-    let output = tokio::process::Command::new(release_binary("shop-load"))
+    let load = process_groups::isolate(&mut tokio::process::Command::new(release_binary("shop-load")))
         .args(["--profile", profile, "--host", stack.gateway(), "-q"])
         .env("LOAD_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("LOAD_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
-        .output()
-        .await?;
+        .spawn()?;
+    let _load_group = process_groups::Group::led_by(load.id().expect("a running child has a pid"));
+    let output = load.wait_with_output().await?;
     anyhow::ensure!(
         output.status.code().is_some_and(|c| c <= 1),
         "shop-load failed: {}",
