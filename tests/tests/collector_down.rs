@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use e2e::{Options, Shop};
-use platform::config::{TelemetrySettings, TracesSettings};
+use platform::config::TelemetrySettings;
 use platform::telemetry::init_telemetry_with_writer;
 use platform::test_util::CapturedLogs;
 
@@ -20,10 +20,8 @@ async fn requests_keep_their_latency_when_the_collector_hangs() {
             held.push(socket); // never read, never answered
         }
     });
-    let settings = TelemetrySettings {
-        log_filter: "warn".into(),
-        traces: Some(TracesSettings { endpoint: Some(endpoint), sampling_ratio: 1.0, environment: "test".into() }),
-    };
+    // Spans and log records both go to the collector that never answers.
+    let settings = TelemetrySettings::exporting_to(&endpoint, "warn");
     let _telemetry = init_telemetry_with_writer("shop", &settings, CapturedLogs::default());
 
     let shop = Shop::start(Options::default()).await;

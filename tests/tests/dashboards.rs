@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use e2e::{Options, Shop};
-use platform::config::{TelemetrySettings, TracesSettings};
+use platform::config::TelemetrySettings;
 use platform::telemetry::init_telemetry_with_writer;
 use platform::test_util::prometheus::{TestPrometheus, prometheus_image};
 use platform::test_util::{OtlpReceiver, eventually};
@@ -348,14 +348,7 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
     let receiver = OtlpReceiver::start().await;
     let telemetry = init_telemetry_with_writer(
         "shop",
-        &TelemetrySettings {
-            log_filter: "info,sqlx=warn".into(),
-            traces: Some(TracesSettings {
-                endpoint: Some(receiver.endpoint().to_owned()),
-                sampling_ratio: 1.0,
-                environment: "test".into(),
-            }),
-        },
+        &TelemetrySettings::exporting_to(receiver.endpoint(), "info,sqlx=warn"),
         std::io::sink,
     );
     // Burst 40, one more every 50 ms: the noisy client below runs into it.

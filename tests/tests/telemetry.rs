@@ -1,7 +1,8 @@
 //! One checkout, seen through its telemetry: a single connected trace from
 //! the gateway through orders, inventory, payments and the broker to the
-//! notifications consumer; log lines carrying that trace's id; latency
-//! histograms whose exemplars point at exported traces.
+//! notifications consumer; log lines carrying that trace's id, on stdout and
+//! as OTLP log records; latency histograms whose exemplars point at
+//! exported traces.
 //!
 //! All services run in this process and share one tracer, so their spans
 //! carry the same `service.name`; the `shop.service` attribute on server
@@ -11,9 +12,9 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use e2e::{Options, Shop};
-use platform::config::{TelemetrySettings, TracesSettings};
+use platform::config::TelemetrySettings;
 use platform::telemetry::init_telemetry_with_writer;
-use platform::test_util::{CapturedLogs, OtlpReceiver, ReceivedSpan, eventually};
+use platform::test_util::{CapturedLogs, OtlpReceiver, ReceivedLog, ReceivedSpan, eventually};
 use serde_json::Value;
 
 const SERVER: i32 = 2;
@@ -31,14 +32,7 @@ fn server_span<'a>(spans: &'a [ReceivedSpan], service: &str, name: &str) -> Opti
 async fn a_checkout_is_one_connected_trace_with_correlated_logs_and_exemplars() {
     let receiver = OtlpReceiver::start().await;
     let logs = CapturedLogs::default();
-    let settings = TelemetrySettings {
-        log_filter: "info,sqlx=warn".into(),
-        traces: Some(TracesSettings {
-            endpoint: Some(receiver.endpoint().to_owned()),
-            sampling_ratio: 1.0,
-            environment: "test".into(),
-        }),
-    };
+    let settings = TelemetrySettings::exporting_to(receiver.endpoint(), "info,sqlx=warn");
     let telemetry = init_telemetry_with_writer("shop", &settings, logs.clone());
 
     let shop = Shop::start(Options::default()).await;
@@ -119,6 +113,29 @@ async fn a_checkout_is_one_connected_trace_with_correlated_logs_and_exemplars() 
         in_requests.iter().filter(|l| l["message"] == "order placed" || l["message"] == "saga step done").collect();
     assert!(checkout_lines.len() >= 3, "{checkout_lines:?}");
     assert!(checkout_lines.iter().all(|l| l["trace_id"] == trace_id.as_str()), "{checkout_lines:?}");
+
+    // The same lines as OTLP log records, with the trace and span ids and
+    // the spans' resource: one written in an HTTP request (orders placing
+    // the order) and one written consuming a message from the broker.
+    let mut records: Vec<ReceivedLog> = Vec::new();
+    eventually("the checkout's log records reached the collector", Duration::from_secs(30), || {
+        telemetry.flush();
+        records = receiver.logs().into_iter().filter(|r| r.trace_id == trace_id).collect();
+        let arrived = ["order placed", "notification handled"].iter().all(|m| records.iter().any(|r| r.body == *m));
+        async move { arrived }
+    })
+    .await;
+    let span_ids: HashSet<&str> = trace.iter().map(|s| s.span_id.as_str()).collect();
+    for record in &records {
+        assert!(span_ids.contains(record.span_id.as_str()), "a record's span is in the trace: {record:#?}");
+        assert_eq!((record.service.as_str(), record.environment.as_str()), ("shop", "test"), "{record:#?}");
+    }
+    let placed = records.iter().find(|r| r.body == "order placed").unwrap();
+    assert_eq!(placed.severity, "INFO");
+    assert_eq!(placed.attributes.get("http.route").map(String::as_str), Some("/api/v1/orders"), "{placed:#?}");
+    let handled = records.iter().find(|r| r.body == "notification handled").unwrap();
+    let consumer_span = trace.iter().find(|s| s.span_id == handled.span_id).unwrap();
+    assert_eq!(consumer_span.kind, CONSUMER, "written while consuming: {handled:#?}");
 
     // Exemplars: the gateway's latency histogram points at exported traces.
     let exported: HashSet<String> = receiver.spans().into_iter().map(|s| s.trace_id).collect();

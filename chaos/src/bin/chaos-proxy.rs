@@ -47,7 +47,7 @@ async fn main() -> anyhow::Result<()> {
     let port = cli.port.or_else(|| std::env::var("CHAOS_PORT").ok()).unwrap_or_else(|| "8474".into());
     let config = cli.config.or_else(|| std::env::var("CHAOS_CONFIG").ok());
     let log_filter = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into());
-    let settings = platform::config::TelemetrySettings { log_filter, traces: None };
+    let settings = platform::config::TelemetrySettings::logs_only(&log_filter);
     let _telemetry = platform::telemetry::init_telemetry("chaos-proxy", &settings);
 
     let (registry, api) = control_api();

@@ -198,9 +198,16 @@ impl DatabaseSettings {
 pub struct TelemetrySettings {
     /// An `EnvFilter` directive, e.g. `info,sqlx=warn`.
     pub log_filter: String,
+    /// `deployment.environment` (`DEPLOYMENT_ENVIRONMENT`, default `local`),
+    /// on spans and log records alike.
+    pub environment: String,
     /// `None` when the OpenTelemetry SDK is off (`OTEL_SDK_DISABLED=true`):
     /// no spans at all.
     pub traces: Option<TracesSettings>,
+    /// Where log records go over OTLP, beside the JSON lines on stdout: the
+    /// same `OTEL_EXPORTER_OTLP_ENDPOINT` as spans (one endpoint per service,
+    /// a collector's); `None` with `OTEL_LOGS_EXPORTER=none` or the SDK off.
+    pub logs_endpoint: Option<String>,
 }
 
 /// Where and how much to trace.
@@ -215,8 +222,6 @@ pub struct TracesSettings {
     /// Fraction of new traces kept (`OTEL_TRACES_SAMPLER_ARG`, 0..=1, default 1);
     /// a request that arrives sampled or not keeps its caller's decision.
     pub sampling_ratio: f64,
-    /// `deployment.environment` (`DEPLOYMENT_ENVIRONMENT`, default `local`).
-    pub environment: String,
 }
 
 impl TelemetrySettings {
@@ -228,25 +233,47 @@ impl TelemetrySettings {
         }
         let disabled = env.parse("OTEL_SDK_DISABLED", false);
         let endpoint = url(env, "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317");
-        let endpoint = match env.string("OTEL_TRACES_EXPORTER", "otlp").as_str() {
-            "otlp" => Some(endpoint),
+        let mut exporter = |signal: &str| match env.string(&format!("OTEL_{signal}_EXPORTER"), "otlp").as_str() {
+            "otlp" => Some(endpoint.clone()),
             "none" => None,
             other => {
-                env.problem(format!("OTEL_TRACES_EXPORTER={other:?}: otlp or none"));
+                env.problem(format!("OTEL_{signal}_EXPORTER={other:?}: otlp or none"));
                 None
             }
         };
+        let (traces_endpoint, logs_endpoint) = (exporter("TRACES"), exporter("LOGS"));
         let sampling_ratio = env.parse("OTEL_TRACES_SAMPLER_ARG", 1.0);
         if !(0.0..=1.0).contains(&sampling_ratio) {
             env.problem(format!("OTEL_TRACES_SAMPLER_ARG={sampling_ratio}: must be between 0 and 1"));
         }
         let environment = env.string("DEPLOYMENT_ENVIRONMENT", "local");
-        Self { log_filter, traces: (!disabled).then_some(TracesSettings { endpoint, sampling_ratio, environment }) }
+        Self {
+            log_filter,
+            environment,
+            traces: (!disabled).then_some(TracesSettings { endpoint: traces_endpoint, sampling_ratio }),
+            logs_endpoint: logs_endpoint.filter(|_| !disabled),
+        }
+    }
+
+    /// Logs at `log_filter` on stdout only: no spans, nothing exported.
+    pub fn logs_only(log_filter: &str) -> Self {
+        Self { log_filter: log_filter.into(), environment: "local".into(), traces: None, logs_endpoint: None }
+    }
+
+    /// Every span sampled and exported, and every log record, to the OTLP
+    /// receiver at `endpoint` (tests, benchmarks).
+    pub fn exporting_to(endpoint: &str, log_filter: &str) -> Self {
+        Self {
+            log_filter: log_filter.into(),
+            environment: "test".into(),
+            traces: Some(TracesSettings { endpoint: Some(endpoint.into()), sampling_ratio: 1.0 }),
+            logs_endpoint: Some(endpoint.into()),
+        }
     }
 
     /// Tests: logs at info (shown with `TEST_LOG`), no trace export.
     pub fn for_tests() -> Self {
-        Self { log_filter: "info".into(), traces: None }
+        Self::logs_only("info")
     }
 }
 
@@ -336,6 +363,23 @@ mod tests {
         let mut env = Env::from_pairs([("OTEL_TRACES_EXPORTER", "jaeger")]);
         TelemetrySettings::from_env(&mut env);
         assert!(env.finish().unwrap_err().to_string().contains("OTEL_TRACES_EXPORTER=\"jaeger\""));
+    }
+
+    #[test]
+    fn log_records_go_to_the_spans_endpoint_unless_turned_off() {
+        let mut env = Env::from_pairs([("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector:4317")]);
+        let settings = TelemetrySettings::from_env(&mut env);
+        env.finish().unwrap();
+        assert_eq!(settings.logs_endpoint.as_deref(), Some("http://otel-collector:4317"));
+        assert_eq!(settings.traces.unwrap().endpoint, settings.logs_endpoint, "one endpoint for both signals");
+        let mut env = Env::from_pairs([("OTEL_LOGS_EXPORTER", "none")]);
+        assert_eq!(TelemetrySettings::from_env(&mut env).logs_endpoint, None);
+        env.finish().unwrap();
+        let mut env = Env::from_pairs([("OTEL_SDK_DISABLED", "true")]);
+        assert_eq!(TelemetrySettings::from_env(&mut env).logs_endpoint, None, "the SDK off: nothing exported");
+        let mut env = Env::from_pairs([("OTEL_LOGS_EXPORTER", "loki")]);
+        TelemetrySettings::from_env(&mut env);
+        assert!(env.finish().unwrap_err().to_string().contains("OTEL_LOGS_EXPORTER=\"loki\""));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Structured logs: one JSON object per line on stdout, with the service's
 //! name, the event's fields, the fields of the spans it happened in
 //! (request id, route, method ...) and, inside a traced span, `trace_id` and
-//! `span_id`, so that a log line can be found from a trace and the reverse.
+//! `span_id`, so that a log line can be found from a trace and the reverse;
+//! and, when log export is on, the same event as an OTLP log record
+//! (`otlp_logs.rs`), read once for both.
 
 use std::fmt::Debug;
 use std::io::Write;
@@ -15,15 +17,25 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-/// A `tracing` layer that writes each event as one JSON object.
+use super::otlp_logs::{self, OtlpLogs};
+
+/// A `tracing` layer that writes each event as one JSON object (and sends
+/// it as an OTLP log record when given a logger).
 pub struct JsonLogLayer<W> {
     service: &'static str,
     make_writer: W,
+    otlp: Option<OtlpLogs>,
 }
 
 impl<W> JsonLogLayer<W> {
     pub fn new(service: &'static str, make_writer: W) -> Self {
-        Self { service, make_writer }
+        Self { service, make_writer, otlp: None }
+    }
+
+    /// Also sends every event as an OTLP log record.
+    pub(super) fn exporting(mut self, otlp: Option<OtlpLogs>) -> Self {
+        self.otlp = otlp;
+        self
     }
 }
 
@@ -69,10 +81,11 @@ where
         if !fields.is_empty() {
             line.insert("fields".into(), Value::Object(fields));
         }
+        let mut span_fields = Map::new();
+        let mut leaf_name = None;
+        let mut span_context = None;
         if let Some(scope) = ctx.event_scope(event) {
             // Root first, so that inner spans override outer fields of the same name.
-            let mut span_fields = Map::new();
-            let mut leaf_name = None;
             let mut leaf_id = None;
             for span in scope.from_root() {
                 leaf_name = Some(span.name());
@@ -81,16 +94,28 @@ where
                     span_fields.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
                 }
             }
-            if let Some(name) = leaf_name {
-                line.insert("span".into(), name.into());
-            }
-            if let Some((trace_id, span_id)) = leaf_id.and_then(|id| trace_ids(&id)) {
-                line.insert("trace_id".into(), trace_id.into());
-                line.insert("span_id".into(), span_id.into());
-            }
-            if !span_fields.is_empty() {
-                line.insert("span_fields".into(), Value::Object(span_fields));
-            }
+            span_context = leaf_id.and_then(|id| otel_span_context(&id));
+        }
+        if let Some(name) = leaf_name {
+            line.insert("span".into(), name.into());
+        }
+        if let Some(context) = &span_context {
+            line.insert("trace_id".into(), context.trace_id().to_string().into());
+            line.insert("span_id".into(), context.span_id().to_string().into());
+        }
+        if let Some(otlp) = &self.otlp {
+            otlp.emit(otlp_logs::Event {
+                level: event.metadata().level(),
+                target: event.metadata().target(),
+                message: &line["message"],
+                fields: line.get("fields").and_then(Value::as_object).unwrap_or(&Map::new()),
+                span: leaf_name,
+                span_fields: &span_fields,
+                span_context: span_context.as_ref(),
+            });
+        }
+        if !span_fields.is_empty() {
+            line.insert("span_fields".into(), Value::Object(span_fields));
         }
 
         let mut bytes = serde_json::to_vec(&Value::Object(line)).unwrap_or_default();
@@ -100,13 +125,14 @@ where
     }
 }
 
-/// The OpenTelemetry ids of a span, when an OpenTelemetry layer tracks it.
-fn trace_ids(id: &Id) -> Option<(String, String)> {
+/// The OpenTelemetry span context of a span, when an OpenTelemetry layer
+/// tracks it.
+fn otel_span_context(id: &Id) -> Option<opentelemetry::trace::SpanContext> {
     use opentelemetry::trace::TraceContextExt;
     let context = tracing::dispatcher::get_default(|dispatch| tracing_opentelemetry::get_otel_context(id, dispatch))?;
     let span = context.span();
     let span_context = span.span_context();
-    span_context.is_valid().then(|| (span_context.trace_id().to_string(), span_context.span_id().to_string()))
+    span_context.is_valid().then(|| span_context.clone())
 }
 
 /// Collects `tracing` fields as JSON values, keeping numbers and booleans typed.

@@ -1,16 +1,21 @@
 //! Telemetry, set up once per process: JSON logs on stdout carrying the
-//! trace and span ids, and traces exported over OTLP (gRPC) to
-//! `OTEL_EXPORTER_OTLP_ENDPOINT` (or, with `OTEL_TRACES_EXPORTER=none`,
-//! kept in the process: ids in logs and exemplars all the same), W3C trace
-//! context in and out.
+//! trace and span ids; traces and log records exported over OTLP (gRPC) to
+//! one endpoint, `OTEL_EXPORTER_OTLP_ENDPOINT` (a collector's, which fans
+//! them out to Jaeger and Loki); W3C trace context in and out. With
+//! `OTEL_TRACES_EXPORTER=none` spans are kept in the process: ids in logs
+//! and exemplars all the same.
 //!
-//! Exporting never blocks a request: spans go through a bounded queue to a
-//! background exporter; when the collector is down they are dropped once
-//! the queue is full.
+//! Exporting never blocks a request: spans and records go through bounded
+//! queues to background exporters; when the collector is down they are
+//! dropped once a queue is full.
 
 mod logs;
+mod otlp_logs;
 pub mod propagation;
 mod traces;
+
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::Resource;
 
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -35,16 +40,30 @@ where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
     let filter = EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let provider = settings.traces.as_ref().map(|traces| tracer_provider(service, traces));
+    let resource = resource(service, &settings.environment);
+    let provider = settings.traces.as_ref().map(|traces| tracer_provider(resource.clone(), traces));
     let otel_layer = provider.as_ref().map(|provider| {
         use opentelemetry::trace::TracerProvider;
         tracing_opentelemetry::layer().with_tracer(provider.tracer(service)).boxed()
     });
+    let log_provider = settings.logs_endpoint.as_deref().map(|endpoint| otlp_logs::logger_provider(resource, endpoint));
+    let otlp_logs = log_provider.as_ref().map(|provider| otlp_logs::OtlpLogs::new(provider, service));
     let _ = tracing_subscriber::registry()
         .with(filter)
         .with(otel_layer)
-        .with(JsonLogLayer::new(service, make_writer))
+        .with(JsonLogLayer::new(service, make_writer).exporting(otlp_logs))
         .try_init();
     opentelemetry::global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
-    TracesGuard::new(provider)
+    TracesGuard::new(provider, log_provider)
+}
+
+/// What every span and log record of this process says about its source.
+fn resource(service: &'static str, environment: &str) -> Resource {
+    Resource::builder()
+        .with_service_name(service)
+        .with_attributes([
+            KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
+            KeyValue::new("deployment.environment", environment.to_owned()),
+        ])
+        .build()
 }

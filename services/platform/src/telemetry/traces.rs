@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use opentelemetry::KeyValue;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
@@ -20,18 +20,11 @@ const MAX_QUEUED_SPANS: usize = 4096;
 /// Builds the provider. Must run inside a Tokio runtime (the gRPC channel
 /// lives on it); the channel connects lazily, so a collector that is down
 /// at start-up is not an error.
-pub fn tracer_provider(service: &'static str, settings: &TracesSettings) -> SdkTracerProvider {
+pub fn tracer_provider(resource: Resource, settings: &TracesSettings) -> SdkTracerProvider {
     let mut provider = SdkTracerProvider::builder();
     if let Some(endpoint) = &settings.endpoint {
         provider = provider.with_span_processor(exporting(endpoint));
     }
-    let resource = Resource::builder()
-        .with_service_name(service)
-        .with_attributes([
-            KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
-            KeyValue::new("deployment.environment", settings.environment.clone()),
-        ])
-        .build();
     provider
         .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(settings.sampling_ratio))))
         .with_resource(resource)
@@ -54,17 +47,24 @@ fn exporting(endpoint: &str) -> BatchSpanProcessor {
     BatchSpanProcessor::builder(exporter).with_batch_config(batch).build()
 }
 
-/// Flushes queued spans when dropped (at shutdown).
-pub struct TracesGuard(Option<SdkTracerProvider>);
+/// Flushes queued spans and log records when dropped (at shutdown).
+pub struct TracesGuard {
+    traces: Option<SdkTracerProvider>,
+    logs: Option<SdkLoggerProvider>,
+}
 
 impl TracesGuard {
-    pub(super) fn new(provider: Option<SdkTracerProvider>) -> Self {
-        Self(provider)
+    pub(super) fn new(traces: Option<SdkTracerProvider>, logs: Option<SdkLoggerProvider>) -> Self {
+        Self { traces, logs }
     }
 
-    /// Exports every finished span now (tests, and before a planned exit).
+    /// Exports every finished span and every log record now (tests, and
+    /// before a planned exit).
     pub fn flush(&self) {
-        if let Some(provider) = &self.0 {
+        if let Some(provider) = &self.traces {
+            let _ = provider.force_flush();
+        }
+        if let Some(provider) = &self.logs {
             let _ = provider.force_flush();
         }
     }
@@ -72,7 +72,10 @@ impl TracesGuard {
 
 impl Drop for TracesGuard {
     fn drop(&mut self) {
-        if let Some(provider) = self.0.take() {
+        if let Some(provider) = self.traces.take() {
+            let _ = provider.shutdown();
+        }
+        if let Some(provider) = self.logs.take() {
             let _ = provider.shutdown();
         }
     }

@@ -3,8 +3,7 @@
 /// Logs of the code under test, shown only when `TEST_LOG` is set.
 pub fn init_test_logs() {
     if std::env::var_os("TEST_LOG").is_some() {
-        let settings =
-            crate::config::TelemetrySettings { log_filter: "debug,sqlx=warn,hyper=info".into(), traces: None };
+        let settings = crate::config::TelemetrySettings::logs_only("debug,sqlx=warn,hyper=info");
         std::mem::forget(crate::telemetry::init_telemetry("test", &settings));
     }
 }

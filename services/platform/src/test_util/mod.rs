@@ -21,7 +21,7 @@ mod stubs;
 
 pub use client::{TestClient, WithCaller, admin, customer, error_of};
 pub use logs::{CapturedLogs, init_test_logs};
-pub use otlp::{OtlpReceiver, ReceivedSpan};
+pub use otlp::{OtlpReceiver, ReceivedLog, ReceivedSpan};
 pub use postgres::{fresh_database, postgres_server_url};
 pub use rabbitmq::fresh_broker;
 pub use relay::{TcpRelay, authority_of, closed_port, port_for_a_server, via_relay};
