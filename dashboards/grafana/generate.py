@@ -30,6 +30,8 @@ PATTERNS_MD = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..
 DATA = "Data and messaging"
 RES = "Resilience: one client stack for every outbound call"
 EDGE = "Edge"
+OBS = "Observability"
+LOKI = {"type": "loki", "uid": "loki"}
 
 def pattern(section, *rows):
     with open(PATTERNS_MD) as f:
@@ -84,6 +86,60 @@ count = 'http_server_request_duration_seconds_count'
 bucket = 'http_server_request_duration_seconds_bucket'
 ccount = 'http_client_request_duration_seconds_count'
 cbucket = 'http_client_request_duration_seconds_bucket'
+
+
+def logs_panel(pid, y, desc):
+    """Log lines from Loki (OTLP records, `service_name` is the resource's
+    service.name), for the services picked in the dashboard's variable."""
+    return {"id": pid, "type": "logs", "title": "Logs", "description": desc, "datasource": LOKI,
+            "gridPos": {"x": 0, "y": y, "w": 24, "h": 10},
+            "targets": [{"refId": "A", "datasource": LOKI, "expr": '{service_name=~"$service"}'}],
+            "options": {"showTime": True, "wrapLogMessage": True, "enableLogDetails": True,
+                        "sortOrder": "Descending", "dedupStrategy": "none", "prettifyLogMessage": False}}
+
+def edges(expr, source, target):
+    """Series of `expr` as Node Graph edges: labels `source`, `target` and
+    `id` ("source → target") copied from two of its labels."""
+    return (f'label_join(label_replace(label_replace({expr}, "source", "$1", "{source}", "(.*)"),'
+            f' "target", "$1", "{target}", "(.*)"), "id", " → ", "source", "target")')
+
+consumed = 'messaging_consumed_messages_total'
+def ratio(failed, every, by):
+    return f'(sum by ({by}) ({failed}) or sum by ({by}) ({every}) * 0) / sum by ({by}) ({every})'
+
+# The service map: one edge per caller → callee (HTTP, counted by the
+# caller) and per producer → queue → consumer (counted by the consumer, the
+# producer from the message's app-id). Three queries, merged into one edges
+# frame by `id`: calls per second (main stat), the share that failed (5xx or
+# no answer; dead-lettered or retried), p95 (HTTP). Nodes come from the edges.
+HTTP_5XX = 'http_response_status_code=~"5..|0"'
+FAILED_MSG = 'outcome=~"rejected|retried"'
+SERVICE_MAP_QUERIES = [
+    ('sum by (id, source, target) ('
+     + edges(f'sum by (service, peer_service) (rate({ccount}[{R}]))', "service", "peer_service")
+     + ' or ' + edges(f'sum by (producer, queue) (rate({consumed}[{R}]))', "producer", "queue")
+     + ' or ' + edges(f'sum by (queue, service) (rate({consumed}[{R}]))', "queue", "service") + ')'),
+    ('sum by (id, source, target) ('
+     + edges(ratio(f'rate({ccount}{{{HTTP_5XX}}}[{R}])', f'rate({ccount}[{R}])', "service, peer_service"), "service", "peer_service")
+     + ' or ' + edges(ratio(f'rate({consumed}{{{FAILED_MSG}}}[{R}])', f'rate({consumed}[{R}])', "queue, service"), "queue", "service") + ')'),
+    ('sum by (id, source, target) ('
+     + edges(f'histogram_quantile(0.95, sum by (le, service, peer_service) (rate({cbucket}[{R}])))', "service", "peer_service") + ')'),
+]
+
+def service_map(pid, y, desc):
+    targets = [{"refId": ref, "datasource": DS, "expr": q, "format": "table", "instant": True}
+               for ref, q in zip("ABC", SERVICE_MAP_QUERIES)]
+    return {"id": pid, "type": "nodeGraph", "title": "Service map", "description": desc, "datasource": DS,
+            "gridPos": {"x": 0, "y": y, "w": 24, "h": 14}, "targets": targets,
+            "transformations": [
+                {"id": "merge", "options": {}},
+                {"id": "organize", "options": {"excludeByName": {"Time": True},
+                    "renameByName": {"Value #A": "mainstat", "Value #B": "secondarystat", "Value #C": "detail__p95 (s)"}}}],
+            "fieldConfig": {"defaults": {}, "overrides": []},
+            "options": {"edges": {"mainStatUnit": "reqps", "secondaryStatUnit": "percentunit"}}}
+
+def below(panels):
+    return max(p["gridPos"]["y"] + p["gridPos"]["h"] for p in panels)
 
 overview = dashboard("shop-overview", "Shop overview",
     "RED per service and route (rate, errors, duration), who calls whom, and what holds resources.",
@@ -161,7 +217,7 @@ checkout = dashboard("checkout", "Checkout and saga",
             desc=about('Order e-mails handled per second, by kind (`order_confirmed`, `order_cancelled`) and status (`sent`, or `skipped` when the user has no address).',
                        '`notifications-killed` stops them for the 20 s the consumer is dead; they resume after the restart and every outcome is notified exactly once (measured); `broker-down` likewise requires them sent again once RabbitMQ is back.',
                        pattern(DATA, "Exactly-once side effects")))),
-    ]), with_service=False, tags=("business",))
+    ]), tags=("business",))
 
 rcalls = 'resilience_calls_total'
 zero_per_dependency = f'sum by (service, peer_service) (rate({rcalls}{{{SEL}}}[{R}])) * 0'
@@ -295,6 +351,19 @@ chaos = dashboard("chaos", "Chaos",
                        '`payments-down` takes orders-payments to 0 for 30 s; checkouts are then cancelled as `payment_unavailable` (up to 47 per 20 s) with 0 charges captured (measured).',
                        pattern(RES, "No fake success at checkout")))),
     ]), tags=("chaos",))
+
+overview["panels"].append(service_map(len(overview["panels"]) + 1, below(overview["panels"]),
+    about("Who calls whom, drawn from the request metrics alone (no tracing backend needed): one arrow per caller → callee (HTTP, counted by the caller) and per producer → queue → consumer (RabbitMQ, counted by the consumer); on each, calls or messages per second, the share that failed (5xx or no answer; dead-lettered or retried) and, for HTTP, the p95.",
+          "`payments-down` turns orders → payments red (every call without an answer for its 30 s); `notifications-killed` makes notifications.order-events → notifications vanish while orders → notifications.order-events goes on.",
+          pattern(OBS, "Service map from request metrics"))))
+overview["panels"].append(logs_panel(len(overview["panels"]) + 1, below(overview["panels"]),
+    about("The services' log lines, newest first, from Loki (sent as OTLP log records through the collector), for the services picked above; a line's trace_id opens its trace in Jaeger, and a trace's logs are one click from Jaeger.",
+          "In `payments-down` the orders lines `saga step failed` and `order cancelled` appear with reason `payment_unavailable`; without a registry (no Loki) the same lines are in `docker logs` with their trace ids.",
+          pattern(OBS, "Three signals joined by the trace id (spans, metrics with exemplars, logs)"))))
+checkout["panels"].append(logs_panel(len(checkout["panels"]) + 1, below(checkout["panels"]),
+    about("Log lines of the services picked above (orders and payments tell the saga's story: `order placed`, each `saga step done`, the outcome), newest first, from Loki; each opens its trace.",
+          "In `payments-slow` the charges' lines arrive late and, once the breaker opens, orders writes the cancellations with reason `payment_unavailable`.",
+          pattern(OBS, "Three signals joined by the trace id (spans, metrics with exemplars, logs)"))))
 
 for d in (overview, checkout, resilience, load, chaos):
     for p in d["panels"]:

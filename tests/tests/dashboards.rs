@@ -8,7 +8,7 @@
 //! fires and one where it does not. (Grafana itself cannot run here; its
 //! provisioning files are checked for the references it would resolve.)
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -191,12 +191,74 @@ fn dashboards() -> Vec<(String, Value)> {
     found
 }
 
+/// The provisioned datasources: uid -> type.
+fn provisioned_datasources() -> BTreeMap<String, String> {
+    let file = read_yaml(&repo().join("dashboards/grafana/provisioning/datasources/datasources.yml"));
+    sequence(&file, "datasources", "datasources.yml")
+        .iter()
+        .map(|d| (d["uid"].as_str().unwrap().to_owned(), d["type"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// Every `datasourceUid` under `value`, wherever it is nested.
+fn linked_uids(value: &serde_yaml::Value, found: &mut Vec<String>) {
+    match value {
+        serde_yaml::Value::Mapping(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner.as_str()) {
+                    (Some("datasourceUid"), Some(uid)) => found.push(uid.to_owned()),
+                    _ => linked_uids(inner, found),
+                }
+            }
+        }
+        serde_yaml::Value::Sequence(items) => items.iter().for_each(|item| linked_uids(item, found)),
+        _ => {}
+    }
+}
+
+/// The three signals are linked both ways, and every link names a
+/// provisioned datasource: exemplar -> trace, trace -> logs and metrics,
+/// log line -> trace.
+#[test]
+fn the_datasources_link_metrics_traces_and_logs_both_ways() {
+    let provisioned = provisioned_datasources();
+    let types: BTreeSet<&str> = provisioned.values().map(String::as_str).collect();
+    assert_eq!(types, BTreeSet::from(["jaeger", "loki", "prometheus"]), "{provisioned:?}");
+    let file = read_yaml(&repo().join("dashboards/grafana/provisioning/datasources/datasources.yml"));
+    let of_type = |kind: &str| {
+        sequence(&file, "datasources", "datasources.yml").iter().find(|d| d["type"] == kind).unwrap()["jsonData"]
+            .clone()
+    };
+    let uid_of = |kind: &str| provisioned.iter().find(|(_, t)| *t == kind).unwrap().0.clone();
+    let (prometheus, jaeger, loki) = (of_type("prometheus"), of_type("jaeger"), of_type("loki"));
+    let exemplar_to = prometheus["exemplarTraceIdDestinations"][0]["datasourceUid"].as_str();
+    assert_eq!(exemplar_to, Some(uid_of("jaeger").as_str()), "exemplar -> trace");
+    let logs = &jaeger["tracesToLogsV2"];
+    assert_eq!(logs["datasourceUid"].as_str(), Some(uid_of("loki").as_str()), "trace -> logs");
+    assert!(
+        logs["query"].as_str().unwrap().contains("trace_id=\"$${__trace.traceId}\""),
+        "by the trace's id: {logs:?}"
+    );
+    assert_eq!(
+        jaeger["tracesToMetrics"]["datasourceUid"].as_str(),
+        Some(uid_of("prometheus").as_str()),
+        "trace -> metrics"
+    );
+    let derived = &loki["derivedFields"][0];
+    assert_eq!(derived["datasourceUid"].as_str(), Some(uid_of("jaeger").as_str()), "log line -> trace");
+    assert_eq!((derived["matcherType"].as_str(), derived["matcherRegex"].as_str()), (Some("label"), Some("trace_id")));
+    let mut linked = Vec::new();
+    linked_uids(&file, &mut linked);
+    assert_eq!(linked.len(), 4, "exemplar, trace -> logs, trace -> metrics, log line -> trace: {linked:?}");
+    for uid in linked {
+        assert!(provisioned.contains_key(&uid), "a link to datasource {uid:?}, which is not provisioned");
+    }
+}
+
 #[test]
 fn dashboards_are_valid_for_grafana_provisioning() {
-    let datasources =
-        std::fs::read_to_string(repo().join("dashboards/grafana/provisioning/datasources/datasources.yml")).unwrap();
-    let provisioned: HashSet<&str> =
-        datasources.lines().filter_map(|l| l.trim().strip_prefix("uid: ")).map(str::trim).collect();
+    let datasources = provisioned_datasources();
+    let provisioned: HashSet<&str> = datasources.keys().map(String::as_str).collect();
     assert!(provisioned.contains("prometheus") && provisioned.contains("jaeger"), "{provisioned:?}");
     let expected = ["chaos.json", "checkout.json", "load-test.json", "resilience.json", "shop-overview.json"];
     let all = dashboards();
@@ -217,6 +279,13 @@ fn dashboards_are_valid_for_grafana_provisioning() {
                 assert!(provisioned.contains(target["datasource"]["uid"].as_str().unwrap()));
                 assert!(target["expr"].as_str().is_some_and(|e| !e.is_empty()));
             }
+            if panel["type"] == "logs" {
+                // LogQL on the OTLP records' service_name, the dashboard's variable.
+                assert_eq!(datasources[uid], "loki", "{file}: a logs panel reads Loki");
+                assert_eq!(panel["targets"][0]["expr"], r#"{service_name=~"$service"}"#, "{file}: logs panel");
+                let variables = dashboard["templating"]["list"].as_array().unwrap();
+                assert!(variables.iter().any(|v| v["name"] == "service"), "{file}: no service variable");
+            }
         }
         for variable in dashboard["templating"]["list"].as_array().unwrap() {
             assert!(
@@ -224,6 +293,10 @@ fn dashboards_are_valid_for_grafana_provisioning() {
                 "{file}: variable datasource"
             );
         }
+        let kinds: Vec<&str> = panels.iter().filter_map(|p| p["type"].as_str()).collect();
+        let expected_logs = ["checkout.json", "shop-overview.json"].contains(&file.as_str());
+        assert_eq!(kinds.contains(&"logs"), expected_logs, "{file}: a Logs panel on the overview and checkout only");
+        assert_eq!(kinds.contains(&"nodeGraph"), file == "shop-overview.json", "{file}: the service map");
         let windows = fault_windows(dashboard);
         assert!(provisioned.contains(windows["datasource"]["uid"].as_str().unwrap()), "{file}: annotation datasource");
         assert_eq!(windows["enable"], true, "{file}: fault windows shown by default");
@@ -269,7 +342,7 @@ fn every_panel_says_what_it_shows_which_pattern_it_watches_and_what_an_experimen
             }
         }
     }
-    assert_eq!(panels, 46, "every panel of the five dashboards was looked at");
+    assert_eq!(panels, 49, "every panel of the five dashboards was looked at");
 }
 
 /// A dashboard's "Fault windows" annotation: every dashboard shades them.
@@ -423,11 +496,13 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
     }
     assert!(limited > 0, "the noisy client was never limited");
 
-    // Every panel query returns series (give the 1 s scrapes time to see the traffic).
+    // Every panel query returns series (give the 1 s scrapes time to see the
+    // traffic); Loki's panels are checked by `dashboards_are_valid_...`.
     let mut checked = 0;
     for (file, dashboard) in dashboards() {
         for panel in dashboard["panels"].as_array().unwrap() {
-            for target in panel["targets"].as_array().unwrap() {
+            for target in panel["targets"].as_array().unwrap().iter().filter(|t| t["datasource"]["uid"] == "prometheus")
+            {
                 let expr = substitute(target["expr"].as_str().unwrap());
                 let what = format!("{file} / {}: {expr}", panel["title"]);
                 eventually(&what, Duration::from_secs(60), || prometheus.has_series(&expr)).await;
@@ -444,6 +519,42 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
         }
     }
     eprintln!("{checked} panel queries returned series");
+
+    // The service map: exactly the architecture's edges, each with traffic.
+    // A round of traffic on every edge each time, after Prometheus has seen
+    // the edges' series, so that each rate over the window is above 0.
+    let map = service_map_edges();
+    let expected = architecture_edges();
+    let cup = shop.product("CUP-1", 500, 1000).await;
+    let started = std::time::Instant::now();
+    let mut round = 0;
+    let edges = loop {
+        round += 1;
+        let customer = shop.register(&format!("map-{round}@example.org")).await; // gateway → auth → users
+        shop.get(&customer, "/api/v1/users/me").await;
+        shop.get(&customer, &format!("/api/v1/products/{cup}")).await;
+        shop.get(&customer, &format!("/api/v1/inventory/{cup}")).await;
+        // gateway → orders → catalog, inventory, payments → payment-provider;
+        // orders → the queues → inventory, notifications → users, email-api.
+        assert_eq!(shop.order(&customer, &[(cup, 1)], "tok_visa").await.status(), 201);
+        shop.notifications(&customer, 1).await;
+        let edges = edges_of(&prometheus.query(&map).await);
+        let found: BTreeSet<(String, String)> = edges.keys().cloned().collect();
+        if found == expected && edges.values().all(|rate| *rate > 0.0) {
+            break edges;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the service map differs from the architecture:\nmissing: {:?}\nextra: {:?}\nall: {edges:?}",
+            expected.difference(&found).collect::<Vec<_>>(),
+            found.difference(&expected).collect::<Vec<_>>(),
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await; // the next scrape
+    };
+    eprintln!("service map after {round} rounds ({} edges, calls or messages per second):", edges.len());
+    for ((source, target), rate) in &edges {
+        eprintln!("  {source} → {target}: {rate:.3}");
+    }
 
     // Fault windows: a toxic added by hand (above) and a fault the runner
     // announces (a partitioned container) are both shaded, on every dashboard.
@@ -534,6 +645,59 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
         async move { missing.is_empty() }
     })
     .await;
+}
+
+/// The service map's first query (the edges and their rates), as the test evaluates it.
+fn service_map_edges() -> String {
+    let (_, overview) = dashboards().into_iter().find(|(file, _)| file == "shop-overview.json").unwrap();
+    let panel = overview["panels"].as_array().unwrap().iter().find(|p| p["type"] == "nodeGraph").unwrap().clone();
+    substitute(panel["targets"][0]["expr"].as_str().unwrap())
+}
+
+/// (source, target) -> value of every series of an instant query's result.
+fn edges_of(result: &Value) -> BTreeMap<(String, String), f64> {
+    result
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|series| {
+            let label = |name: &str| series["metric"][name].as_str().unwrap_or_default().to_owned();
+            let value = series["value"][1].as_str().unwrap().parse().unwrap();
+            ((label("source"), label("target")), value)
+        })
+        .collect()
+}
+
+/// The architecture's edges: every HTTP contract's consumer -> provider,
+/// and for every event contract the producer -> the consumer's queue ->
+/// the consumer.
+fn architecture_edges() -> BTreeSet<(String, String)> {
+    let queue_of = |consumer: &str| match consumer {
+        "inventory" => inventory::consumer::queue().queue,
+        "notifications" => notifications::consumer::queue().queue,
+        other => panic!("an event contract with a consumer that has no queue here: {other}"),
+    };
+    let mut edges = BTreeSet::new();
+    for entry in std::fs::read_dir(repo().join("contracts/pacts")).unwrap() {
+        let pact: Value = serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        let consumer = pact["consumer"]["name"].as_str().unwrap().to_owned();
+        let provider = pact["provider"]["name"].as_str().unwrap().to_owned();
+        if pact["interactions"].as_array().unwrap().iter().all(|i| i["type"] == "Asynchronous/Messages") {
+            edges.insert((provider, queue_of(&consumer)));
+            edges.insert((queue_of(&consumer), consumer));
+        } else {
+            edges.insert((consumer, provider));
+        }
+    }
+    edges
+}
+
+#[test]
+fn the_architecture_has_http_and_broker_edges() {
+    let edges = architecture_edges();
+    assert!(edges.contains(&("orders".into(), "payments".into())), "{edges:?}");
+    assert!(edges.contains(&("orders".into(), "notifications.order-events".into())), "{edges:?}");
+    assert!(edges.contains(&("notifications.order-events".into(), "notifications".into())), "{edges:?}");
 }
 
 #[test]

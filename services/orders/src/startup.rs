@@ -33,7 +33,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
     let outbox_metrics = OutboxMetrics::register(service.registry());
 
     let broker = Arc::new(Broker::new(settings.broker.clone()));
-    let relay = OutboxRelay::new(pool.clone(), broker.clone(), outbox_metrics).stop_when(service.stopping());
+    let relay = OutboxRelay::new("orders", pool.clone(), broker.clone(), outbox_metrics).stop_when(service.stopping());
     let outbox = relay.waker();
     let relay = relay.spawn();
 

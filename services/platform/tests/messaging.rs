@@ -88,7 +88,7 @@ async fn write_event(pool: &PgPool, note: &str) {
 async fn committed_events_reach_the_consumer_exactly_once() {
     let (pool, broker) = (database().await, fresh_broker().await);
     start_consumer(broker.clone(), pool.clone()).await;
-    OutboxRelay::new(pool.clone(), Arc::new(Broker::new(broker)), OutboxMetrics::default()).spawn();
+    OutboxRelay::new("test", pool.clone(), Arc::new(Broker::new(broker)), OutboxMetrics::default()).spawn();
 
     write_event(&pool, "a").await;
     write_event(&pool, "b").await;
@@ -111,7 +111,7 @@ async fn two_relays_and_two_consumers_on_one_database_publish_and_handle_each_ev
         let consumer_broker = Arc::new(Broker::new(broker.clone()));
         declare_queue(&consumer_broker.channel().await.unwrap(), &spec()).await.unwrap();
         IdempotentConsumer::new(consumer_broker, pool.clone(), spec(), RecordEffect, metrics.clone()).spawn();
-        OutboxRelay::new(pool.clone(), Arc::new(Broker::new(broker.clone())), OutboxMetrics::default()).spawn();
+        OutboxRelay::new("test", pool.clone(), Arc::new(Broker::new(broker.clone())), OutboxMetrics::default()).spawn();
     }
     let notes: Vec<String> = (0..40).map(|i| format!("event-{i:02}")).collect();
     for note in &notes {
@@ -120,7 +120,9 @@ async fn two_relays_and_two_consumers_on_one_database_publish_and_handle_each_ev
     eventually("every event handled", || async { effects(&pool).await.len() >= notes.len() }).await;
     eventually("every row marked published", || async { unpublished(&pool).await == 0 }).await;
     assert_eq!(effects(&pool).await, notes, "each event handled once");
-    let consumed = |outcome| metrics.consumed.get_or_create(&ConsumedLabels { queue: spec().queue, outcome }).get();
+    let consumed = |outcome| {
+        metrics.consumed.get_or_create(&ConsumedLabels { queue: spec().queue, producer: "test".into(), outcome }).get()
+    };
     assert_eq!((consumed("processed"), consumed("duplicate")), (40, 0), "each event delivered once");
 }
 
@@ -132,7 +134,7 @@ async fn unpublished(pool: &PgPool) -> i64 {
 async fn a_rolled_back_transaction_sends_nothing() {
     let (pool, broker) = (database().await, fresh_broker().await);
     start_consumer(broker.clone(), pool.clone()).await;
-    OutboxRelay::new(pool.clone(), Arc::new(Broker::new(broker)), OutboxMetrics::default()).spawn();
+    OutboxRelay::new("test", pool.clone(), Arc::new(Broker::new(broker)), OutboxMetrics::default()).spawn();
 
     let mut tx = pool.begin().await.unwrap();
     enqueue(&mut tx, &Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "never"}))).await.unwrap();
@@ -149,7 +151,7 @@ async fn events_wait_in_the_outbox_while_the_broker_is_down() {
     let relay = TcpRelay::start(authority_of(broker.url.expose_secret())).await;
     let relayed = BrokerSettings { url: SecretString::from(via_relay(broker.url.expose_secret(), &relay)) };
     let metrics = OutboxMetrics::default();
-    OutboxRelay::new(pool.clone(), Arc::new(Broker::new(relayed)), metrics.clone()).spawn();
+    OutboxRelay::new("test", pool.clone(), Arc::new(Broker::new(relayed)), metrics.clone()).spawn();
     write_event(&pool, "before").await;
     eventually("first event handled", || async { effects(&pool).await == ["before"] }).await;
 
@@ -172,9 +174,11 @@ async fn a_redelivered_message_has_no_second_effect() {
     let connection = start_consumer(broker, pool.clone()).await;
     let channel = connection.channel().await.unwrap();
     let envelope = Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "once"}));
-    publish(&channel, &envelope).await.unwrap();
-    publish(&channel, &envelope).await.unwrap();
-    publish(&channel, &Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "marker"}))).await.unwrap();
+    publish(&channel, &envelope, "test").await.unwrap();
+    publish(&channel, &envelope, "test").await.unwrap();
+    publish(&channel, &Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "marker"})), "test")
+        .await
+        .unwrap();
     eventually("the marker handled", || async { effects(&pool).await.contains(&"marker".to_owned()) }).await;
     assert_eq!(effects(&pool).await, ["marker", "once"]);
 }
@@ -198,13 +202,13 @@ async fn poison_messages_are_dead_lettered_and_the_consumer_goes_on() {
         .await
         .unwrap();
     // ... refused by the handler ...
-    publish(&channel, &Envelope::new("thing.happened", Uuid::new_v4(), json!({"poison": true}))).await.unwrap();
+    publish(&channel, &Envelope::new("thing.happened", Uuid::new_v4(), json!({"poison": true})), "test").await.unwrap();
     // ... from a future schema ...
     let mut future = Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "v2"}));
     future.schema_version = 2;
-    publish(&channel, &future).await.unwrap();
+    publish(&channel, &future, "test").await.unwrap();
     // ... and a good one after them.
-    publish(&channel, &Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "fine"}))).await.unwrap();
+    publish(&channel, &Envelope::new("thing.happened", Uuid::new_v4(), json!({"note": "fine"})), "test").await.unwrap();
 
     eventually("the good message handled", || async { effects(&pool).await == ["fine"] }).await;
     let dead_letters = spec().dead_letter_queue();
@@ -241,7 +245,9 @@ async fn a_stopping_consumer_finishes_the_message_in_hand_and_leaves_the_rest_fo
         .stop_when(stop.stopping())
         .spawn();
     for note in ["hold", "later-1", "later-2"] {
-        publish(&channel, &Envelope::new("thing.happened", Uuid::new_v4(), json!({ "note": note }))).await.unwrap();
+        publish(&channel, &Envelope::new("thing.happened", Uuid::new_v4(), json!({ "note": note })), "test")
+            .await
+            .unwrap();
     }
     entered.notified().await;
 
@@ -265,7 +271,7 @@ async fn a_stopping_outbox_relay_stops_between_batches_and_leaves_the_rest_in_th
     let (pool, broker) = (database().await, fresh_broker().await);
     start_consumer(broker.clone(), pool.clone()).await;
     let stop = StopSignal::new();
-    let relay = OutboxRelay::new(pool.clone(), Arc::new(Broker::new(broker)), OutboxMetrics::default())
+    let relay = OutboxRelay::new("test", pool.clone(), Arc::new(Broker::new(broker)), OutboxMetrics::default())
         .stop_when(stop.stopping())
         .spawn();
     write_event(&pool, "before").await;

@@ -66,7 +66,7 @@ impl TestApp {
 
     pub async fn publish(&self, envelope: &Envelope) {
         let channel = self.broker.channel().await.unwrap();
-        publish(&channel, envelope).await.unwrap();
+        publish(&channel, envelope, "orders").await.unwrap();
     }
 
     pub async fn notifications_of(&self, caller: &Caller) -> Vec<Value> {

@@ -99,6 +99,11 @@ impl QueueSpec {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ConsumedLabels {
     pub queue: String,
+    /// The service that published the message (its AMQP `app-id`), or
+    /// `unknown` for a message without one a service name could be (one
+    /// published by hand): with `queue` and `service`, the broker's edges of
+    /// the service map, producer → queue → consumer.
+    pub producer: String,
     /// processed, duplicate, rejected (dead-lettered), retried
     pub outcome: &'static str,
 }
@@ -126,6 +131,17 @@ impl ConsumerMetrics {
         );
         metrics
     }
+}
+
+/// Who published a delivery, for the metrics: its `app-id` when that is a
+/// service name (lowercase letters, digits and dashes, at most 40), so a
+/// stray value cannot multiply the series; `unknown` otherwise.
+fn producer_of(delivery: &Delivery) -> String {
+    let app_id = delivery.properties.app_id().as_ref().map(|id| id.as_str()).unwrap_or_default();
+    let is_service_name = !app_id.is_empty()
+        && app_id.len() <= 40
+        && app_id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if is_service_name { app_id.to_owned() } else { "unknown".to_owned() }
 }
 
 pub struct IdempotentConsumer<H> {
@@ -272,7 +288,8 @@ impl<H: MessageHandler> IdempotentConsumer<H> {
                 }
             },
         };
-        self.metrics.consumed.get_or_create(&ConsumedLabels { queue: self.spec.queue.clone(), outcome }).inc();
+        let labels = ConsumedLabels { queue: self.spec.queue.clone(), producer: producer_of(&delivery), outcome };
+        self.metrics.consumed.get_or_create(&labels).inc();
         Ok(())
     }
 

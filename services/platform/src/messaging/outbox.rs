@@ -73,6 +73,7 @@ impl OutboxMetrics {
 
 /// Publishes the outbox, in the background, until the service stops.
 pub struct OutboxRelay {
+    producer: &'static str,
     pool: PgPool,
     broker: Arc<Broker>,
     metrics: OutboxMetrics,
@@ -86,8 +87,11 @@ const BATCH: i64 = 100;
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
 impl OutboxRelay {
-    pub fn new(pool: PgPool, broker: Arc<Broker>, metrics: OutboxMetrics) -> Self {
-        Self { pool, broker, metrics, wake: Arc::new(Notify::new()), stopping: Stopping::never() }
+    /// `producer`: the service whose events these are; every message carries
+    /// it (AMQP `app-id`), so consumers can count what each producer sent
+    /// through their queue (the service map's broker edges).
+    pub fn new(producer: &'static str, pool: PgPool, broker: Arc<Broker>, metrics: OutboxMetrics) -> Self {
+        Self { producer, pool, broker, metrics, wake: Arc::new(Notify::new()), stopping: Stopping::never() }
     }
 
     /// Stop when the service stops, between batches: a batch being
@@ -174,7 +178,7 @@ impl OutboxRelay {
             let stored: Option<String> = row.try_get("trace_context")?;
             let span = publish_span(&envelope);
             let _ = span.set_parent(stored.as_deref().map(from_traceparent).unwrap_or_default());
-            publish(channel, &envelope).instrument(span).await?;
+            publish(channel, &envelope, self.producer).instrument(span).await?;
             ids.push(row.try_get::<i64, _>("id")?);
         }
         sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)").bind(&ids).execute(&mut *tx).await?;
@@ -199,9 +203,10 @@ fn publish_span(envelope: &Envelope) -> tracing::Span {
     )
 }
 
-/// Publishes one event persistently and waits for the broker's confirm. The
-/// current span's context goes along in the message headers (`traceparent`).
-pub async fn publish(channel: &Channel, envelope: &Envelope) -> anyhow::Result<()> {
+/// Publishes one event of `producer`'s persistently and waits for the
+/// broker's confirm. The current span's context goes along in the message
+/// headers (`traceparent`), the producer as the message's `app-id`.
+pub async fn publish(channel: &Channel, envelope: &Envelope, producer: &str) -> anyhow::Result<()> {
     let mut headers = FieldTable::default();
     headers.insert("schema_version".into(), AMQPValue::LongUInt(envelope.schema_version));
     inject_amqp(&tracing::Span::current().context(), &mut headers);
@@ -209,6 +214,7 @@ pub async fn publish(channel: &Channel, envelope: &Envelope) -> anyhow::Result<(
         .with_message_id(envelope.message_id.to_string().into())
         .with_content_type("application/json".into())
         .with_type(envelope.event_type.clone().into())
+        .with_app_id(producer.into())
         .with_delivery_mode(2)
         .with_headers(headers);
     let body = serde_json::to_vec(envelope)?;
