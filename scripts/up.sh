@@ -9,13 +9,14 @@ source "$REPO_ROOT/scripts/lib/images.sh"
 select_images
 "$REPO_ROOT/scripts/build-shop-image.sh"
 
-# Jaeger and Grafana have no local build: they come with a registry only.
+# The collector, Jaeger, Loki and Grafana have no local build: they come
+# with a registry only.
 profiles=()
 if [ "$TESTBED_IMAGES" = official ]; then
   profiles=(--profile ui)
 else
-  export OTEL_TRACES_EXPORTER="${OTEL_TRACES_EXPORTER:-none}"
-  log "no registry: Jaeger and Grafana are left out, traces are not exported (Prometheus runs)"
+  export OTEL_TRACES_EXPORTER="${OTEL_TRACES_EXPORTER:-none}" OTEL_LOGS_EXPORTER="${OTEL_LOGS_EXPORTER:-none}"
+  log "no registry: the collector, Jaeger, Loki and Grafana are left out, traces and log records are not exported (Prometheus runs; log lines keep their trace ids)"
 fi
 log "starting the stack (project $COMPOSE_PROJECT)"
 compose "${profiles[@]}" up -d --no-build --remove-orphans >&2

@@ -229,6 +229,8 @@ fn shared_files_are_the_ones_compose_mounts() {
         ("prometheus-rules", "operations.yml", "dashboards/prometheus/rules/operations.yml"),
         ("grafana-dashboards", "shop-overview.json", "dashboards/grafana/dashboards/shop-overview.json"),
         ("grafana-datasources", "datasources.yml", "dashboards/grafana/provisioning/datasources/datasources.yml"),
+        ("otel-collector-config", "config.yaml", "deploy/otel-collector/config.yaml"),
+        ("loki-config", "config.yaml", "deploy/loki/config.yaml"),
     ] {
         assert_eq!(config_map(map)["data"][key].as_str(), Some(read(file).as_str()), "{map}/{key} is {file}");
     }
@@ -373,7 +375,8 @@ fn every_service_runs_as_in_compose() {
 /// contracts of contracts/pacts/ (through chaos-proxy's listener of each
 /// edge, or directly from the gateway), each service to its database and
 /// the event contracts' services to the broker (through chaos-proxy too),
-/// spans to Jaeger, Prometheus to every pod, and the way in from outside.
+/// spans and logs to the collector and on to Jaeger and Loki, Prometheus
+/// to every pod, Grafana to Loki, and the way in from outside.
 #[test]
 fn the_network_policies_allow_exactly_the_edges_of_the_architecture() {
     const ANYWHERE: &str = "(anywhere)";
@@ -447,9 +450,13 @@ fn the_network_policies_allow_exactly_the_edges_of_the_architecture() {
         }
     }
     let services = ["gateway", "auth", "users", "catalog", "inventory", "orders", "payments", "notifications"];
+    // Spans and log records go to the collector, which sends them on.
     for service in services.iter().chain(&["payment-provider", "email-api"]) {
-        expected.insert(edge(service, "jaeger"));
+        expected.insert(edge(service, "otel-collector"));
     }
+    expected.insert(edge("otel-collector", "jaeger"));
+    expected.insert(edge("otel-collector", "loki"));
+    expected.insert(edge("grafana", "loki"));
     for service in services.iter().filter(|s| **s != "gateway") {
         expected.insert(edge(service, &format!("postgres ({service})")));
     }
