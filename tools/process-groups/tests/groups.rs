@@ -86,11 +86,12 @@ fn a_benchmark_holding_a_group() {
     }
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         process_groups::stop_all_on_signal().unwrap();
-        let leader = isolate(&mut shell_with_two_children()).spawn().unwrap();
+        let mut leader = isolate(&mut shell_with_two_children()).spawn().unwrap();
         let group = Group::led_by(leader.id());
         until("the leader and its two children run", || group.running().len() == 3);
         println!("process group {}", group.id());
         tokio::time::sleep(Duration::from_secs(60)).await;
+        let _ = leader.wait();
         unreachable!("stopped by the signal before this");
     });
 }

@@ -23,9 +23,9 @@ async fn order_events_commit_and_return_reserved_units() {
     let broker = Arc::new(Broker::new(app.broker.clone()));
     let channel = broker.channel().await.unwrap();
     let confirmation = Envelope::new("order.confirmed", confirmed, json!({}));
-    publish(&channel, &confirmation).await.unwrap();
-    publish(&channel, &confirmation).await.unwrap(); // a duplicate delivery
-    publish(&channel, &Envelope::new("order.cancelled", cancelled, json!({"reason": "payment_declined"})))
+    publish(&channel, &confirmation, "orders").await.unwrap();
+    publish(&channel, &confirmation, "orders").await.unwrap(); // a duplicate delivery
+    publish(&channel, &Envelope::new("order.cancelled", cancelled, json!({"reason": "payment_declined"})), "orders")
         .await
         .unwrap();
 
