@@ -3,13 +3,17 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export REPO_ROOT
 COMPOSE_FILE_PATH="$REPO_ROOT/docker-compose.observability.yml"
 COMPOSE_PROJECT="${COMPOSE_PROJECT_NAME:-testbed}"
-# What the shop image holds: each crate's binary, installed as shop-<name>.
-# Services (services/<name>), the simulators, the invariant checker and the
-# chaos proxy; the chaos runner, shop-load and the benchmarks are built in
-# the same cargo invocation (one feature set of the shared crates), so that
-# no command compiles the workspace a second time.
+# The shop's images, one per service and tool (deploy/images/shop/): the
+# services (services/<name>), the simulators and the chaos proxy, each
+# binary installed as shop-<name>; the tools keep their binary's name. The
+# chaos runner, shop-load and the benchmarks are built in the same cargo
+# invocation as the rest (one feature set of the shared crates), so that no
+# command compiles the workspace a second time.
 SHOP_SERVICES=(gateway auth users catalog inventory orders payments notifications)
-SHOP_TOOLS=(payment-provider email-api shop-invariants chaos-proxy)
+SHOP_SIMULATORS=(payment-provider email-api chaos-proxy)
+SHOP_TOOLS=(shop-invariants shop-load chaos)
+# image name -> its binary, for the tools (the others are shop-<image>).
+declare -A TOOL_IMAGES=([invariants]=shop-invariants [shop-load]=shop-load [chaos]=chaos)
 SHOP_TOOL_CRATES=(simulators invariants chaos loadtests bench)
 
 # Builds every binary of the release set in one invocation (`$1`: the cargo

@@ -145,7 +145,9 @@ fn every_shop_container_has_probes_resources_a_restricted_context_and_a_project_
                 assert_eq!(context["readOnlyRootFilesystem"], Value::Bool(true), "{what}: read-only root");
                 assert_eq!(context["capabilities"]["drop"][0], "ALL", "{what}: capabilities");
                 let image = container["image"].as_str().unwrap_or_default();
-                assert!(image.starts_with("testbed/shop:"), "{what}: an image of this project, tagged: {image}");
+                // Its own image: one per service, as compose builds them.
+                let own = format!("testbed/{}:", name(deployment));
+                assert!(image.starts_with(&own), "{what}: its own image of this project, tagged: {image}");
                 if overlay == "scaled" {
                     assert!(!image.ends_with(":latest"), "{what}: a pinned version in the scaled overlay: {image}");
                 }
@@ -329,6 +331,17 @@ fn every_service_runs_as_in_compose() {
         assert!(in_compose.is_mapping(), "{service} is not a compose service");
         let container = containers(deployment)[0];
 
+        // The same image (compose's defaults: registry testbed, tag latest).
+        let compose_image = in_compose["image"].as_str().unwrap_or_default();
+        let compose_image = compose_image.replace("${SHOP_REGISTRY:-testbed}", "testbed");
+        let compose_repository = compose_image.trim_end_matches(":${SHOP_TAG:-latest}");
+        let repository = container["image"].as_str().unwrap_or_default().rsplit_once(':').map_or("", |(r, _)| r);
+        if repository != compose_repository || in_compose["build"]["target"].as_str() != Some(service) {
+            differences.push(format!(
+                "{service}: image {repository} here, {compose_image} in compose (target {:?})",
+                in_compose["build"]["target"]
+            ));
+        }
         if container["command"] != in_compose["command"] {
             differences.push(format!(
                 "{service}: command {:?} here, {:?} in compose",
