@@ -29,11 +29,13 @@ build_release_set() {
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 
 # `docker compose` (v2) where installed, `docker-compose` (1.29) otherwise.
+# The profiles are the caller's (--profile ui where a registry answers), not
+# the repository's .env (which turns the UI on for `docker compose up`).
 compose() {
   if docker compose version >/dev/null 2>&1; then
-    docker compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE_PATH" "$@"
+    COMPOSE_PROFILES="" docker compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE_PATH" "$@"
   else
-    docker-compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE_PATH" "$@"
+    COMPOSE_PROFILES="" docker-compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE_PATH" "$@"
   fi
 }
 

@@ -1,0 +1,60 @@
+//! `docker compose up` in the repository root: the repository's `.env`
+//! (read by docker-compose 1.29 and `docker compose` v2 alike) names the
+//! stack's file, the project name the scripts use, and the `ui` profile, so
+//! the whole testbed starts with its UI; every shop service can be built
+//! (its Dockerfile target) or pulled (its image named by SHOP_REGISTRY and
+//! SHOP_TAG).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn dot_env() -> BTreeMap<String, String> {
+    std::fs::read_to_string(repo().join(".env"))
+        .expect("a .env in the repository root")
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (key, value) = l.split_once('=').unwrap_or_else(|| panic!("not KEY=value: {l}"));
+            (key.trim().to_owned(), value.trim().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn docker_compose_up_in_the_root_starts_the_whole_stack_with_its_ui() {
+    let env = dot_env();
+    let file = &env["COMPOSE_FILE"];
+    let common = std::fs::read_to_string(repo().join("scripts/lib/common.sh")).unwrap();
+    assert!(common.contains(&format!("COMPOSE_FILE_PATH=\"$REPO_ROOT/{file}\"")), "the scripts' file: {file}");
+    assert!(common.contains(&format!("COMPOSE_PROJECT_NAME:-{}", env["COMPOSE_PROJECT_NAME"])), "the scripts' project");
+    let profiles: BTreeSet<&str> = env["COMPOSE_PROFILES"].split(',').collect();
+    assert_eq!(profiles, BTreeSet::from(["ui"]));
+
+    let mut compose: Value = serde_yaml::from_str(&std::fs::read_to_string(repo().join(file)).unwrap()).unwrap();
+    compose.apply_merge().unwrap();
+    let services = compose["services"].as_mapping().unwrap();
+    let in_ui: BTreeSet<&str> = services
+        .iter()
+        .filter(|(_, s)| s["profiles"].as_sequence().is_some_and(|p| p.iter().any(|p| p == "ui")))
+        .map(|(name, _)| name.as_str().unwrap())
+        .collect();
+    assert_eq!(in_ui, BTreeSet::from(["grafana", "jaeger", "loki", "otel-collector"]));
+    for (name, service) in services {
+        let image = service["image"].as_str().unwrap_or_default();
+        if image.starts_with("${SHOP_REGISTRY:-testbed}/") {
+            let name = name.as_str().unwrap();
+            assert_eq!(image, format!("${{SHOP_REGISTRY:-testbed}}/{name}:${{SHOP_TAG:-latest}}"), "{name}");
+            assert_eq!(service["build"]["target"].as_str(), Some(name), "{name}: its Dockerfile target");
+            assert_eq!(service["build"]["dockerfile"], "deploy/images/shop/Dockerfile", "{name}");
+        }
+    }
+    // The scripts choose their own profiles: .env's must not start the UI
+    // where no registry can give its images.
+    assert!(common.contains("COMPOSE_PROFILES=\"\" docker compose"), "scripts/lib/common.sh overrides the profiles");
+}
