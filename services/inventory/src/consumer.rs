@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 use crate::store::{self, Commit};
 
 pub fn queue() -> QueueSpec {
-    QueueSpec::new("inventory.order-events", &["order.confirmed", "order.cancelled"])
+    platform::messaging::topology::inventory_order_events()
 }
 
 pub struct OrderEvents;

@@ -13,7 +13,7 @@ use crate::metrics::NotificationMetrics;
 use crate::store::{self, NewNotification};
 
 pub fn queue() -> QueueSpec {
-    QueueSpec::new("notifications.order-events", &["order.confirmed", "order.cancelled"])
+    platform::messaging::topology::notifications_order_events()
 }
 
 /// The part of `order.confirmed` / `order.cancelled` (schema 1) we read.

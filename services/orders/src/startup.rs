@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use platform::messaging::broker::Broker;
 use platform::messaging::outbox::{OutboxMetrics, OutboxRelay};
+use platform::messaging::topology;
 use platform::server::{HttpServer, Service};
 
 use crate::clients::Clients;
@@ -32,7 +33,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
     let saga_metrics = SagaMetrics::register(service.registry());
     let outbox_metrics = OutboxMetrics::register(service.registry());
 
-    let broker = Arc::new(Broker::new(settings.broker.clone()));
+    // orders' events are kept in their consumers' queues even when it
+    // publishes before those consumers ever connected.
+    let broker = Arc::new(Broker::new(settings.broker.clone()).declaring(topology::order_event_queues()));
     let relay = OutboxRelay::new("orders", pool.clone(), broker.clone(), outbox_metrics).stop_when(service.stopping());
     let outbox = relay.waker();
     let relay = relay.spawn();

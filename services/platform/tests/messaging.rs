@@ -99,6 +99,23 @@ async fn committed_events_reach_the_consumer_exactly_once() {
     assert_eq!(effects(&pool).await, ["a", "b"], "handled once each");
 }
 
+/// A producer that publishes before its consumer ever connected (a fresh
+/// broker; a consumer that lost the race with the broker's start): the
+/// relay declares the consumer's queue first, so the events wait there
+/// instead of being dropped by an exchange with nothing bound to it.
+#[tokio::test]
+async fn events_published_before_the_consumer_ever_connected_wait_in_its_queue() {
+    let (pool, broker) = (database().await, fresh_broker().await);
+    let producer = Arc::new(Broker::new(broker.clone()).declaring(vec![spec()]));
+    OutboxRelay::new("test", pool.clone(), producer, OutboxMetrics::default()).spawn();
+    write_event(&pool, "early-1").await;
+    write_event(&pool, "early-2").await;
+    eventually("both rows published, no consumer anywhere yet", || async { unpublished(&pool).await == 0 }).await;
+
+    start_consumer(broker, pool.clone()).await;
+    eventually("both early events handled", || async { effects(&pool).await == ["early-1", "early-2"] }).await;
+}
+
 /// Several replicas of a service share its database and its queue (a
 /// scaled Kubernetes Deployment): two outbox relays publish each event once
 /// between them (`FOR UPDATE SKIP LOCKED`), and two consumers on the queue

@@ -1,5 +1,6 @@
 //! One AMQP connection per process, opened on first use and reopened after
-//! the broker went away; declares the shared exchanges on every (re)connect.
+//! the broker went away; declares the shared exchanges, and the queues the
+//! process publishes for, on every (re)connect.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
 use secrecy::ExposeSecret;
 use tokio::sync::Mutex;
 
+use super::consumer::{QueueSpec, declare_queue};
 use super::{BrokerSettings, DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE};
 
 /// Bounds connecting, so an unreachable broker is an error, not a hang.
@@ -16,6 +18,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Broker {
     settings: BrokerSettings,
+    /// Declared on every (re)connect, before anything is published.
+    queues: Vec<QueueSpec>,
     connection: Mutex<Option<Connection>>,
 }
 
@@ -29,7 +33,15 @@ pub enum BrokerError {
 
 impl Broker {
     pub fn new(settings: BrokerSettings) -> Self {
-        Self { settings, connection: Mutex::new(None) }
+        Self { settings, queues: Vec::new(), connection: Mutex::new(None) }
+    }
+
+    /// Also declares these queues (and their bindings) on every (re)connect:
+    /// a producer's consumers' queues, so that what it publishes is kept
+    /// even before those consumers first connect (`topology`).
+    pub fn declaring(mut self, queues: Vec<QueueSpec>) -> Self {
+        self.queues = queues;
+        self
     }
 
     /// A fresh channel on a live connection.
@@ -44,6 +56,9 @@ impl Broker {
             .map_err(|_| BrokerError::Timeout(CONNECT_TIMEOUT))??;
         let setup = fresh.create_channel().await?;
         declare_exchanges(&setup).await?;
+        for queue in &self.queues {
+            declare_queue(&setup, queue).await?;
+        }
         let _ = setup.close(200, "topology declared".into()).await;
         let channel = fresh.create_channel().await?;
         tracing::info!("connected to the broker");

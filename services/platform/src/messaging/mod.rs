@@ -9,12 +9,15 @@
 //!
 //! Topology: one durable topic exchange `shop.events`, routing key = event
 //! type (`order.confirmed`); each consumer owns a durable quorum queue bound
-//! to the keys it reads, dead-lettering into `<queue>.dead-letter`.
+//! to the keys it reads, dead-lettering into `<queue>.dead-letter`; the
+//! producer declares its consumers' queues too (`topology`), so no event is
+//! published before a queue is there to keep it.
 
 pub mod broker;
 pub mod consumer;
 pub mod envelope;
 pub mod outbox;
+pub mod topology;
 
 use secrecy::SecretString;
 
