@@ -305,3 +305,9 @@ impl Shop {
         report
     }
 }
+
+/// The repository's root, where the files the tests check live (dashboards,
+/// manifests, configuration, contracts).
+pub fn repository() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the repository").to_path_buf()
+}

@@ -7,17 +7,13 @@
 //! metadata on a v13 tsdb schema) where Grafana's datasource looks.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
+use e2e::repository;
 use serde::Deserialize;
 use serde_yaml::Value;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
 fn yaml(path: &str) -> Value {
-    let text = std::fs::read_to_string(repo().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let text = std::fs::read_to_string(repository().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -102,7 +98,8 @@ fn traces_go_to_jaeger_and_logs_to_loki_where_they_listen() {
     }
     for (file, port) in [("jaeger", 4317), ("loki", loki_port), ("otel-collector", 4317)] {
         let manifest =
-            std::fs::read_to_string(repo().join(format!("deploy/kubernetes/base/observability/{file}.yaml"))).unwrap();
+            std::fs::read_to_string(repository().join(format!("deploy/kubernetes/base/observability/{file}.yaml")))
+                .unwrap();
         let service = serde_yaml::Deserializer::from_str(&manifest)
             .map(|doc| Value::deserialize(doc).unwrap())
             .find(|doc| doc["kind"] == "Service")
@@ -121,7 +118,8 @@ fn the_services_one_endpoint_is_the_collectors_otlp_port() {
     let in_compose = compose["services"]["orders"]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"].as_str().unwrap();
     assert_eq!(authority(in_compose), ("otel-collector".into(), grpc));
     assert_eq!(compose["services"]["orders"]["environment"]["OTEL_LOGS_EXPORTER"], "${OTEL_LOGS_EXPORTER:-otlp}");
-    let kustomization = std::fs::read_to_string(repo().join("deploy/kubernetes/base/kustomization.yaml")).unwrap();
+    let kustomization =
+        std::fs::read_to_string(repository().join("deploy/kubernetes/base/kustomization.yaml")).unwrap();
     assert!(
         kustomization.contains(&format!("OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:{grpc}")),
         "the Kubernetes services export to the collector"

@@ -6,16 +6,12 @@
 //! SHOP_TAG).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
+use e2e::repository;
 use serde_yaml::Value;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
 fn dot_env() -> BTreeMap<String, String> {
-    std::fs::read_to_string(repo().join(".env"))
+    std::fs::read_to_string(repository().join(".env"))
         .expect("a .env in the repository root")
         .lines()
         .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
@@ -30,13 +26,13 @@ fn dot_env() -> BTreeMap<String, String> {
 fn docker_compose_up_in_the_root_starts_the_whole_stack_with_its_ui() {
     let env = dot_env();
     let file = &env["COMPOSE_FILE"];
-    let common = std::fs::read_to_string(repo().join("scripts/lib/common.sh")).unwrap();
+    let common = std::fs::read_to_string(repository().join("scripts/lib/common.sh")).unwrap();
     assert!(common.contains(&format!("COMPOSE_FILE_PATH=\"$REPO_ROOT/{file}\"")), "the scripts' file: {file}");
     assert!(common.contains(&format!("COMPOSE_PROJECT_NAME:-{}", env["COMPOSE_PROJECT_NAME"])), "the scripts' project");
     let profiles: BTreeSet<&str> = env["COMPOSE_PROFILES"].split(',').collect();
     assert_eq!(profiles, BTreeSet::from(["ui"]));
 
-    let mut compose: Value = serde_yaml::from_str(&std::fs::read_to_string(repo().join(file)).unwrap()).unwrap();
+    let mut compose: Value = serde_yaml::from_str(&std::fs::read_to_string(repository().join(file)).unwrap()).unwrap();
     compose.apply_merge().unwrap();
     let services = compose["services"].as_mapping().unwrap();
     let in_ui: BTreeSet<&str> = services

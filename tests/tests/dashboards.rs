@@ -14,19 +14,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use e2e::{Options, Shop};
+use e2e::{Options, Shop, repository};
 use platform::config::TelemetrySettings;
 use platform::telemetry::init_telemetry_with_writer;
 use platform::test_util::prometheus::{TestPrometheus, prometheus_image};
 use platform::test_util::{OtlpReceiver, eventually};
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
 fn promtool(image: &str, args: &[&str]) {
-    let dashboards = repo().join("dashboards");
+    let dashboards = repository().join("dashboards");
     let output = Command::new("docker")
         .args(["run", "--rm", "--entrypoint", "promtool", "-v"])
         .arg(format!("{}:/etc/prometheus/rules:ro", dashboards.join("prometheus/rules").display()))
@@ -46,7 +42,7 @@ fn promtool(image: &str, args: &[&str]) {
 
 /// The `.yml` files in `dashboards/prometheus/<folder>`, sorted.
 fn prometheus_files(folder: &str) -> Vec<PathBuf> {
-    let dir = repo().join("dashboards/prometheus").join(folder);
+    let dir = repository().join("dashboards/prometheus").join(folder);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -154,14 +150,14 @@ fn every_alert_has_a_firing_and_a_quiet_promtool_case() {
 #[test]
 fn alert_test_gaps_finds_an_alert_without_cases() {
     let rules = vec![(
-        repo().join("dashboards/prometheus/rules/operations.yml"),
+        repository().join("dashboards/prometheus/rules/operations.yml"),
         serde_yaml::from_str(
             "groups: [{name: g, rules: [{alert: Tested, expr: up == 0}, {alert: Untested, expr: up == 0}]}]",
         )
         .unwrap(),
     )];
     let tests = vec![(
-        repo().join("dashboards/prometheus/tests/example_test.yml"),
+        repository().join("dashboards/prometheus/tests/example_test.yml"),
         serde_yaml::from_str(
             "rule_files: [../rules/operations.yml]
 tests:
@@ -180,7 +176,7 @@ tests:
 }
 
 fn dashboards() -> Vec<(String, Value)> {
-    let dir = repo().join("dashboards/grafana/dashboards");
+    let dir = repository().join("dashboards/grafana/dashboards");
     let mut found = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -193,7 +189,7 @@ fn dashboards() -> Vec<(String, Value)> {
 
 /// The provisioned datasources: uid -> type.
 fn provisioned_datasources() -> BTreeMap<String, String> {
-    let file = read_yaml(&repo().join("dashboards/grafana/provisioning/datasources/datasources.yml"));
+    let file = read_yaml(&repository().join("dashboards/grafana/provisioning/datasources/datasources.yml"));
     sequence(&file, "datasources", "datasources.yml")
         .iter()
         .map(|d| (d["uid"].as_str().unwrap().to_owned(), d["type"].as_str().unwrap().to_owned()))
@@ -224,7 +220,7 @@ fn the_datasources_link_metrics_traces_and_logs_both_ways() {
     let provisioned = provisioned_datasources();
     let types: BTreeSet<&str> = provisioned.values().map(String::as_str).collect();
     assert_eq!(types, BTreeSet::from(["jaeger", "loki", "prometheus"]), "{provisioned:?}");
-    let file = read_yaml(&repo().join("dashboards/grafana/provisioning/datasources/datasources.yml"));
+    let file = read_yaml(&repository().join("dashboards/grafana/provisioning/datasources/datasources.yml"));
     let of_type = |kind: &str| {
         sequence(&file, "datasources", "datasources.yml").iter().find(|d| d["type"] == kind).unwrap()["jsonData"]
             .clone()
@@ -309,10 +305,10 @@ fn dashboards_are_valid_for_grafana_provisioning() {
 /// names (`payments-slow`) must be one of chaos/experiments/.
 #[test]
 fn every_panel_says_what_it_shows_which_pattern_it_watches_and_what_an_experiment_does() {
-    let patterns = std::fs::read_to_string(repo().join("docs/patterns.md")).unwrap();
+    let patterns = std::fs::read_to_string(repository().join("docs/patterns.md")).unwrap();
     let sections: Vec<&str> = patterns.lines().filter_map(|l| l.strip_prefix("## ")).collect();
     let rows: Vec<&str> = patterns.lines().filter_map(|l| l.strip_prefix("| ")?.split(" |").next()).collect();
-    let experiments: HashSet<String> = std::fs::read_dir(repo().join("chaos/experiments"))
+    let experiments: HashSet<String> = std::fs::read_dir(repository().join("chaos/experiments"))
         .unwrap()
         .filter_map(|e| e.ok()?.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
@@ -461,7 +457,7 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
         .map(|(name, url)| (name.to_string(), url.trim_start_matches("http://").to_owned()))
         .collect();
     targets.push(("chaos-proxy".into(), control_addr));
-    let prometheus = TestPrometheus::start(&targets, Some(&repo().join("dashboards/prometheus/rules"))).await;
+    let prometheus = TestPrometheus::start(&targets, Some(&repository().join("dashboards/prometheus/rules"))).await;
     let http = reqwest::Client::new();
 
     // A request in a trace of the test's own: the only one on the gateway's
@@ -678,7 +674,7 @@ fn architecture_edges() -> BTreeSet<(String, String)> {
         other => panic!("an event contract with a consumer that has no queue here: {other}"),
     };
     let mut edges = BTreeSet::new();
-    for entry in std::fs::read_dir(repo().join("contracts/pacts")).unwrap() {
+    for entry in std::fs::read_dir(repository().join("contracts/pacts")).unwrap() {
         let pact: Value = serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
         let consumer = pact["consumer"]["name"].as_str().unwrap().to_owned();
         let provider = pact["provider"]["name"].as_str().unwrap().to_owned();

@@ -6,19 +6,15 @@
 //! superuser the invariant checker audits with opens them all.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use e2e::repository;
 use platform::test_util::eventually;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 use testcontainers_modules::postgres::Postgres;
 use testcontainers_modules::testcontainers::runners::AsyncRunner;
 use testcontainers_modules::testcontainers::{ContainerAsync, ImageExt};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
 
 /// What compose says about the databases: the server's environment, each
 /// service's DATABASE_URL, and the invariant checker's URLs.
@@ -29,7 +25,7 @@ struct ComposeDatabases {
 }
 
 fn compose_databases() -> ComposeDatabases {
-    let path = repo().join("docker-compose.observability.yml");
+    let path = repository().join("docker-compose.observability.yml");
     let compose: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let services = compose["services"].as_mapping().expect("compose services");
     let env_of = |service: &serde_yaml::Value| -> BTreeMap<String, String> {
@@ -83,7 +79,7 @@ async fn server_as_compose_starts_it(env: &BTreeMap<String, String>) -> Containe
             .with_tag(tag)
             .with_copy_to(
                 "/docker-entrypoint-initdb.d/10-databases.sh",
-                repo().join("deploy/postgres/init-databases.sh"),
+                repository().join("deploy/postgres/init-databases.sh"),
             )
             .start()
             .await;

@@ -6,10 +6,10 @@
 //! runs as in compose (same command, environment variable names and port).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use e2e::repository;
 use serde_yaml::Value;
 
 /// The Kubernetes version the objects are validated against.
@@ -18,10 +18,6 @@ const OVERLAYS: [&str; 3] = ["dev", "scaled", "with-components"];
 /// Kinds outside the core schemas (Gateway API, the Prometheus Operator):
 /// checked by the tests here.
 const CUSTOM_KINDS: [&str; 2] = ["HTTPRoute", "PodMonitor"];
-
-fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// Runs a tool the test cannot do without; says how to get it when missing.
 fn run(program: &str, args: &[&str], install: &str) -> std::process::Output {
