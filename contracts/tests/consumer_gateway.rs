@@ -97,6 +97,19 @@ fn product() -> JsonPattern {
     })
 }
 
+/// A product in API v2: money as a decimal string with its currency.
+fn product_v2() -> JsonPattern {
+    json_pattern!({
+        "id": like!(42),
+        "sku": like!("MUG-1"),
+        "name": like!("Enamel mug"),
+        "price": {
+            "amount": term!("^[0-9]+(\\.[0-9]{1,3})?$", "12.50"),
+            "currency": term!("^[A-Z]{3}$", "EUR"),
+        },
+    })
+}
+
 fn catalog_pact() -> PactBuilder {
     let mut pact = PactBuilder::new_v4("gateway", "catalog");
     pact.with_output_dir(pacts_dir())
@@ -113,6 +126,21 @@ fn catalog_pact() -> PactBuilder {
                 .status(200)
                 .header("content-type", "application/json")
                 .json_body(json_pattern!({ "items": each_like!(product()) }));
+            i
+        })
+        .interaction("a product in v2", "", |mut i| {
+            i.given("a product exists");
+            i.request.get().path_from_provider_state("/api/v2/products/${product_id}", "/api/v2/products/42");
+            i.response.status(200).header("content-type", "application/json").json_body(product_v2());
+            i
+        })
+        .interaction("recommendations for the v2 dashboard", "", |mut i| {
+            i.given("a product exists");
+            i.request.get().path("/api/v2/recommendations").query_param("limit", "5");
+            i.response
+                .status(200)
+                .header("content-type", "application/json")
+                .json_body(json_pattern!({ "items": each_like!(product_v2()) }));
             i
         });
     pact
@@ -134,7 +162,26 @@ fn inventory_pact() -> PactBuilder {
 
 fn orders_pact() -> PactBuilder {
     let mut pact = PactBuilder::new_v4("gateway", "orders");
-    pact.with_output_dir(pacts_dir()).interaction("the caller's recent orders", "", |mut i| {
+    pact.with_output_dir(pacts_dir()).interaction("the caller's recent orders in v2", "", |mut i| {
+        i.given_with_params("a user has a confirmed order", &json!({ "user_id": CUSTOMER }));
+        i.request.get().path("/api/v2/orders").query_param("limit", "5");
+        as_customer(&mut i.request);
+        i.response.status(200).header("content-type", "application/json").json_body(json_pattern!({
+            "items": each_like!({
+                "id": term!(UUID, "0190c0de-0000-7000-8000-00000000c001"),
+                "customer_id": term!(UUID, CUSTOMER),
+                "status": "CONFIRMED",
+                "total": {
+                    "amount": term!("^[0-9]+(\\.[0-9]{1,3})?$", "25.00"),
+                    "currency": term!("^[A-Z]{3}$", "EUR"),
+                },
+                "item_count": like!(2),
+                "placed_at": term!(TIMESTAMP, "2026-11-25T10:00:00.123456Z"),
+            }),
+        }));
+        i
+    });
+    pact.interaction("the caller's recent orders", "", |mut i| {
         i.given_with_params("a user has a confirmed order", &json!({ "user_id": CUSTOMER }));
         i.request.get().path("/api/v1/orders").query_param("per_page", "5");
         as_customer(&mut i.request);
@@ -228,4 +275,11 @@ async fn the_gateway_forwards_with_the_callers_identity_and_reads_what_its_dashb
     assert_eq!(get("/api/v1/products/42").await["id"], 42);
     assert_eq!(get("/api/v1/inventory/201").await["available"], 5);
     assert_eq!(get("/api/v1/notifications").await["items"][0]["kind"], "order_confirmed");
+
+    // v2: the same dashboard from v2's orders and products.
+    let dashboard = get("/api/v2/dashboard").await;
+    assert_eq!(dashboard["degraded"], false, "every section came back: {dashboard}");
+    assert_eq!(dashboard["sections"]["recent_orders"]["data"][0]["total"]["currency"], "EUR");
+    assert_eq!(dashboard["sections"]["recommendations"]["data"]["items"][0]["price"]["amount"], "12.50");
+    assert_eq!(get("/api/v2/products/42").await["price"]["currency"], "EUR");
 }

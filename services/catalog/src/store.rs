@@ -4,11 +4,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use crate::domain::{CategoryName, CategorySlug, ListingQuery, NewProduct, ProductPatch};
+use crate::domain::{
+    CategoryName, CategorySlug, CursorListingQuery, ListingQuery, NewProduct, ProductPatch, ProductPosition, SortOrder,
+};
 use platform::db::query_span;
 
 /// A product as the API shows it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Product {
     pub id: i64,
     pub sku: String,
@@ -21,7 +23,7 @@ pub struct Product {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Category {
     pub id: i64,
     pub slug: String,
@@ -99,6 +101,63 @@ pub async fn list_products(pool: &PgPool, query: &ListingQuery) -> Result<(Vec<P
     .fetch_one(pool)
     .await?;
     Ok((items, total))
+}
+
+/// The page of products after `query.page.after` (first page without one),
+/// plus one product more when another page follows. Keyset pagination: the
+/// position is compared as a row, `(key, id)`, in the same order the list is
+/// sorted by, so the database seeks to it instead of counting past it.
+#[query_span("SELECT", "products")]
+pub async fn list_products_after(pool: &PgPool, query: &CursorListingQuery) -> Result<Vec<Product>, sqlx::Error> {
+    let mut sql = sqlx::QueryBuilder::new(
+        "SELECT p.id, p.sku, p.name, p.description, p.price_cents, p.currency, \
+                c.slug AS category, p.created_at, p.updated_at \
+         FROM products p JOIN categories c ON c.id = p.category_id WHERE TRUE",
+    );
+    if let Some(category) = &query.category {
+        sql.push(" AND c.slug = ").push_bind(category.as_str().to_owned());
+    }
+    if let Some(search) = &query.search {
+        let text = search.as_str().to_owned();
+        sql.push(" AND (p.search @@ websearch_to_tsquery('english', ")
+            .push_bind(text.clone())
+            .push(") OR p.name ILIKE '%' || ")
+            .push_bind(text)
+            .push(" || '%')");
+    }
+    match &query.page.after {
+        None => {}
+        Some(ProductPosition::Newest(at, id)) => {
+            sql.push(" AND (p.created_at, p.id) < (").push_bind(*at).push(", ").push_bind(*id).push(")");
+        }
+        Some(ProductPosition::PriceAsc(price, id)) => {
+            sql.push(" AND (p.price_cents, p.id) > (").push_bind(*price).push(", ").push_bind(*id).push(")");
+        }
+        Some(ProductPosition::PriceDesc(price, id)) => {
+            sql.push(" AND (p.price_cents, p.id) < (").push_bind(*price).push(", ").push_bind(*id).push(")");
+        }
+        Some(ProductPosition::Name(name, id)) => {
+            sql.push(" AND (p.name, p.id) > (").push_bind(name.clone()).push(", ").push_bind(*id).push(")");
+        }
+    }
+    sql.push(match query.sort {
+        SortOrder::Newest => " ORDER BY p.created_at DESC, p.id DESC",
+        SortOrder::PriceAsc => " ORDER BY p.price_cents ASC, p.id ASC",
+        SortOrder::PriceDesc => " ORDER BY p.price_cents DESC, p.id DESC",
+        SortOrder::Name => " ORDER BY p.name ASC, p.id ASC",
+    });
+    sql.push(" LIMIT ").push_bind(query.page.fetch_limit());
+    sql.build_query_as::<Product>().fetch_all(pool).await
+}
+
+/// Where `product` stands in a list sorted by `sort`.
+pub fn position_of(product: &Product, sort: SortOrder) -> ProductPosition {
+    match sort {
+        SortOrder::Newest => ProductPosition::Newest(product.created_at, product.id),
+        SortOrder::PriceAsc => ProductPosition::PriceAsc(product.price_cents, product.id),
+        SortOrder::PriceDesc => ProductPosition::PriceDesc(product.price_cents, product.id),
+        SortOrder::Name => ProductPosition::Name(product.name.clone(), product.id),
+    }
 }
 
 #[query_span("SELECT", "products")]

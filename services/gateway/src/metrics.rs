@@ -5,6 +5,8 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 
+pub use crate::versioning::VersionLabels;
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CacheLabels {
     /// hit, miss, stale (served because catalog failed)
@@ -31,6 +33,8 @@ pub struct OriginLabels {
 
 #[derive(Clone, Default)]
 pub struct GatewayMetrics {
+    /// Requests by API version and how it was chosen: a migration, watched.
+    pub api_requests: Family<VersionLabels, Counter>,
     /// Requests by origin, so dashboards can tell synthetic load from users.
     pub requests: Family<OriginLabels, Counter>,
     pub cache_requests: Family<CacheLabels, Counter>,
@@ -42,6 +46,11 @@ impl GatewayMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let metrics = Self::default();
         registry.register("gateway_requests", "Requests by origin (load test or client)", metrics.requests.clone());
+        registry.register(
+            "gateway_api_requests",
+            "Requests by API version and how the client chose it (path, header or default)",
+            metrics.api_requests.clone(),
+        );
         registry.register("gateway_cache_requests", "Catalog reads by cache outcome", metrics.cache_requests.clone());
         registry.register(
             "gateway_rate_limited_requests",

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::domain::ReservationLines;
 use platform::db::query_span;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Stock {
     pub product_id: i64,
     pub available: i32,

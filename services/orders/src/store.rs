@@ -14,16 +14,19 @@ use crate::saga::Step;
 use platform::db::query_span;
 
 /// An order as the API shows it (from the read model).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = Order)]
 pub struct OrderView {
     pub id: Uuid,
     pub customer_id: Uuid,
+    /// PENDING, CONFIRMED, CANCELLED or SHIPPED.
     pub status: String,
     pub cancel_reason: Option<String>,
     pub currency: String,
     pub total_minor: i64,
     pub item_count: i32,
     /// Product id, name (as it was at checkout), unit price, quantity.
+    #[schema(value_type = Vec<crate::domain::Line>)]
     pub lines: Value,
     pub payment_id: Option<Uuid>,
     pub placed_at: DateTime<Utc>,
@@ -65,6 +68,29 @@ pub async fn views_of(
             .fetch_one(pool)
             .await?;
     Ok((items, total))
+}
+
+/// The customer's orders after `after` (newest first), one more than
+/// `limit` when another page follows. Keyset pagination on
+/// `(placed_at, order_id)`, the order the list is sorted in.
+#[query_span("SELECT", "order_views")]
+pub async fn views_after(
+    pool: &PgPool,
+    customer_id: Uuid,
+    after: Option<&(DateTime<Utc>, Uuid)>,
+    fetch_limit: i64,
+) -> Result<Vec<OrderView>, sqlx::Error> {
+    let mut sql = sqlx::QueryBuilder::new(
+        "SELECT order_id AS id, customer_id, status, cancel_reason, currency, total_minor, item_count, \
+                lines, payment_id, placed_at, updated_at \
+         FROM order_views WHERE customer_id = ",
+    );
+    sql.push_bind(customer_id);
+    if let Some((placed_at, id)) = after {
+        sql.push(" AND (placed_at, order_id) < (").push_bind(*placed_at).push(", ").push_bind(*id).push(")");
+    }
+    sql.push(" ORDER BY placed_at DESC, order_id DESC LIMIT ").push_bind(fetch_limit);
+    sql.build_query_as::<OrderView>().fetch_all(pool).await
 }
 
 /// A saga as a runner needs it.

@@ -18,7 +18,7 @@ pub const USER_ID_HEADER: HeaderName = HeaderName::from_static("x-user-id");
 pub const USER_ROLE_HEADER: HeaderName = HeaderName::from_static("x-user-role");
 
 /// What a caller may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Customer,

@@ -11,6 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod cursor;
 pub mod db;
 pub mod email;
 pub mod error;

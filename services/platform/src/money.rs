@@ -73,16 +73,111 @@ impl Money {
     }
 }
 
-/// For people: `25.99 EUR`, `2599 JPY`, `1.500 KWD`.
-impl fmt::Display for Money {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Money {
+    /// The amount as a decimal string in the currency's unit, without the
+    /// currency: `"25.99"`, `"2599"` (JPY), `"1.500"` (KWD).
+    pub fn decimal_amount(&self) -> String {
         let digits = self.currency.minor_unit_digits();
         if digits == 0 {
-            return write!(f, "{} {}", self.amount_minor, self.currency);
+            return self.amount_minor.to_string();
         }
         let scale = 10_i64.pow(digits);
         let (units, minor) = (self.amount_minor / scale, self.amount_minor % scale);
-        write!(f, "{units}.{minor:0width$} {}", self.currency, width = digits as usize)
+        format!("{units}.{minor:0width$}", width = digits as usize)
+    }
+
+    /// Reads a decimal amount in `currency`'s unit: digits, optionally a
+    /// point and at most the currency's minor digits (`"12"`, `"12.5"`,
+    /// `"12.50"` for EUR). No sign, exponent or grouping: an amount a
+    /// client meant differently is refused, never rounded.
+    pub fn parse_decimal(amount: &str, currency: Currency) -> Result<Self, String> {
+        let digits = currency.minor_unit_digits() as usize;
+        let refuse = || {
+            let form = if digits == 0 { "whole units".to_owned() } else { format!("at most {digits} decimals") };
+            format!("{amount:?} is not an amount in {currency} (digits, {form}, e.g. {:?})", example(digits))
+        };
+        let (units, fraction) = amount.split_once('.').unwrap_or((amount, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if units.is_empty()
+            || units.len() > 15
+            || !all_digits(units)
+            || !all_digits(fraction)
+            || fraction.len() > digits
+            || (amount.contains('.') && fraction.is_empty())
+        {
+            return Err(refuse());
+        }
+        let scale = 10_i64.pow(digits as u32);
+        let padded = format!("{fraction:0<digits$}");
+        let minor = if digits == 0 { 0 } else { padded.parse::<i64>().map_err(|_| refuse())? };
+        let units = units.parse::<i64>().map_err(|_| refuse())?;
+        Self::new(units * scale + minor, currency)
+    }
+}
+
+fn example(digits: usize) -> String {
+    if digits == 0 { "1250".to_owned() } else { format!("12.{}", "5".repeat(digits)) }
+}
+
+/// Money on the wire of API v2: `{"amount":"12.50","currency":"EUR"}`, a
+/// decimal string in the currency's unit, so that clients neither divide by
+/// a currency-dependent power of ten nor read a price through a float.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawDecimalMoney", into = "RawDecimalMoney")]
+pub struct DecimalMoney(pub Money);
+
+/// Documented as its wire shape, under the name clients see: `Money`.
+impl utoipa::PartialSchema for DecimalMoney {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <RawDecimalMoney as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl utoipa::ToSchema for DecimalMoney {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Money".into()
+    }
+}
+
+/// `DecimalMoney` as sent, before its amount is checked against its currency.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDecimalMoney {
+    /// Decimal, in the currency's unit, with its minor digits (`"12.50"`).
+    #[schema(pattern = r"^[0-9]{1,15}(\.[0-9]{1,3})?$", example = "12.50")]
+    pub amount: String,
+    /// ISO 4217 code.
+    #[schema(pattern = "^[A-Z]{3}$", example = "EUR")]
+    pub currency: String,
+}
+
+impl TryFrom<RawDecimalMoney> for DecimalMoney {
+    type Error = String;
+    fn try_from(raw: RawDecimalMoney) -> Result<Self, Self::Error> {
+        let currency = Currency::parse(&raw.currency)?;
+        Money::parse_decimal(&raw.amount, currency).map(Self)
+    }
+}
+
+impl From<DecimalMoney> for RawDecimalMoney {
+    fn from(value: DecimalMoney) -> Self {
+        Self { amount: value.0.decimal_amount(), currency: value.0.currency.0 }
+    }
+}
+
+impl DecimalMoney {
+    /// From an amount in minor units, as the services store it. A negative
+    /// stored amount is a bug upstream; it is shown as it is rather than lost.
+    pub fn from_minor(amount_minor: i64, currency: &str) -> Self {
+        let currency = Currency::parse(currency).unwrap_or_else(|_| Currency(currency.to_owned()));
+        Self(Money { amount_minor, currency })
+    }
+}
+
+/// For people: `25.99 EUR`, `2599 JPY`, `1.500 KWD`.
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.decimal_amount(), self.currency)
     }
 }
 
@@ -133,6 +228,38 @@ mod tests {
         for bad in ["", "tok visa", "tok-visa", "tok_✓", &"t".repeat(65)] {
             assert!(PaymentToken::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn decimal_amounts_read_back_in_minor_units() {
+        let read = |amount, currency| Money::parse_decimal(amount, Currency::parse(currency).unwrap());
+        assert_eq!(read("12.50", "EUR").unwrap().amount_minor, 1250);
+        assert_eq!(read("12.5", "EUR").unwrap().amount_minor, 1250);
+        assert_eq!(read("12", "EUR").unwrap().amount_minor, 1200);
+        assert_eq!(read("0.05", "USD").unwrap().amount_minor, 5);
+        assert_eq!(read("2599", "JPY").unwrap().amount_minor, 2599);
+        assert_eq!(read("1.500", "KWD").unwrap().amount_minor, 1500);
+        for (bad, currency) in [
+            ("12.505", "EUR"),
+            ("-1", "EUR"),
+            ("1e3", "EUR"),
+            ("12.", "EUR"),
+            (".5", "EUR"),
+            ("", "EUR"),
+            ("1.5", "JPY"),
+        ] {
+            assert!(read(bad, currency).is_err(), "{bad} {currency}");
+        }
+        assert!(read("9999999999999999", "EUR").is_err(), "beyond 15 digits of units");
+    }
+
+    #[test]
+    fn decimal_money_round_trips_through_its_wire_shape() {
+        let money: DecimalMoney = serde_json::from_str(r#"{"amount":"25.99","currency":"EUR"}"#).unwrap();
+        assert_eq!(money.0.amount_minor, 2599);
+        assert_eq!(serde_json::to_value(&money).unwrap(), serde_json::json!({"amount":"25.99","currency":"EUR"}));
+        assert!(serde_json::from_str::<DecimalMoney>(r#"{"amount":25.99,"currency":"EUR"}"#).is_err());
+        assert!(serde_json::from_str::<DecimalMoney>(r#"{"amount":"1","currency":"eur"}"#).is_err());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::domain::DisplayName;
 use platform::db::query_span;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Profile {
     pub user_id: Uuid,
     pub email: String,

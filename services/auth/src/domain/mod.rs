@@ -39,18 +39,24 @@ impl NewPassword {
 }
 
 /// Body of `POST /api/v1/auth/register`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Registration {
+    #[schema(value_type = String, format = Email, example = "ada@example.com")]
     pub email: Email,
+    /// At least 12 characters, not the e-mail address, not one repeated character.
+    #[schema(value_type = String, format = Password, min_length = 12, example = "correct horse battery")]
     pub password: SecretString,
+    #[schema(min_length = 1, max_length = 100, example = "Ada")]
     pub display_name: String,
 }
 
 /// Body of `POST /api/v1/auth/login`. The address is not parsed as an
 /// `Email` here: a malformed one simply matches no account (401).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Login {
+    #[schema(example = "ada@example.com")]
     pub email: String,
+    #[schema(value_type = String, format = Password)]
     pub password: SecretString,
 }
 

@@ -1,4 +1,5 @@
 use axum::extract::State;
+use platform::error::ErrorBody;
 use platform::{ApiError, AppJson};
 
 use crate::domain::Login;
@@ -9,6 +10,12 @@ use crate::store;
 
 /// Exchanges e-mail and password for an access token and a refresh token
 /// (which starts a new refresh family).
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
+    responses(
+        (status = 200, description = "Logged in", body = TokenPair),
+        (status = 401, description = "Wrong e-mail or password", body = ErrorBody),
+        (status = 422, description = "Invalid body", body = ErrorBody),
+    ))]
 pub async fn login(
     State(state): State<AppState>,
     AppJson(login): AppJson<Login>,

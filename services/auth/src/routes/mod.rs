@@ -6,18 +6,29 @@ mod register;
 mod tokens;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::get;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
+/// Public routes, registered with their documentation (see `openapi()`).
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register::register))
+        .routes(routes!(login::login))
+        .routes(routes!(tokens::refresh))
+        .routes(routes!(tokens::logout))
+        .routes(routes!(tokens::verify))
+        .routes(routes!(jwks::jwks))
+}
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/auth/register", post(register::register))
-        .route("/api/v1/auth/login", post(login::login))
-        .route("/api/v1/auth/refresh", post(tokens::refresh))
-        .route("/api/v1/auth/logout", post(tokens::logout))
-        .route("/api/v1/auth/verify", post(tokens::verify))
-        .route("/api/v1/auth/jwks", get(jwks::jwks))
-        .route("/.well-known/jwks.json", get(jwks::jwks))
-        .with_state(state)
+    routes().split_for_parts().0.route("/.well-known/jwks.json", get(jwks::jwks)).with_state(state)
+}
+
+/// The auth service's part of the public API.
+pub fn openapi() -> OpenApi {
+    routes().split_for_parts().1
 }

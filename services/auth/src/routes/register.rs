@@ -1,7 +1,7 @@
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use platform::client::Call;
-use platform::error::DbResultExt;
+use platform::error::{DbResultExt, ErrorBody};
 use platform::{ApiError, AppJson, Role};
 use secrecy::ExposeSecret;
 use serde::Serialize;
@@ -13,7 +13,7 @@ use crate::passwords::hash_password;
 use crate::state::AppState;
 use crate::store;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Registered {
     user_id: Uuid,
     email: String,
@@ -22,6 +22,12 @@ pub struct Registered {
 
 /// Creates the credentials and, through users, the profile. Both or neither:
 /// the credentials' transaction commits only after users answered.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = Registration,
+    responses(
+        (status = 201, description = "Registered, as a customer", body = Registered),
+        (status = 409, description = "The e-mail address has an account", body = ErrorBody),
+        (status = 422, description = "Invalid body or weak password", body = ErrorBody),
+    ))]
 pub async fn register(
     State(state): State<AppState>,
     AppJson(registration): AppJson<Registration>,

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
+use platform::error::ErrorBody;
 use platform::{ApiError, AppJson, Role};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
@@ -15,7 +16,7 @@ use uuid::Uuid;
 use crate::state::AppState;
 use crate::store::{self, Rotation};
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
     pub token_type: String,
@@ -45,11 +46,19 @@ fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
+    #[schema(value_type = String)]
     refresh_token: SecretString,
 }
 
+/// A new token pair for a refresh token, which is used up (rotation); a
+/// refresh token used twice revokes its whole family.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair", body = TokenPair),
+        (status = 401, description = "Invalid, expired, revoked or reused refresh token", body = ErrorBody),
+    ))]
 pub async fn refresh(
     State(state): State<AppState>,
     AppJson(request): AppJson<RefreshRequest>,
@@ -68,6 +77,8 @@ pub async fn refresh(
 
 /// Revokes the session the refresh token belongs to. Always 204: logging out
 /// twice, or with an unknown token, leaves the same state.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204, description = "The session is over")))]
 pub async fn logout(
     State(state): State<AppState>,
     AppJson(request): AppJson<RefreshRequest>,
@@ -76,12 +87,13 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct VerifyRequest {
+    #[schema(value_type = String)]
     token: SecretString,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Verified {
     active: bool,
     sub: Uuid,
@@ -90,6 +102,11 @@ pub struct Verified {
 }
 
 /// Token introspection for services that cannot verify locally.
+#[utoipa::path(post, path = "/api/v1/auth/verify", tag = "auth", request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "The token is valid", body = Verified),
+        (status = 401, description = "Invalid or expired", body = ErrorBody),
+    ))]
 pub async fn verify(
     State(state): State<AppState>,
     AppJson(request): AppJson<VerifyRequest>,

@@ -1,6 +1,8 @@
+use chrono::{DateTime, Utc};
 use platform::ApiError;
+use platform::cursor::{CursorQuery, CursorRequest};
 use platform::pagination::{PageQuery, Pagination};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::CategorySlug;
 
@@ -55,12 +57,21 @@ impl SearchText {
 }
 
 /// `GET /api/v1/products` query string, as sent.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RawListingQuery {
+    /// 1-based (default 1).
+    #[param(minimum = 1)]
     pub page: Option<u32>,
+    /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
+    /// A category's slug.
     pub category: Option<String>,
+    /// Words to find in names and descriptions (1 to 100 characters).
     pub q: Option<String>,
+    /// `newest` (default), `price_asc`, `price_desc` or `name`.
+    #[param(pattern = "^(newest|price_asc|price_desc|name)$")]
     pub sort: Option<String>,
 }
 
@@ -84,6 +95,76 @@ impl ListingQuery {
     }
 }
 
+/// `GET /api/v2/products` query string, as sent.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RawCursorListingQuery {
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page, with the same `sort`.
+    pub cursor: Option<String>,
+    /// A category's slug.
+    pub category: Option<String>,
+    /// Words to find in names and descriptions (1 to 100 characters).
+    pub q: Option<String>,
+    /// `newest` (default), `price_asc`, `price_desc` or `name`.
+    #[param(pattern = "^(newest|price_asc|price_desc|name)$")]
+    pub sort: Option<String>,
+}
+
+/// Where a v2 page of products starts: the sort key and id of the last
+/// product of the page before (the id breaks ties, so every position is
+/// unique). The sort is part of the position: a cursor is only valid with
+/// the order it was made in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "sort", content = "after", rename_all = "snake_case")]
+pub enum ProductPosition {
+    Newest(DateTime<Utc>, i64),
+    PriceAsc(i64, i64),
+    PriceDesc(i64, i64),
+    Name(String, i64),
+}
+
+impl ProductPosition {
+    pub fn sort(&self) -> SortOrder {
+        match self {
+            Self::Newest(..) => SortOrder::Newest,
+            Self::PriceAsc(..) => SortOrder::PriceAsc,
+            Self::PriceDesc(..) => SortOrder::PriceDesc,
+            Self::Name(..) => SortOrder::Name,
+        }
+    }
+}
+
+/// A parsed v2 listing request.
+#[derive(Debug, Clone)]
+pub struct CursorListingQuery {
+    pub page: CursorRequest<ProductPosition>,
+    pub category: Option<CategorySlug>,
+    pub search: Option<SearchText>,
+    pub sort: SortOrder,
+}
+
+impl CursorListingQuery {
+    pub fn parse(raw: RawCursorListingQuery) -> Result<Self, ApiError> {
+        let invalid = |message: String| ApiError::bad_request("invalid_query", message);
+        let page = CursorQuery { limit: raw.limit, cursor: raw.cursor }.parse::<ProductPosition>()?;
+        let category = raw.category.as_deref().map(CategorySlug::parse).transpose().map_err(invalid)?;
+        let search = raw.q.as_deref().map(SearchText::parse).transpose().map_err(invalid)?;
+        let sort = raw.sort.as_deref().map(SortOrder::parse).transpose().map_err(invalid)?.unwrap_or_default();
+        if let Some(after) = &page.after
+            && after.sort() != sort
+        {
+            return Err(ApiError::bad_request(
+                "invalid_cursor",
+                format!("this cursor continues sort={}, not sort={}", after.sort().as_str(), sort.as_str()),
+            ));
+        }
+        Ok(Self { page, category, search, sort })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +173,19 @@ mod tests {
     fn unknown_sort_orders_are_refused() {
         let raw = RawListingQuery { sort: Some("random".into()), ..Default::default() };
         assert!(ListingQuery::parse(raw).is_err());
+    }
+
+    #[test]
+    fn a_cursor_only_continues_the_order_it_was_made_in() {
+        let cursor = platform::cursor::encode(&ProductPosition::PriceAsc(1200, 7));
+        let raw = |sort: &str| RawCursorListingQuery {
+            cursor: Some(cursor.clone()),
+            sort: Some(sort.to_owned()),
+            ..Default::default()
+        };
+        let parsed = CursorListingQuery::parse(raw("price_asc")).unwrap();
+        assert_eq!(parsed.page.after, Some(ProductPosition::PriceAsc(1200, 7)));
+        assert!(CursorListingQuery::parse(raw("name")).is_err());
     }
 
     #[test]

@@ -4,5 +4,7 @@ mod listing;
 mod product;
 
 pub use category::{CategoryName, CategorySlug};
-pub use listing::{ListingQuery, RawListingQuery, SearchText, SortOrder};
+pub use listing::{
+    CursorListingQuery, ListingQuery, ProductPosition, RawCursorListingQuery, RawListingQuery, SearchText, SortOrder,
+};
 pub use product::{Description, NewProduct, ProductName, ProductPatch, Sku};

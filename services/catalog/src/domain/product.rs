@@ -94,28 +94,40 @@ fn some_non_negative<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i6
 
 /// Body of `POST /api/v1/products`: every field parsed on the way in, so a
 /// handler that holds a `NewProduct` holds a valid one.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProduct {
+    #[schema(value_type = String, pattern = "^[A-Z0-9-]{1,64}$", example = "MUG-1")]
     pub sku: Sku,
+    #[schema(value_type = String, min_length = 1, max_length = 200, example = "Enamel mug")]
     pub name: ProductName,
     #[serde(default)]
+    #[schema(value_type = String, max_length = 5000)]
     pub description: Description,
+    /// In minor units of `currency` (cents).
     #[serde(deserialize_with = "non_negative")]
+    #[schema(minimum = 0, example = 1299)]
     pub price_cents: i64,
+    #[schema(value_type = String, pattern = "^[A-Z]{3}$", example = "EUR")]
     pub currency: Currency,
+    #[schema(value_type = String, pattern = "^[a-z0-9-]{1,64}$", example = "kitchen")]
     pub category: CategorySlug,
 }
 
 /// Body of `PATCH /api/v1/products/{id}`: absent fields stay as they are.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub name: Option<ProductName>,
+    #[schema(value_type = Option<String>, max_length = 5000)]
     pub description: Option<Description>,
     #[serde(default, deserialize_with = "some_non_negative")]
+    #[schema(minimum = 0)]
     pub price_cents: Option<i64>,
+    #[schema(value_type = Option<String>, pattern = "^[A-Z]{3}$")]
     pub currency: Option<Currency>,
+    #[schema(value_type = Option<String>, pattern = "^[a-z0-9-]{1,64}$")]
     pub category: Option<CategorySlug>,
 }
 

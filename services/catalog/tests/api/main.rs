@@ -3,4 +3,5 @@ mod categories;
 mod health;
 mod helpers;
 mod products;
+mod products_v2;
 mod recommendations;

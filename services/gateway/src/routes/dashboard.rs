@@ -11,28 +11,41 @@ use serde_json::{Value, json};
 
 use super::GatewayState;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     /// True when any section is missing or a fallback.
     degraded: bool,
     sections: Sections,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Sections {
     profile: Section,
     recent_orders: Section,
     recommendations: Section,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Section {
     /// ok, fallback (a stand-in answer) or unavailable.
     status: &'static str,
+    /// The section's content, in the shape of the route it comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     data: Option<Value>,
+    /// Why the section is missing or a fallback, in the error shape.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<platform::error::ErrorDetail>)]
     error: Option<Value>,
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(dashboard, dashboard_v2))]
+struct DashboardApi;
+
+/// The gateway's own part of the public API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    <DashboardApi as utoipa::OpenApi>::openapi()
 }
 
 impl Section {
@@ -51,11 +64,24 @@ async fn fetch(client: &ServiceClient, path: &str, caller: &Caller) -> Result<Va
     Ok(client.json(Call::get(path).headers(headers)).await?)
 }
 
+#[utoipa::path(get, path = "/api/v1/dashboard", tag = "dashboard", security(("bearer" = [])),
+    responses((status = 200, description = "Profile, recent orders and recommendations; each section says whether it is ok", body = Dashboard)))]
 pub async fn dashboard(State(state): State<GatewayState>, caller: Caller) -> AppJson<Dashboard> {
+    gather(&state, &caller, "/api/v1/orders?per_page=5", "/api/v1/recommendations?limit=5").await
+}
+
+/// The same page, with v2's orders and products (money with its currency).
+#[utoipa::path(get, path = "/api/v2/dashboard", tag = "dashboard", security(("bearer" = [])),
+    responses((status = 200, description = "Profile, recent orders and recommendations; each section says whether it is ok", body = Dashboard)))]
+pub async fn dashboard_v2(State(state): State<GatewayState>, caller: Caller) -> AppJson<Dashboard> {
+    gather(&state, &caller, "/api/v2/orders?limit=5", "/api/v2/recommendations?limit=5").await
+}
+
+async fn gather(state: &GatewayState, caller: &Caller, orders: &str, recommendations: &str) -> AppJson<Dashboard> {
     let (profile, orders, recommendations) = tokio::join!(
-        fetch(&state.users, "/api/v1/users/me", &caller),
-        fetch(&state.orders, "/api/v1/orders?per_page=5", &caller),
-        fetch(&state.catalog, "/api/v1/recommendations?limit=5", &caller),
+        fetch(&state.users, "/api/v1/users/me", caller),
+        fetch(&state.orders, orders, caller),
+        fetch(&state.catalog, recommendations, caller),
     );
     let profile = match profile {
         Ok(data) => Section::ok(data),

@@ -7,3 +7,4 @@ mod load_balancing;
 mod rate_limit;
 mod routing;
 mod tokens;
+mod versions;

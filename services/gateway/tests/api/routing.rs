@@ -68,7 +68,7 @@ async fn only_admins_write_the_catalog_through_the_gateway() {
 #[tokio::test]
 async fn unknown_routes_and_versions_are_json_404s() {
     let shop = spawn_shop().await;
-    assert_eq!(error_of(shop.gateway.get("/api/v2/products").await).await, (404, "not_found".into()));
+    assert_eq!(error_of(shop.gateway.get("/api/v3/products").await).await, (404, "not_found".into()));
     assert_eq!(
         error_of(shop.gateway.get("/internal/v1/profiles/x").await).await.0,
         404,

@@ -6,13 +6,26 @@ mod stock;
 
 use axum::Router;
 use axum::routing::{get, post, put};
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
+/// Public routes, registered with their documentation (see `openapi()`).
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(stock::availability)).routes(routes!(stock::restock))
+}
+
+/// The inventory's part of the public API.
+pub fn openapi() -> OpenApi {
+    routes().split_for_parts().1
+}
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/inventory/{product_id}", get(stock::availability))
-        .route("/api/v1/inventory/{product_id}/restock", post(stock::restock))
+    routes()
+        .split_for_parts()
+        .0
         .route("/internal/v1/stock/{product_id}", get(stock::detail))
         .route("/internal/v1/reservations/{order_id}", put(reservations::reserve).get(reservations::status))
         .route("/internal/v1/reservations/{order_id}/commit", post(reservations::commit))

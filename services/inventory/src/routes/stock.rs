@@ -1,4 +1,5 @@
 use axum::extract::State;
+use platform::error::ErrorBody;
 use platform::{ApiError, AppJson, AppPath, Caller};
 use serde::{Deserialize, Serialize};
 
@@ -6,13 +7,15 @@ use crate::domain::Quantity;
 use crate::state::AppState;
 use crate::store::{self, Stock};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Availability {
     product_id: i64,
     available: i32,
 }
 
 /// Public: how many units can be ordered now. Unknown products have none.
+#[utoipa::path(get, path = "/api/v1/inventory/{product_id}", tag = "inventory", params(("product_id" = i64, Path)),
+    responses((status = 200, description = "Units available", body = Availability)))]
 pub async fn availability(
     State(state): State<AppState>,
     AppPath(product_id): AppPath<i64>,
@@ -31,13 +34,22 @@ pub async fn detail(
         .ok_or_else(|| ApiError::not_found(format!("no stock for product {product_id}")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Restock {
+    #[schema(value_type = i64, minimum = 1, maximum = 10000)]
     quantity: Quantity,
 }
 
 /// Admins add units.
+#[utoipa::path(post, path = "/api/v1/inventory/{product_id}/restock", tag = "inventory",
+    params(("product_id" = i64, Path)), request_body = Restock, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The stock after", body = Stock),
+        (status = 400, description = "Not a product id", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 422, description = "Invalid quantity", body = ErrorBody),
+    ))]
 pub async fn restock(
     State(state): State<AppState>,
     caller: Caller,

@@ -10,7 +10,8 @@ use uuid::Uuid;
 pub const SCHEMA_VERSION: i32 = 1;
 
 /// One line of an order, priced when it was placed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = OrderLine)]
 pub struct Line {
     pub product_id: i64,
     /// Copied from the catalog at checkout: later renames do not rewrite history.

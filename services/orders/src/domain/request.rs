@@ -3,19 +3,24 @@
 use platform::money::PaymentToken;
 use serde::Deserialize;
 
-/// Body of `POST /api/v1/orders`.
-#[derive(Debug, Clone, Deserialize)]
+/// Body of `POST /api/v1/orders` (and of v2's: the request did not change).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrderRequest {
+    /// 1 to 50 distinct products.
+    #[schema(min_items = 1, max_items = 50)]
     pub items: Vec<RequestedLine>,
-    /// A payment provider token; `tok_visa` when absent.
+    /// A payment provider token; `tok_visa` when absent (`tok_decline` is always declined).
+    #[schema(pattern = "^[A-Za-z0-9_]{1,64}$", example = "tok_visa")]
     pub payment_method: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestedLine {
+    #[schema(minimum = 1)]
     pub product_id: i64,
+    #[schema(minimum = 1, maximum = 100)]
     pub quantity: i64,
 }
 

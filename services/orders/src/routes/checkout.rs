@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use platform::client::CallError;
+use platform::error::ErrorBody;
 use platform::money::Currency;
 use platform::{ApiError, AppJson, Caller, IdempotencyKey};
 use serde_json::Value;
@@ -17,12 +18,34 @@ use crate::recorder::{self, NewSaga};
 use crate::state::AppState;
 use crate::store::{self, OrderView};
 
+/// Places an order: prices the items, takes the payment and the stock.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = NewOrderRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeats of a checkout with the same key answer with the first order")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Settled: CONFIRMED or CANCELLED (with its reason)", body = OrderView),
+        (status = 202, description = "Still PENDING when the checkout wait ran out; settles later", body = OrderView),
+        (status = 200, description = "A repeat of an earlier checkout (same Idempotency-Key)", body = OrderView),
+        (status = 422, description = "Invalid order, unknown product, mixed currencies or a reused key", body = ErrorBody),
+        (status = 503, description = "The catalog did not answer; nothing was recorded", body = ErrorBody),
+    ))]
 pub async fn place_order(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     AppJson(body): AppJson<Value>,
 ) -> Result<(StatusCode, AppJson<OrderView>), ApiError> {
+    let (status, view) = checkout(&state, &caller, &headers, body).await?;
+    Ok((status, AppJson(view)))
+}
+
+/// Both versions' checkout: the order's view and the status to answer with.
+pub(super) async fn checkout(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: Value,
+) -> Result<(StatusCode, OrderView), ApiError> {
     // The wait for the saga counts from here: pricing and recording are part
     // of it, so the answer comes before the server's request time limit.
     let deadline = tokio::time::Instant::now() + state.checkout_wait;
@@ -31,15 +54,15 @@ pub async fn place_order(
     let new = NewOrder::parse(request).map_err(|m| ApiError::unprocessable("invalid_order", m))?;
 
     // A repeated checkout (same Idempotency-Key) returns the first order.
-    let key = IdempotencyKey::from_headers(&headers)?.map(|k| k.as_str().to_owned());
+    let key = IdempotencyKey::from_headers(headers)?.map(|k| k.as_str().to_owned());
     let hash = Sha256::digest(body.to_string().as_bytes()).to_vec();
     if let Some(key) = &key
-        && let Some(existing) = previous_order(&state, &caller, key, &hash).await?
+        && let Some(existing) = previous_order(state, caller, key, &hash).await?
     {
-        return Ok((StatusCode::OK, AppJson(existing)));
+        return Ok((StatusCode::OK, existing));
     }
 
-    let (lines, currency) = price(&state, &new).await?;
+    let (lines, currency) = price(state, &new).await?;
     let total_minor = lines.iter().map(|l| l.unit_price_minor * i64::from(l.quantity)).sum();
     let order_id = Uuid::now_v7();
     let placed = OrderEvent::OrderPlaced { customer_id: caller.user_id, lines, currency, total_minor };
@@ -48,9 +71,9 @@ pub async fn place_order(
     if let Err(error) = recorder::record_new(&state.pool, order_id, &placed, saga, checkout_key).await {
         // The same key raced us: answer with the order that won.
         if let Some(key) = &key
-            && let Some(existing) = previous_order(&state, &caller, key, &hash).await?
+            && let Some(existing) = previous_order(state, caller, key, &hash).await?
         {
-            return Ok((StatusCode::OK, AppJson(existing)));
+            return Ok((StatusCode::OK, existing));
         }
         return Err(ApiError::Internal(error.into()));
     }
@@ -62,9 +85,9 @@ pub async fn place_order(
     let runner = state.saga.clone();
     let saga = tokio::spawn(async move { runner.run(order_id).await }.in_current_span());
     let _ = tokio::time::timeout_at(deadline, saga).await;
-    let view = wait_for_outcome(&state, order_id, deadline).await?;
+    let view = wait_for_outcome(state, order_id, deadline).await?;
     let status = if view.status == "PENDING" { StatusCode::ACCEPTED } else { StatusCode::CREATED };
-    Ok((status, AppJson(view)))
+    Ok((status, view))
 }
 
 /// The order once it is no longer pending, or as it is at `deadline`

@@ -1,6 +1,7 @@
 //! Reads come from the read model: one row per order, no replay needed.
 
 use axum::extract::State;
+use platform::error::ErrorBody;
 use platform::pagination::{Page, PageQuery, Pagination};
 use platform::{ApiError, AppJson, AppPath, AppQuery, Caller};
 use serde_json::Value;
@@ -15,19 +16,36 @@ pub fn not_found(id: Uuid) -> ApiError {
     ApiError::not_found(format!("no order {id}"))
 }
 
+/// One of the caller's orders (admins: any order).
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order", body = OrderView),
+        (status = 404, description = "No such order of the caller's", body = ErrorBody),
+    ))]
 pub async fn order(
     State(state): State<AppState>,
     caller: Caller,
     AppPath(id): AppPath<Uuid>,
 ) -> Result<AppJson<OrderView>, ApiError> {
+    Ok(AppJson(visible_order(&state, &caller, id).await?))
+}
+
+/// The order, if the caller may see it; someone else's is not found.
+pub(super) async fn visible_order(state: &AppState, caller: &Caller, id: Uuid) -> Result<OrderView, ApiError> {
     let view = store::view(&state.pool, id).await?.ok_or_else(|| not_found(id))?;
     if !caller.may_access(view.customer_id) {
         return Err(not_found(id));
     }
-    Ok(AppJson(view))
+    Ok(view)
 }
 
 /// The caller's orders, newest first.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(PageQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page", body = Page<OrderView>),
+        (status = 400, description = "Invalid pagination", body = ErrorBody),
+    ))]
 pub async fn my_orders(
     State(state): State<AppState>,
     caller: Caller,

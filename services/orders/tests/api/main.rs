@@ -8,4 +8,5 @@ mod helpers;
 mod manage;
 mod replicas;
 mod surprises;
+mod v2;
 mod validation;

@@ -1,4 +1,5 @@
 use axum::extract::State;
+use platform::error::ErrorBody;
 use platform::pagination::{Page, PageQuery, Pagination};
 use platform::{ApiError, AppJson, AppPath, AppQuery, Caller};
 use serde::Deserialize;
@@ -8,16 +9,27 @@ use crate::domain::DisplayName;
 use crate::state::AppState;
 use crate::store::{self, Profile};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileChange {
+    #[schema(value_type = String, min_length = 1, max_length = 100, example = "Ada")]
     display_name: DisplayName,
 }
 
+/// The caller's profile.
+#[utoipa::path(get, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])),
+    responses((status = 200, description = "The profile", body = Profile)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<AppJson<Profile>, ApiError> {
     read(&state, &caller, caller.user_id).await
 }
 
+/// Renames the caller.
+#[utoipa::path(patch, path = "/api/v1/users/me", tag = "users", request_body = ProfileChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The profile as changed", body = Profile),
+        (status = 422, description = "Invalid body", body = ErrorBody),
+    ))]
 pub async fn update_me(
     State(state): State<AppState>,
     caller: Caller,
@@ -26,6 +38,13 @@ pub async fn update_me(
     write(&state, &caller, caller.user_id, change).await
 }
 
+/// A profile: the caller's own, or any for admins.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The profile", body = Profile),
+        (status = 404, description = "No such profile the caller may see", body = ErrorBody),
+    ))]
 pub async fn by_id(
     State(state): State<AppState>,
     caller: Caller,
@@ -34,6 +53,14 @@ pub async fn by_id(
     read(&state, &caller, user_id).await
 }
 
+/// Renames a user: the caller, or anyone for admins.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
+    request_body = ProfileChange, security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The profile as changed", body = Profile),
+        (status = 404, description = "No such profile the caller may see", body = ErrorBody),
+        (status = 422, description = "Invalid body", body = ErrorBody),
+    ))]
 pub async fn update_by_id(
     State(state): State<AppState>,
     caller: Caller,
@@ -44,6 +71,12 @@ pub async fn update_by_id(
 }
 
 /// Admins only: every profile, oldest first.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page", body = Page<Profile>),
+        (status = 400, description = "Invalid pagination", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
