@@ -174,6 +174,15 @@ impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         match error {
             sqlx::Error::PoolTimedOut => Self::unavailable("database"),
+            // What the client sent, refused by Postgres itself: a NUL in a
+            // text (22021) or a number beyond its column (22003). A safety
+            // net under the domain types' own rules, found by fuzzing.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("22021") => {
+                Self::unprocessable("invalid_text", "text must not contain NUL characters")
+            }
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("22003") => {
+                Self::unprocessable("out_of_range", "a number is beyond what can be stored")
+            }
             other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
         }
     }

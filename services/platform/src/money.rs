@@ -99,7 +99,7 @@ impl Money {
         let (units, fraction) = amount.split_once('.').unwrap_or((amount, ""));
         let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
         if units.is_empty()
-            || units.len() > 15
+            || units.len() > 19
             || !all_digits(units)
             || !all_digits(fraction)
             || fraction.len() > digits
@@ -111,7 +111,9 @@ impl Money {
         let padded = format!("{fraction:0<digits$}");
         let minor = if digits == 0 { 0 } else { padded.parse::<i64>().map_err(|_| refuse())? };
         let units = units.parse::<i64>().map_err(|_| refuse())?;
-        Self::new(units * scale + minor, currency)
+        // Every amount in minor units fits an i64, as the services store it.
+        let amount_minor = units.checked_mul(scale).and_then(|a| a.checked_add(minor)).ok_or_else(refuse)?;
+        Self::new(amount_minor, currency)
     }
 }
 
@@ -144,7 +146,7 @@ impl utoipa::ToSchema for DecimalMoney {
 #[serde(deny_unknown_fields)]
 pub struct RawDecimalMoney {
     /// Decimal, in the currency's unit, with its minor digits (`"12.50"`).
-    #[schema(pattern = r"^[0-9]{1,15}(\.[0-9]{1,3})?$", example = "12.50")]
+    #[schema(pattern = r"^[0-9]{1,19}(\.[0-9]{1,3})?$", example = "12.50")]
     pub amount: String,
     /// ISO 4217 code.
     #[schema(pattern = "^[A-Z]{3}$", example = "EUR")]
@@ -250,7 +252,9 @@ mod tests {
         ] {
             assert!(read(bad, currency).is_err(), "{bad} {currency}");
         }
-        assert!(read("9999999999999999", "EUR").is_err(), "beyond 15 digits of units");
+        assert_eq!(read("92233720368547758.07", "EUR").unwrap().amount_minor, i64::MAX);
+        assert!(read("92233720368547758.08", "EUR").is_err(), "beyond i64 minor units");
+        assert!(read("99999999999999999999", "JPY").is_err(), "beyond 19 digits");
     }
 
     #[test]

@@ -57,6 +57,14 @@ pub async fn register(
     match response.status() {
         status if status.is_success() => {}
         StatusCode::CONFLICT => return Err(taken()),
+        // Users' rules for a profile (e.g. no control characters in the name).
+        StatusCode::UNPROCESSABLE_ENTITY => {
+            let refused: platform::error::ErrorBody = response
+                .json()
+                .await
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("users refused the profile unreadably: {e}")))?;
+            return Err(ApiError::unprocessable("invalid_body", refused.error.message));
+        }
         status => {
             return Err(ApiError::Internal(anyhow::anyhow!("users answered {status} to profile creation")));
         }

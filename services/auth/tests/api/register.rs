@@ -54,3 +54,14 @@ async fn registration_fails_cleanly_when_users_is_down_and_leaves_nothing_behind
     let ready: Value = app.client.get("/ready").await.json().await.unwrap();
     assert_eq!(ready["status"], "degraded", "{ready}");
 }
+
+/// Found by fuzzing: users refuses a name auth let through, and auth
+/// answered 500. The refusal is the client's: 422 with users' reason.
+#[tokio::test]
+async fn a_name_the_profile_refuses_is_a_client_error_and_no_account_is_left() {
+    let app = spawn_app().await;
+    let body = json!({"email": "ada@example.org", "password": PASSWORD, "display_name": "Ada\u{4}"});
+    let response = app.client.post("/api/v1/auth/register", &body).await;
+    assert_eq!(error_of(response).await, (422, "invalid_body".into()));
+    assert_eq!(app.register("ada@example.org", PASSWORD).await.status(), 201, "the address is still free");
+}

@@ -26,3 +26,13 @@ async fn customers_cannot_create_categories() {
     let response = app.client.post_as(&customer(), "/api/v1/categories", &json!({"slug":"x","name":"X"})).await;
     assert_eq!(error_of(response).await, (403, "forbidden".into()));
 }
+
+/// Found by fuzzing: Postgres cannot store a NUL character, and the
+/// refusal surfaced as a 500.
+#[tokio::test]
+async fn text_with_a_nul_character_is_a_client_error() {
+    let app = crate::helpers::spawn_app().await;
+    let body = serde_json::json!({"slug": "nul", "name": "Nul\u{0}"});
+    let response = app.client.post_as(&app.admin, "/api/v1/categories", &body).await;
+    assert_eq!(platform::test_util::error_of(response).await, (422, "invalid_text".into()));
+}

@@ -31,7 +31,7 @@ pub struct Section {
     status: &'static str,
     /// The section's content, in the shape of the route it comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Value>)]
     data: Option<Value>,
     /// Why the section is missing or a fallback, in the error shape.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -69,8 +69,11 @@ pub fn document(version: ApiVersion) -> OpenApi {
             _ => None,
         };
     }
-    for item in paths.paths.values_mut() {
-        for operation in operations(item) {
+    for (path, item) in paths.paths.iter_mut() {
+        for (method, operation) in operations(item) {
+            // The services' handler names repeat (`list`, `detail`): the
+            // document's ids come from what is unique, method and path.
+            operation.operation_id = Some(operation_id(method, path));
             add_gateway_answers(operation);
         }
     }
@@ -109,10 +112,24 @@ fn description(version: ApiVersion) -> &'static str {
     }
 }
 
-fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
-    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head, &mut item.options]
-        .into_iter()
-        .filter_map(Option::as_mut)
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("delete", &mut item.delete),
+        ("patch", &mut item.patch),
+        ("head", &mut item.head),
+        ("options", &mut item.options),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.as_mut().map(|o| (method, o)))
+}
+
+/// `get` `/api/v2/products/{id}/recommendations` → `get_products_id_recommendations`.
+fn operation_id(method: &str, path: &str) -> String {
+    let segments = path.split('/').skip(3).map(|s| s.trim_matches(['{', '}']).replace(['-', '.'], "_"));
+    std::iter::once(method.to_owned()).chain(segments).collect::<Vec<_>>().join("_")
 }
 
 /// The answers the gateway itself may give on any route, documented once:

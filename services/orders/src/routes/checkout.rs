@@ -63,7 +63,7 @@ pub(super) async fn checkout(
     }
 
     let (lines, currency) = price(state, &new).await?;
-    let total_minor = lines.iter().map(|l| l.unit_price_minor * i64::from(l.quantity)).sum();
+    let total_minor = total_of(&lines)?;
     let order_id = Uuid::now_v7();
     let placed = OrderEvent::OrderPlaced { customer_id: caller.user_id, lines, currency, total_minor };
     let saga = NewSaga { payment_method: new.payment_method.as_str(), first_run_window: state.saga_lease };
@@ -123,6 +123,16 @@ async fn previous_order(
         )),
         Some((_, order_id)) => Ok(store::view(&state.pool, order_id).await?),
     }
+}
+
+/// The order's total in minor units, or 422 when it does not fit in them
+/// (found by fuzzing: a product priced near `i64::MAX` times a quantity;
+/// unchecked, release builds would have wrapped it into a wrong charge).
+fn total_of(lines: &[Line]) -> Result<i64, ApiError> {
+    lines
+        .iter()
+        .try_fold(0_i64, |total, line| line.unit_price_minor.checked_mul(i64::from(line.quantity))?.checked_add(total))
+        .ok_or_else(|| ApiError::unprocessable("total_too_large", "the order's total is beyond what can be charged"))
 }
 
 /// Looks every product up in the catalog: names and prices as of now.

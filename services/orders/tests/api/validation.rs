@@ -33,3 +33,15 @@ async fn bad_orders_get_clear_client_errors() {
         404
     );
 }
+
+/// Found by fuzzing: a total beyond `i64` minor units panicked in debug
+/// builds and would have wrapped into a wrong charge in release builds.
+#[tokio::test]
+async fn a_total_beyond_what_can_be_charged_is_refused_before_anything_is_recorded() {
+    let shop = spawn_shop().await;
+    let gold = shop.product("GOLD-1", i64::MAX / 2, 10).await;
+    let response = shop.place(&shop.customer, &[(gold, 3)], "tok_visa").await;
+    assert_eq!(error_of(response).await, (422, "total_too_large".into()));
+    let mine = shop.orders.get_as(&shop.customer, "/api/v1/orders").await.json::<serde_json::Value>().await.unwrap();
+    assert_eq!(mine["total"], 0);
+}
