@@ -305,6 +305,10 @@ load = dashboard("load-test", "Load test",
             desc=about("Orders reaching an outcome per second, `confirmed` or `cancelled`: what the load's checkouts turn into.",
                        "The chaos runner's smoke load (6–8 shoppers) gives about 5–10 checkouts/s; `broker-down` keeps `confirmed` at 7.3–7.7/s with RabbitMQ stopped (measured).",
                        pattern(DATA, "Saga (orchestrated)")))),
+        ("API requests, by version and how it was chosen", [(f'sum by (version, selected_by) (rate(gateway_api_requests_total[{R}]))', "v{{version}} by {{selected_by}}")], dict(unit="reqps",
+            desc=about("Requests per second reaching the gateway's versioned API, by `version` (1 or 2) and `selected_by`: `path` (`/api/v2/…`), `header` (`Api-Version: 2` on `/api/…`) or `default` (`/api/…` without the header, served as v1). A migration is this panel's v1 lines falling to 0 before v1's Sunset date.",
+                       "No experiment changes versions; `shop-load` browses and checks out through v1 by path, so under any profile the `v1 by path` line carries the load.",
+                       pattern(EDGE, "API versions by path and header, v1 deprecated with Sunset")))),
     ]), with_service=False, tags=("load",))
 
 chaos = dashboard("chaos", "Chaos",

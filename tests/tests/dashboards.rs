@@ -338,7 +338,7 @@ fn every_panel_says_what_it_shows_which_pattern_it_watches_and_what_an_experimen
             }
         }
     }
-    assert_eq!(panels, 49, "every panel of the five dashboards was looked at");
+    assert_eq!(panels, 50, "every panel of the five dashboards was looked at");
 }
 
 /// A dashboard's "Fault windows" annotation: every dashboard shades them.
