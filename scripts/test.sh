@@ -11,14 +11,7 @@ select_images
 # Tools from PyPI that tests run: the Kubernetes schema validator
 # (tests/tests/kubernetes.rs), the OpenAPI validator and the API fuzzer
 # (tests/tests/api_fuzz.rs). Those tests fail, not skip, without them.
-missing=()
-command -v kubernetes-validate >/dev/null || missing+=(kubernetes-validate)
-command -v openapi-spec-validator >/dev/null || missing+=(openapi-spec-validator)
-command -v st >/dev/null || missing+=(schemathesis)
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "installing ${missing[*]} (pip)" >&2
-  python3 -m pip install --quiet "${missing[@]}"
-fi
+ensure_pypi_tools kubernetes-validate:kubernetes-validate openapi-spec-validator:openapi-spec-validator st:schemathesis
 # The tests share reused Postgres and RabbitMQ containers; remove them when done.
 trap 'docker rm -f -v testbed-test-postgres testbed-test-rabbitmq >/dev/null 2>&1 || true' EXIT
 cd "$REPO_ROOT"

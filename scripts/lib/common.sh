@@ -28,6 +28,19 @@ build_release_set() {
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 
+# ensure_pypi_tools COMMAND:PACKAGE ...: installs (pip) the packages whose
+# command is missing.
+ensure_pypi_tools() {
+  local missing=() tool
+  for tool in "$@"; do
+    command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]} (pip)"
+    python3 -m pip install --quiet "${missing[@]}"
+  fi
+}
+
 # `docker compose` (v2) where installed, `docker-compose` (1.29) otherwise.
 # The profiles are the caller's (--profile ui where a registry answers), not
 # the repository's .env (which turns the UI on for `docker compose up`).
