@@ -110,16 +110,12 @@ async fn dispatch(
     rest: &str,
 ) -> Response {
     let resource = resource_of(rest);
-    let path_version = match version {
-        ApiVersion::V2 if SAME_IN_V2.contains(&resource) => ApiVersion::V1,
-        ApiVersion::V1 if !CHANGED_IN_V2.contains(&resource) && !SAME_IN_V2.contains(&resource) => {
-            return ApiError::not_found(format!("no resource /api/{resource}")).into_response();
-        }
-        ApiVersion::V2 if !CHANGED_IN_V2.contains(&resource) => {
-            return ApiError::not_found(format!("no resource /api/{resource}")).into_response();
-        }
-        other => other,
-    };
+    let unchanged = SAME_IN_V2.contains(&resource);
+    if !unchanged && !CHANGED_IN_V2.contains(&resource) {
+        return ApiError::not_found(format!("no resource /api/{resource}")).into_response();
+    }
+    // What v2 took over unchanged travels on its v1 route.
+    let path_version = if unchanged { ApiVersion::V1 } else { version };
     let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
     let Ok(uri) = format!("/api/v{}/{rest}{query}", path_version.number()).parse::<Uri>() else {
         return ApiError::bad_request("invalid_path", "the path is not a valid URI").into_response();

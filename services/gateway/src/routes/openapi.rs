@@ -23,6 +23,8 @@ use crate::versioning::{ApiVersion, SAME_IN_V2};
 
 static V1: LazyLock<String> = LazyLock::new(|| serde_json::to_string(&document(ApiVersion::V1)).expect("serialises"));
 static V2: LazyLock<String> = LazyLock::new(|| serde_json::to_string(&document(ApiVersion::V2)).expect("serialises"));
+/// The documents do not change while the gateway runs: rendered once.
+static DOCS_PAGE: LazyLock<String> = LazyLock::new(render_docs_page);
 
 pub async fn v1() -> Response {
     json(&V1)
@@ -152,7 +154,11 @@ fn add_gateway_answers(operation: &mut Operation) {
 
 /// `/api/docs`: both documents as a readable page, one section per
 /// operation, linking the JSON documents.
-pub async fn docs_page() -> Html<String> {
+pub async fn docs_page() -> Html<&'static str> {
+    Html(DOCS_PAGE.as_str())
+}
+
+fn render_docs_page() -> String {
     let mut page = String::from(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -203,7 +209,7 @@ pub async fn docs_page() -> Html<String> {
         }
     }
     page.push_str("</body></html>");
-    Html(page)
+    page
 }
 
 fn escape(text: &str) -> String {
