@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compose smoke test: up, wait healthy, register -> login -> list products ->
+# Compose smoke test: up, wait ready, register -> login -> list products ->
 # read own profile -> order -> confirmed -> notified, through the gateway (plus
 # the admin writing the catalog, bad input getting 4xx, and the invariant
 # checker finding nothing), then down. Exits non-zero on the first surprise.

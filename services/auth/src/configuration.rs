@@ -63,8 +63,8 @@ impl Settings {
                 )),
             },
             password_cost: HashCost {
-                memory_kib: env.number_in("AUTH_PASSWORD_HASH_MEMORY_KIB", 19_456, 1_024..=1_048_576),
-                iterations: env.number_in("AUTH_PASSWORD_HASH_ITERATIONS", 2, 1..=10),
+                memory_kib: env.number_in("AUTH_PASSWORD_HASH_MEMORY_KIB", 7_168, 1_024..=1_048_576),
+                iterations: env.number_in("AUTH_PASSWORD_HASH_ITERATIONS", 5, 1..=10),
             },
             bootstrap_admin,
         }

@@ -104,6 +104,18 @@ async fn committed_events_reach_the_consumer_exactly_once() {
 /// relay declares the consumer's queue first, so the events wait there
 /// instead of being dropped by an exchange with nothing bound to it.
 #[tokio::test]
+async fn an_event_larger_than_a_frame_arrives_whole() {
+    // The client's frames are 16 KiB (broker.rs): this event takes seven.
+    let (pool, broker) = (database().await, fresh_broker().await);
+    start_consumer(broker.clone(), pool.clone()).await;
+    OutboxRelay::new("test", pool.clone(), Arc::new(Broker::new(broker)), OutboxMetrics::default()).spawn();
+    let note: String = (0..100_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+    write_event(&pool, &note).await;
+    eventually("the large event handled", || async { !effects(&pool).await.is_empty() }).await;
+    assert_eq!(effects(&pool).await, [note]);
+}
+
+#[tokio::test]
 async fn events_published_before_the_consumer_ever_connected_wait_in_its_queue() {
     let (pool, broker) = (database().await, fresh_broker().await);
     let producer = Arc::new(Broker::new(broker.clone()).declaring(vec![spec()]));

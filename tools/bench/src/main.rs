@@ -5,8 +5,9 @@
 //! builds the release binaries and selects the local images.
 //!
 //! ```text
-//! bench [gateway|telemetry|proxy|checkout|footprint|profile|all]...
-//!       [--rounds N] [--seconds S] [--connections C] [--customers N] [--load-seconds S] [--profile NAME]
+//! bench [gateway|telemetry|proxy|checkout|footprint|idle|profile|all]...
+//!       [--rounds N] [--seconds S] [--connections C] [--customers N] [--load-seconds S]
+//!       [--idle-seconds S] [--profile NAME]
 //! ```
 
 mod otlp;
@@ -46,6 +47,9 @@ struct Cli {
     /// Seconds of steady load in the footprint suite
     #[arg(long, value_name = "S", default_value_t = 60)]
     load_seconds: u64,
+    /// Seconds the idle suite measures the compose stack at rest
+    #[arg(long, value_name = "S", default_value_t = 60, value_parser = RangedU64ValueParser::<u64>::new().range(1..))]
+    idle_seconds: u64,
     /// The load profile whose thresholds the profile suite judges
     #[arg(long, value_name = "NAME", default_value = "smoke")]
     profile: String,
@@ -58,19 +62,22 @@ enum Suite {
     Proxy,
     Checkout,
     Footprint,
+    /// The compose stack at rest: every container's CPU and the machine's
+    Idle,
     /// A load profile's own thresholds against the release build
     Profile,
     All,
 }
 
-const SUITES: [Suite; 6] =
-    [Suite::Gateway, Suite::Telemetry, Suite::Proxy, Suite::Checkout, Suite::Footprint, Suite::Profile];
+const SUITES: [Suite; 7] =
+    [Suite::Gateway, Suite::Telemetry, Suite::Proxy, Suite::Checkout, Suite::Footprint, Suite::Idle, Suite::Profile];
 
 struct Options {
     suites: Vec<Suite>,
     plan: Plan,
     customers: usize,
     load_seconds: u64,
+    idle_seconds: u64,
     profile: String,
 }
 
@@ -86,6 +93,7 @@ impl From<Cli> for Options {
             plan: Plan { rounds: cli.rounds, window: Duration::from_secs(cli.seconds), connections: cli.connections },
             customers: cli.customers,
             load_seconds: cli.load_seconds,
+            idle_seconds: cli.idle_seconds,
             profile: cli.profile,
         }
     }
@@ -114,6 +122,7 @@ async fn main() -> anyhow::Result<()> {
             Suite::Proxy => suites::proxy::run(plan).await,
             Suite::Checkout => suites::checkout::run(plan, options.customers).await,
             Suite::Footprint => suites::footprint::run(options.load_seconds).await,
+            Suite::Idle => suites::idle::run(Duration::from_secs(options.idle_seconds)).await,
             Suite::Profile => suites::profile::run(&options.profile).await,
             Suite::All => unreachable!("expanded when parsing"),
         }
@@ -158,6 +167,7 @@ mod tests {
         assert_eq!(options.suites[0], Suite::Proxy);
         assert_eq!(&options.suites[1..], SUITES);
         assert_eq!((options.plan.connections, options.customers, options.load_seconds), (8, 16, 60));
+        assert_eq!(options.idle_seconds, 60);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 pub mod checkout;
 pub mod footprint;
 pub mod gateway;
+pub mod idle;
 pub mod profile;
 pub mod proxy;
 pub mod telemetry;
