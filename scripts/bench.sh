@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The benchmark command: checks that wrk and nginx are installed (it installs
-# nothing: it says what is missing), makes sure the images exist, builds the
-# release binaries and runs `bench` (tools/bench) with the arguments given, e.g.
+# The benchmark command: checks that wrk and nginx are installed where the
+# suites asked for need them (it installs nothing: it says what is missing),
+# makes sure the images exist, builds the release binaries and runs `bench`
+# (tools/bench) with the arguments given, e.g.
 #   scripts/bench.sh all
 #   scripts/bench.sh gateway telemetry --rounds 7 --seconds 5
 # Tables are printed and written to reports/bench/ (<suite>.json, .md).
@@ -9,8 +10,16 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$REPO_ROOT/scripts/lib/images.sh"
 
+# wrk drives the saturation suites; nginx is the gateway suite's other side.
+needed=()
+for suite in "$@"; do
+  case "$suite" in
+    all | gateway) needed+=(wrk nginx) ;;
+    telemetry | proxy) needed+=(wrk) ;;
+  esac
+done
 missing=()
-for tool in wrk nginx; do
+for tool in $(printf '%s\n' "${needed[@]}" | sort -u); do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if ((${#missing[@]})); then
