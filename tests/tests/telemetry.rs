@@ -95,6 +95,15 @@ async fn a_checkout_is_one_connected_trace_with_correlated_logs_and_exemplars() 
     // Saga steps and database queries are in it too.
     assert!(trace.iter().any(|s| s.name == "saga charge"));
     assert!(trace.iter().any(|s| s.attributes.get("db.system").map(String::as_str) == Some("postgresql")));
+    // Spans carry their own fields, not what every span would pay for
+    // (thread, source location, busy/idle times), and a request's info
+    // lines ("request served") are log records, not span events too.
+    for span in &trace {
+        for extra in ["thread.id", "thread.name", "code.file.path", "code.line.number", "busy_ns", "idle_ns"] {
+            assert!(!span.attributes.contains_key(extra), "{extra} on {span:#?}");
+        }
+        assert!(!span.events.iter().any(|e| e == "request served"), "an info line as a span event: {span:#?}");
+    }
     let trace_id = trace[0].trace_id.clone();
     eprintln!("checkout trace: {} spans, {} services", trace.len(), {
         let services: HashSet<_> = trace.iter().filter_map(|s| s.attributes.get("shop.service")).collect();
@@ -108,6 +117,7 @@ async fn a_checkout_is_one_connected_trace_with_correlated_logs_and_exemplars() 
     assert!(!in_requests.is_empty());
     for line in &in_requests {
         assert!(line["trace_id"].is_string(), "a log line without trace id: {line}");
+        assert!(line["span_fields"].get("otel.name").is_none(), "the tracer's fields in a log line: {line}");
     }
     let checkout_lines: Vec<&&Value> =
         in_requests.iter().filter(|l| l["message"] == "order placed" || l["message"] == "saga step done").collect();

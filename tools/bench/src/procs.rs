@@ -102,3 +102,14 @@ pub fn rss_mib(pid: u32) -> f64 {
         })
         .map_or(0.0, |kib: f64| kib / 1024.0)
 }
+
+/// CPU time (user and system, all threads) process `pid` has used so far,
+/// in seconds; 0 when it is gone. Ticks are USER_HZ, 100 on Linux.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
+    // After the command name (in parentheses, may hold spaces): state is
+    // field 3 of the line, utime 14 and stime 15.
+    let Some((_, after_name)) = stat.rsplit_once(')') else { return 0.0 };
+    let ticks: Vec<f64> = after_name.split_whitespace().skip(11).take(2).filter_map(|t| t.parse().ok()).collect();
+    ticks.iter().sum::<f64>() / 100.0
+}

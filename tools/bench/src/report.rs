@@ -22,6 +22,14 @@ impl Table {
         self.rows.push(cells);
     }
 
+    /// One more column: its header and a cell per row, in row order.
+    pub fn add_column(&mut self, header: &str, cells: Vec<String>) {
+        self.header.push(header.to_owned());
+        for (row, cell) in self.rows.iter_mut().zip(cells) {
+            row.push(cell);
+        }
+    }
+
     /// As a Markdown table (readable in a terminal, pasteable into docs).
     pub fn markdown(&self) -> String {
         let mut out = format!("### {}\n\n| {} |\n|", self.title, self.header.join(" | "));

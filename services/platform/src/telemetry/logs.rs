@@ -5,10 +5,13 @@
 //! and, when log export is on, the same event as an OTLP log record
 //! (`otlp_logs.rs`), read once for both.
 
+use std::cell::RefCell;
 use std::fmt::Debug;
 use std::io::Write;
 
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::Value;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Record};
 use tracing::{Event, Id, Subscriber};
@@ -17,10 +20,15 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-use super::otlp_logs::{self, OtlpLogs};
+use super::otlp_logs::OtlpLogs;
 
 /// A `tracing` layer that writes each event as one JSON object (and sends
 /// it as an OTLP log record when given a logger).
+///
+/// It runs on every request (one line per request served), so it writes the
+/// line straight into a reused per-thread buffer: field names are the
+/// `&'static str`s `tracing` gives, span fields are borrowed from the spans,
+/// not copied into a map first.
 pub struct JsonLogLayer<W> {
     service: &'static str,
     make_writer: W,
@@ -39,8 +47,16 @@ impl<W> JsonLogLayer<W> {
     }
 }
 
+/// Fields by name, in the order they were first recorded.
+pub(super) type Fields = Vec<(&'static str, Value)>;
+
 /// The fields recorded on a span, kept in the span's extensions.
-struct SpanFields(Map<String, Value>);
+struct SpanFields(Fields);
+
+thread_local! {
+    /// The line being written; its capacity is kept between events.
+    static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
 
 impl<S, W> Layer<S> for JsonLogLayer<W>
 where
@@ -48,7 +64,7 @@ where
     W: for<'w> MakeWriter<'w> + 'static,
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let mut fields = JsonVisitor::default();
+        let mut fields = JsonVisitor(Vec::with_capacity(attrs.fields().len()));
         attrs.record(&mut fields);
         if let Some(span) = ctx.span(id) {
             span.extensions_mut().insert(SpanFields(fields.0));
@@ -70,58 +86,110 @@ where
         let mut visitor = JsonVisitor::default();
         event.record(&mut visitor);
         let mut fields = visitor.0;
-        let message = fields.remove("message").unwrap_or(Value::String(String::new()));
+        let message = match fields.iter().position(|(name, _)| *name == "message") {
+            Some(at) => fields.remove(at).1,
+            None => Value::String(String::new()),
+        };
 
-        let mut line = Map::new();
-        line.insert("timestamp".into(), chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true).into());
-        line.insert("level".into(), event.metadata().level().as_str().into());
-        line.insert("service".into(), self.service.into());
-        line.insert("target".into(), event.metadata().target().into());
-        line.insert("message".into(), message);
-        if !fields.is_empty() {
-            line.insert("fields".into(), Value::Object(fields));
-        }
-        let mut span_fields = Map::new();
-        let mut leaf_name = None;
-        let mut span_context = None;
-        if let Some(scope) = ctx.event_scope(event) {
-            // Root first, so that inner spans override outer fields of the same name.
-            let mut leaf_id = None;
-            for span in scope.from_root() {
-                leaf_name = Some(span.name());
-                leaf_id = Some(span.id());
-                if let Some(SpanFields(fields)) = span.extensions().get::<SpanFields>() {
-                    span_fields.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // Innermost span first; its guards keep the span fields borrowed.
+        let spans: Vec<_> = ctx.event_scope(event).map(|scope| scope.collect()).unwrap_or_default();
+        let extensions: Vec<_> = spans.iter().map(|span| span.extensions()).collect();
+        // An inner span's field hides an outer one's of the same name.
+        let mut span_fields: Vec<(&'static str, &Value)> = Vec::new();
+        for fields in extensions.iter().filter_map(|e| e.get::<SpanFields>()) {
+            for (name, value) in &fields.0 {
+                if !span_fields.iter().any(|(seen, _)| seen == name) {
+                    span_fields.push((name, value));
                 }
             }
-            span_context = leaf_id.and_then(|id| otel_span_context(&id));
         }
-        if let Some(name) = leaf_name {
-            line.insert("span".into(), name.into());
-        }
-        if let Some(context) = &span_context {
-            line.insert("trace_id".into(), context.trace_id().to_string().into());
-            line.insert("span_id".into(), context.span_id().to_string().into());
-        }
+        let leaf = spans.first();
+        let span_context = leaf.and_then(|span| otel_span_context(&span.id()));
+        let line = Line {
+            level: event.metadata().level(),
+            service: self.service,
+            target: event.metadata().target(),
+            message: &message,
+            fields: &fields,
+            span: leaf.map(|span| span.name()),
+            span_fields: &span_fields,
+            span_context: span_context.as_ref(),
+        };
         if let Some(otlp) = &self.otlp {
-            otlp.emit(otlp_logs::Event {
-                level: event.metadata().level(),
-                target: event.metadata().target(),
-                message: &line["message"],
-                fields: line.get("fields").and_then(Value::as_object).unwrap_or(&Map::new()),
-                span: leaf_name,
-                span_fields: &span_fields,
-                span_context: span_context.as_ref(),
-            });
+            otlp.emit(&line);
         }
-        if !span_fields.is_empty() {
-            line.insert("span_fields".into(), Value::Object(span_fields));
-        }
+        LINE.with(|buffer| match buffer.try_borrow_mut() {
+            Ok(mut buffer) => self.write(&line, &mut buffer),
+            // Only if writing a line logged something itself.
+            Err(_) => self.write(&line, &mut Vec::new()),
+        });
+    }
+}
 
-        let mut bytes = serde_json::to_vec(&Value::Object(line)).unwrap_or_default();
-        bytes.push(b'\n');
+impl<W> JsonLogLayer<W>
+where
+    W: for<'w> MakeWriter<'w> + 'static,
+{
+    fn write(&self, line: &Line<'_>, buffer: &mut Vec<u8>) {
+        buffer.clear();
+        if line.serialize(&mut serde_json::Serializer::new(&mut *buffer)).is_err() {
+            return;
+        }
+        buffer.push(b'\n');
         // A failing stdout must not take the request down with it.
-        let _ = self.make_writer.make_writer().write_all(&bytes);
+        let _ = self.make_writer.make_writer().write_all(buffer);
+    }
+}
+
+/// One event, read once for the JSON line and the OTLP record.
+pub(super) struct Line<'a> {
+    pub level: &'a tracing::Level,
+    pub service: &'static str,
+    pub target: &'a str,
+    pub message: &'a Value,
+    pub fields: &'a [(&'static str, Value)],
+    /// The innermost span's name.
+    pub span: Option<&'static str>,
+    pub span_fields: &'a [(&'static str, &'a Value)],
+    pub span_context: Option<&'a opentelemetry::trace::SpanContext>,
+}
+
+impl Serialize for Line<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        map.serialize_entry("timestamp", &timestamp)?;
+        map.serialize_entry("level", self.level.as_str())?;
+        map.serialize_entry("service", self.service)?;
+        map.serialize_entry("target", self.target)?;
+        map.serialize_entry("message", self.message)?;
+        if !self.fields.is_empty() {
+            map.serialize_entry("fields", &AsMap(self.fields))?;
+        }
+        if let Some(name) = self.span {
+            map.serialize_entry("span", name)?;
+        }
+        if let Some(context) = self.span_context {
+            map.serialize_entry("trace_id", &format_args!("{}", context.trace_id()))?;
+            map.serialize_entry("span_id", &format_args!("{}", context.span_id()))?;
+        }
+        if !self.span_fields.is_empty() {
+            map.serialize_entry("span_fields", &AsMap(self.span_fields))?;
+        }
+        map.end()
+    }
+}
+
+/// Name/value pairs written as a JSON object.
+struct AsMap<'a, V>(&'a [(&'static str, V)]);
+
+impl<V: Serialize> Serialize for AsMap<'_, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
     }
 }
 
@@ -135,25 +203,41 @@ fn otel_span_context(id: &Id) -> Option<opentelemetry::trace::SpanContext> {
     span_context.is_valid().then(|| span_context.clone())
 }
 
-/// Collects `tracing` fields as JSON values, keeping numbers and booleans typed.
+/// Collects `tracing` fields as JSON values, keeping numbers and booleans
+/// typed; a field recorded again replaces its value. `otel.*` fields (a
+/// span's OpenTelemetry name, kind and status) are for the tracer, not the
+/// log line, which has the span's name already.
 #[derive(Default)]
-struct JsonVisitor(Map<String, Value>);
+struct JsonVisitor(Fields);
+
+impl JsonVisitor {
+    fn set(&mut self, field: &Field, value: Value) {
+        let name = field.name();
+        if name.starts_with("otel.") {
+            return;
+        }
+        match self.0.iter_mut().find(|(seen, _)| *seen == name) {
+            Some((_, old)) => *old = value,
+            None => self.0.push((name, value)),
+        }
+    }
+}
 
 impl Visit for JsonVisitor {
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.insert(field.name().into(), value.into());
+        self.set(field, value.into());
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.insert(field.name().into(), value.into());
+        self.set(field, value.into());
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.insert(field.name().into(), value.into());
+        self.set(field, value.into());
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.insert(field.name().into(), value.into());
+        self.set(field, value.into());
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().into(), value.into());
+        self.set(field, value.into());
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
         let mut text = value.to_string();
@@ -163,10 +247,10 @@ impl Visit for JsonVisitor {
             text.push_str(&cause.to_string());
             source = cause.source();
         }
-        self.0.insert(field.name().into(), text.into());
+        self.set(field, text.into());
     }
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        self.0.insert(field.name().into(), format!("{value:?}").into());
+        self.set(field, format!("{value:?}").into());
     }
 }
 
@@ -183,7 +267,8 @@ mod tests {
         let captured = Captured::default();
         let subscriber = tracing_subscriber::registry().with(JsonLogLayer::new("catalog", captured.clone()));
         tracing::subscriber::with_default(subscriber, || {
-            let span = tracing::info_span!("request", request_id = "r-1", route = tracing::field::Empty);
+            let span =
+                tracing::info_span!("request", otel.kind = "server", request_id = "r-1", route = tracing::field::Empty);
             let _entered = span.enter();
             span.record("route", "/api/v1/products");
             tracing::info!(count = 3, ok = true, "listed products");
@@ -200,6 +285,40 @@ mod tests {
         assert_eq!(line["span"], "request");
         assert_eq!(line["span_fields"]["request_id"], "r-1");
         assert_eq!(line["span_fields"]["route"], "/api/v1/products");
+        assert!(line["span_fields"].get("otel.kind").is_none(), "the tracer's fields stay out of the log line");
         assert!(line["timestamp"].as_str().unwrap().ends_with('Z'));
+    }
+
+    #[test]
+    fn an_inner_span_s_field_hides_an_outer_one_and_a_field_recorded_again_keeps_its_last_value() {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::registry().with(JsonLogLayer::new("orders", captured.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let outer = tracing::info_span!("request", request_id = "r-1", step = "outer", attempt = 1);
+            let _outer = outer.enter();
+            let inner = tracing::info_span!("call", step = "inner", peer = "payments");
+            let _inner = inner.enter();
+            outer.record("attempt", 2);
+            tracing::warn!(error = "refused", "call failed");
+        });
+        let line: Value = serde_json::from_str(captured.text().trim()).unwrap();
+        assert_eq!(line["span"], "call");
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["fields"], serde_json::json!({"error": "refused"}));
+        assert_eq!(
+            line["span_fields"],
+            serde_json::json!({"step": "inner", "peer": "payments", "request_id": "r-1", "attempt": 2})
+        );
+    }
+
+    #[test]
+    fn an_event_outside_any_span_has_no_span_keys() {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::registry().with(JsonLogLayer::new("users", captured.clone()));
+        tracing::subscriber::with_default(subscriber, || tracing::info!("listening"));
+        let line: Value = serde_json::from_str(captured.text().trim()).unwrap();
+        let mut keys: Vec<&str> = line.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["level", "message", "service", "target", "timestamp"]);
     }
 }

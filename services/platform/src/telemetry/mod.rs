@@ -17,6 +17,9 @@ mod traces;
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::Resource;
 
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing::Level;
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -42,10 +45,7 @@ where
     let filter = EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let resource = resource(service, &settings.environment);
     let provider = settings.traces.as_ref().map(|traces| tracer_provider(resource.clone(), traces));
-    let otel_layer = provider.as_ref().map(|provider| {
-        use opentelemetry::trace::TracerProvider;
-        tracing_opentelemetry::layer().with_tracer(provider.tracer(service)).boxed()
-    });
+    let otel_layer = provider.as_ref().map(|provider| spans_layer(provider, service));
     let log_provider = settings.logs_endpoint.as_deref().map(|endpoint| otlp_logs::logger_provider(resource, endpoint));
     let otlp_logs = log_provider.as_ref().map(|provider| otlp_logs::OtlpLogs::new(provider, service));
     let _ = tracing_subscriber::registry()
@@ -55,6 +55,32 @@ where
         .try_init();
     opentelemetry::global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
     TracesGuard::new(provider, log_provider)
+}
+
+/// The layer that turns `tracing` spans into OpenTelemetry spans. Every
+/// request pays for it, so it keeps to what a trace is read for: no thread
+/// ids and names, source locations or busy/idle times as attributes of each
+/// span, and only warnings and errors as span events. Nor does it make a
+/// span's OpenTelemetry context current at every poll of the future it
+/// instruments: our code asks `tracing`'s current span for it
+/// (`OpenTelemetrySpanExt::context`), and no OpenTelemetry-native
+/// instrumentation runs here that would read it. Events at info and
+/// below are log lines and records already, with the span's trace id; as
+/// span events they doubled each request's "request served" line in every
+/// exported span.
+fn spans_layer<S>(provider: &SdkTracerProvider, service: &'static str) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span> + Send + Sync,
+{
+    use opentelemetry::trace::TracerProvider;
+    tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer(service))
+        .with_threads(false)
+        .with_location(false)
+        .with_tracked_inactivity(false)
+        .with_context_activation(false)
+        .with_filter(filter_fn(|metadata| metadata.is_span() || *metadata.level() <= Level::WARN))
+        .boxed()
 }
 
 /// What every span and log record of this process says about its source.

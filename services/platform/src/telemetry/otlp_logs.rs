@@ -10,12 +10,13 @@
 use std::time::{Duration, SystemTime};
 
 use opentelemetry::logs::{AnyValue, LogRecord, Logger, LoggerProvider, Severity};
-use opentelemetry::trace::SpanContext;
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::logs::{BatchConfigBuilder, BatchLogProcessor, SdkLogger, SdkLoggerProvider};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tracing::Level;
+
+use super::logs::Line;
 
 /// How many records may wait for export; beyond, new ones are dropped.
 const MAX_QUEUED_RECORDS: usize = 8192;
@@ -40,17 +41,6 @@ pub fn logger_provider(resource: Resource, endpoint: &str) -> SdkLoggerProvider 
         .build()
 }
 
-/// One event, as the JSON layer has already read it.
-pub struct Event<'a> {
-    pub level: &'a Level,
-    pub target: &'a str,
-    pub message: &'a Value,
-    pub fields: &'a Map<String, Value>,
-    pub span: Option<&'a str>,
-    pub span_fields: &'a Map<String, Value>,
-    pub span_context: Option<&'a SpanContext>,
-}
-
 /// Sends events as OTLP log records.
 pub struct OtlpLogs {
     logger: SdkLogger,
@@ -61,7 +51,7 @@ impl OtlpLogs {
         Self { logger: provider.logger(service) }
     }
 
-    pub fn emit(&self, event: Event<'_>) {
+    pub fn emit(&self, event: &Line<'_>) {
         // The exporter's own events (tonic, hyper) must not feed back into it.
         if opentelemetry::Context::is_current_telemetry_suppressed() {
             return;
@@ -76,8 +66,10 @@ impl OtlpLogs {
         record.set_target(event.target.to_owned());
         record.set_body(any_value(event.message));
         // Span fields first: an event's own field of the same name wins.
-        for (key, value) in event.span_fields.iter().chain(event.fields) {
-            record.add_attribute(key.clone(), any_value(value));
+        for (key, value) in
+            event.span_fields.iter().copied().chain(event.fields.iter().map(|(key, value)| (*key, value)))
+        {
+            record.add_attribute(key, any_value(value));
         }
         if let Some(span) = event.span {
             record.add_attribute("span", span.to_owned());

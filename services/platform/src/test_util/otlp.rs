@@ -17,6 +17,8 @@ pub struct ReceivedSpan {
     pub kind: i32,
     pub service: String,
     pub attributes: std::collections::HashMap<String, String>,
+    /// The names of the span's events, in order.
+    pub events: Vec<String>,
 }
 
 /// One log record as an OTLP collector received it.
@@ -121,6 +123,7 @@ impl opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::Tra
                         kind: span.kind,
                         service: service.clone(),
                         attributes: span.attributes.iter().map(|a| (a.key.clone(), text(&a.value))).collect(),
+                        events: span.events.iter().map(|e| e.name.clone()).collect(),
                     });
                 }
             }

@@ -29,15 +29,27 @@ pub struct Side {
 /// Every side measured once per round, the order alternating between
 /// rounds so that no side always runs first (or right after the heaviest).
 pub fn alternate(plan: &Plan, sides: &[Side]) -> anyhow::Result<Vec<Vec<Measured>>> {
+    let unwatched = vec![Vec::new(); sides.len()];
+    Ok(alternate_watching(plan, sides, &unwatched)?.into_iter().map(|(runs, _)| runs).collect())
+}
+
+/// One side's runs and, per run, the CPU seconds each watched process spent.
+pub type WatchedRuns = (Vec<Measured>, Vec<Vec<f64>>);
+
+/// `alternate`, also counting the CPU time that each side's processes
+/// (`watched[side]`: pids) spent during that side's runs.
+pub fn alternate_watching(plan: &Plan, sides: &[Side], watched: &[Vec<u32>]) -> anyhow::Result<Vec<WatchedRuns>> {
     let load = Load { connections: plan.connections, duration: plan.window };
-    let mut results = vec![Vec::new(); sides.len()];
+    let mut results = vec![(Vec::new(), Vec::new()); sides.len()];
     for round in 0..plan.rounds {
         let order: Vec<usize> =
             if round % 2 == 0 { (0..sides.len()).collect() } else { (0..sides.len()).rev().collect() };
         for i in order {
             let side = &sides[i];
             let headers: Vec<(&str, &str)> = side.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let before: Vec<f64> = watched[i].iter().map(|pid| crate::procs::cpu_seconds(*pid)).collect();
             let measured = wrk::run(&load, &side.url, &headers)?;
+            let cpu = watched[i].iter().zip(before).map(|(pid, before)| crate::procs::cpu_seconds(*pid) - before);
             eprintln!(
                 "  round {}/{} {:<28} {:>9.0} req/s  p50 {:.3} ms  p99 {:.3} ms{}",
                 round + 1,
@@ -48,7 +60,8 @@ pub fn alternate(plan: &Plan, sides: &[Side]) -> anyhow::Result<Vec<Vec<Measured
                 measured.p99_ms,
                 if measured.errors > 0 { format!("  ({} errors)", measured.errors) } else { String::new() }
             );
-            results[i].push(measured);
+            results[i].1.push(cpu.collect());
+            results[i].0.push(measured);
         }
     }
     Ok(results)
