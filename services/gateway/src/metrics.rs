@@ -1,5 +1,7 @@
 //! The gateway's own series, beside the platform's HTTP metrics.
 
+use std::sync::Arc;
+
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -31,8 +33,22 @@ pub struct OriginLabels {
     pub origin: &'static str,
 }
 
+/// The gateway's own metrics, one `Arc` to clone: every request clones the
+/// state of three middleware that hold them (five families cloned and
+/// dropped per middleware were 2.4 % of the gateway's CPU).
 #[derive(Clone, Default)]
-pub struct GatewayMetrics {
+pub struct GatewayMetrics(Arc<GatewayFamilies>);
+
+impl std::ops::Deref for GatewayMetrics {
+    type Target = GatewayFamilies;
+
+    fn deref(&self) -> &GatewayFamilies {
+        &self.0
+    }
+}
+
+#[derive(Default)]
+pub struct GatewayFamilies {
     /// Requests by API version and how it was chosen: a migration, watched.
     pub api_requests: Family<VersionLabels, Counter>,
     /// Requests by origin, so dashboards can tell synthetic load from users.

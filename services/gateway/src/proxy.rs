@@ -54,13 +54,10 @@ pub async fn forward(
 
 /// Streams an upstream answer back to the client.
 pub fn stream_back(upstream: reqwest::Response) -> Response {
-    let status = upstream.status();
-    let mut headers = upstream.headers().clone();
-    strip_hop_by_hop(&mut headers);
-    let mut response = Response::new(Body::from_stream(upstream.bytes_stream()));
-    *response.status_mut() = status;
-    *response.headers_mut() = headers;
-    response
+    // Taken apart, not copied: the headers move over as they are.
+    let (mut parts, body) = axum::http::Response::from(upstream).into_parts();
+    strip_hop_by_hop(&mut parts.headers);
+    Response::from_parts(parts, Body::new(body))
 }
 
 /// An upstream answer read whole, for caching.

@@ -103,13 +103,45 @@ pub fn rss_mib(pid: u32) -> f64 {
         .map_or(0.0, |kib: f64| kib / 1024.0)
 }
 
-/// CPU time (user and system, all threads) process `pid` has used so far,
-/// in seconds; 0 when it is gone. Ticks are USER_HZ, 100 on Linux.
-pub fn cpu_seconds(pid: u32) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
-    // After the command name (in parentheses, may hold spaces): state is
-    // field 3 of the line, utime 14 and stime 15.
-    let Some((_, after_name)) = stat.rsplit_once(')') else { return 0.0 };
-    let ticks: Vec<f64> = after_name.split_whitespace().skip(11).take(2).filter_map(|t| t.parse().ok()).collect();
-    ticks.iter().sum::<f64>() / 100.0
+/// Whose CPU time to count: one process (all its threads), or a process
+/// and its children (nginx's master and workers).
+#[derive(Debug, Clone, Copy)]
+pub enum CpuOf {
+    Process(u32),
+    WithChildren(u32),
+}
+
+impl CpuOf {
+    /// CPU time (user and system) used so far, in seconds; 0 once gone.
+    pub fn seconds(self) -> f64 {
+        let ticks_of = |pid| stat_fields(pid).map_or(0.0, |fields| ticks(&fields));
+        match self {
+            Self::Process(pid) => ticks_of(pid) / 100.0,
+            Self::WithChildren(pid) => {
+                let children: f64 = std::fs::read_dir("/proc")
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+                    .filter_map(stat_fields)
+                    .filter(|fields| fields.get(1).and_then(|ppid| ppid.parse::<u32>().ok()) == Some(pid))
+                    .map(|fields| ticks(&fields))
+                    .sum();
+                (ticks_of(pid) + children) / 100.0
+            }
+        }
+    }
+}
+
+/// The fields of `/proc/<pid>/stat` after the command name (in
+/// parentheses, may hold spaces): state first, then ppid ...
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, after_name) = stat.rsplit_once(')')?;
+    Some(after_name.split_whitespace().map(str::to_owned).collect())
+}
+
+/// utime + stime (fields 14 and 15 of the line), in USER_HZ ticks (100 on Linux).
+fn ticks(fields: &[String]) -> f64 {
+    fields.iter().skip(11).take(2).filter_map(|t| t.parse::<f64>().ok()).sum()
 }

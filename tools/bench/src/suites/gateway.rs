@@ -13,9 +13,9 @@ use platform::Role;
 use secrecy::ExposeSecret;
 use serde_json::json;
 
-use super::{Plan, Side, alternate, compare, summarise};
+use super::{Plan, Side, alternate_watching, compare, cpu_per_request, summarise};
 use crate::otlp::CountingReceiver;
-use crate::procs::{Process, free_port};
+use crate::procs::{CpuOf, Process, free_port};
 use crate::report::Table;
 
 /// Catalog on a fresh database with one product; returns it and the product's path.
@@ -157,17 +157,35 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
         "gateway vs nginx: GET {path}, {} connections, {} × {:?} per side",
         plan.connections, plan.rounds, plan.window
     );
-    let results = alternate(plan, &sides)?;
-    let summaries: Vec<_> = results.iter().map(|runs| summarise(runs)).collect();
+    // Per side, the CPU time of the proxy in the path (nginx: master and
+    // workers) and of catalog behind it, per request.
+    let upstream = CpuOf::Process(catalog.pid());
+    let watched = vec![
+        vec![upstream, upstream],
+        vec![CpuOf::WithChildren(nginx.pid()), upstream],
+        vec![CpuOf::Process(routing.pid()), upstream],
+        vec![CpuOf::Process(full.pid()), upstream],
+    ];
+    let results = alternate_watching(plan, &sides, &watched)?;
+    let summaries: Vec<_> = results.iter().map(|(runs, _)| summarise(runs)).collect();
     let title = format!(
         "Gateway vs nginx: GET a catalog product, {} connections (median of {}, range)",
         plan.connections, plan.rounds
     );
-    let (table, comparison) = compare(&title, "path", 1, &sides, &summaries);
+    let (mut table, comparison) = compare(&title, "path", 1, &sides, &summaries);
+    let proxy_cpu: Vec<_> = results.iter().map(|(runs, cpu)| cpu_per_request(plan, runs, cpu, 0)).collect();
+    let catalog_cpu: Vec<_> = results.iter().map(|(runs, cpu)| cpu_per_request(plan, runs, cpu, 1)).collect();
+    let mut proxy_cells: Vec<String> = proxy_cpu.iter().map(|spread| spread.show(1)).collect();
+    proxy_cells[0] = "–".to_owned();
+    table.add_column("proxy CPU µs/req", proxy_cells);
+    table.add_column("catalog CPU µs/req", catalog_cpu.iter().map(|spread| spread.show(1)).collect());
     let json = serde_json::json!({
         "route": path,
         "connections": plan.connections,
         "comparison": comparison,
+        "cpu_us_per_request": sides.iter().zip(proxy_cpu.iter().zip(&catalog_cpu)).skip(1).map(|(side, (proxy, catalog))| serde_json::json!({
+            "name": side.name, "proxy": proxy, "catalog": catalog,
+        })).collect::<Vec<_>>(),
         "spans_received": receiver.spans(),
     });
     Ok((table, json))

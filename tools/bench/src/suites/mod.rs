@@ -8,6 +8,7 @@ pub mod telemetry;
 
 use std::time::Duration;
 
+use crate::procs::CpuOf;
 use crate::report::Spread;
 use crate::wrk::{self, Load, Measured};
 
@@ -37,8 +38,8 @@ pub fn alternate(plan: &Plan, sides: &[Side]) -> anyhow::Result<Vec<Vec<Measured
 pub type WatchedRuns = (Vec<Measured>, Vec<Vec<f64>>);
 
 /// `alternate`, also counting the CPU time that each side's processes
-/// (`watched[side]`: pids) spent during that side's runs.
-pub fn alternate_watching(plan: &Plan, sides: &[Side], watched: &[Vec<u32>]) -> anyhow::Result<Vec<WatchedRuns>> {
+/// (`watched[side]`) spent during that side's runs.
+pub fn alternate_watching(plan: &Plan, sides: &[Side], watched: &[Vec<CpuOf>]) -> anyhow::Result<Vec<WatchedRuns>> {
     let load = Load { connections: plan.connections, duration: plan.window };
     let mut results = vec![(Vec::new(), Vec::new()); sides.len()];
     for round in 0..plan.rounds {
@@ -47,9 +48,9 @@ pub fn alternate_watching(plan: &Plan, sides: &[Side], watched: &[Vec<u32>]) -> 
         for i in order {
             let side = &sides[i];
             let headers: Vec<(&str, &str)> = side.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let before: Vec<f64> = watched[i].iter().map(|pid| crate::procs::cpu_seconds(*pid)).collect();
+            let before: Vec<f64> = watched[i].iter().map(|of| of.seconds()).collect();
             let measured = wrk::run(&load, &side.url, &headers)?;
-            let cpu = watched[i].iter().zip(before).map(|(pid, before)| crate::procs::cpu_seconds(*pid) - before);
+            let cpu = watched[i].iter().zip(before).map(|(of, before)| of.seconds() - before);
             eprintln!(
                 "  round {}/{} {:<28} {:>9.0} req/s  p50 {:.3} ms  p99 {:.3} ms{}",
                 round + 1,
@@ -65,6 +66,15 @@ pub fn alternate_watching(plan: &Plan, sides: &[Side], watched: &[Vec<u32>]) -> 
         }
     }
     Ok(results)
+}
+
+/// CPU microseconds per request of watched process `which` over a side's
+/// runs (CPU seconds in the run / requests served in it), median and range.
+pub fn cpu_per_request(plan: &Plan, runs: &[Measured], cpu: &[Vec<f64>], which: usize) -> Spread {
+    Spread::of(runs.iter().zip(cpu).map(|(run, seconds)| {
+        let requests = run.requests_per_second * plan.window.as_secs_f64();
+        seconds[which] * 1e6 / requests.max(1.0)
+    }))
 }
 
 /// Median and range of a side's throughput, p50 and p99.

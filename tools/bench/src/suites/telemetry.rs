@@ -9,6 +9,7 @@
 use super::gateway::catalog_with_a_product;
 use super::{Plan, Side, alternate_watching, compare, summarise};
 use crate::otlp::CountingReceiver;
+use crate::procs::CpuOf;
 use crate::report::{Spread, Table};
 
 pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
@@ -49,7 +50,8 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
     // Whose CPU a request costs: each side's catalog, and this process (the
     // OTLP receiver lives here; wrk is a process of its own).
     let bench = std::process::id();
-    let watched: Vec<Vec<u32>> = processes.iter().map(|(process, _)| vec![process.pid(), bench]).collect();
+    let watched: Vec<Vec<CpuOf>> =
+        processes.iter().map(|(process, _)| vec![CpuOf::Process(process.pid()), CpuOf::Process(bench)]).collect();
     let (spans_before, records_before) = (receiver.spans(), receiver.log_records());
     let results = alternate_watching(plan, &sides, &watched)?;
     let (spans, log_records) = (receiver.spans() - spans_before, receiver.log_records() - records_before);
@@ -76,11 +78,5 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
 /// CPU microseconds per request of each watched process (catalog, bench),
 /// median and range over the runs.
 fn cpu_per_request(plan: &Plan, runs: &[crate::wrk::Measured], cpu: &[Vec<f64>]) -> [Spread; 2] {
-    let per_request = |which: usize| {
-        Spread::of(runs.iter().zip(cpu).map(|(run, seconds)| {
-            let requests = run.requests_per_second * plan.window.as_secs_f64();
-            seconds[which] * 1e6 / requests.max(1.0)
-        }))
-    };
-    [per_request(0), per_request(1)]
+    [super::cpu_per_request(plan, runs, cpu, 0), super::cpu_per_request(plan, runs, cpu, 1)]
 }
