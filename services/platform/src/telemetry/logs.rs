@@ -48,7 +48,7 @@ impl<W> JsonLogLayer<W> {
 }
 
 /// Fields by name, in the order they were first recorded.
-pub(super) type Fields = Vec<(&'static str, Value)>;
+type Fields = Vec<(&'static str, Value)>;
 
 /// The fields recorded on a span, kept in the span's extensions.
 struct SpanFields(Fields);

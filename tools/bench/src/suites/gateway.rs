@@ -173,8 +173,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
         plan.connections, plan.rounds
     );
     let (mut table, comparison) = compare(&title, "path", 1, &sides, &summaries);
-    let proxy_cpu: Vec<_> = results.iter().map(|(runs, cpu)| cpu_per_request(plan, runs, cpu, 0)).collect();
-    let catalog_cpu: Vec<_> = results.iter().map(|(runs, cpu)| cpu_per_request(plan, runs, cpu, 1)).collect();
+    let (proxy_cpu, catalog_cpu) = (cpu_per_request(plan, &results, 0), cpu_per_request(plan, &results, 1));
     let mut proxy_cells: Vec<String> = proxy_cpu.iter().map(|spread| spread.show(1)).collect();
     proxy_cells[0] = "–".to_owned();
     table.add_column("proxy CPU µs/req", proxy_cells);

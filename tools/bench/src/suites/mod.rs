@@ -68,13 +68,14 @@ pub fn alternate_watching(plan: &Plan, sides: &[Side], watched: &[Vec<CpuOf>]) -
     Ok(results)
 }
 
-/// CPU microseconds per request of watched process `which` over a side's
-/// runs (CPU seconds in the run / requests served in it), median and range.
-pub fn cpu_per_request(plan: &Plan, runs: &[Measured], cpu: &[Vec<f64>], which: usize) -> Spread {
-    Spread::of(runs.iter().zip(cpu).map(|(run, seconds)| {
-        let requests = run.requests_per_second * plan.window.as_secs_f64();
-        seconds[which] * 1e6 / requests.max(1.0)
-    }))
+/// Per side, the CPU microseconds per request of its watched process
+/// `which` (CPU seconds in a run / requests served in it), median and range.
+pub fn cpu_per_request(plan: &Plan, results: &[WatchedRuns], which: usize) -> Vec<Spread> {
+    let requests = |run: &Measured| (run.requests_per_second * plan.window.as_secs_f64()).max(1.0);
+    results
+        .iter()
+        .map(|(runs, cpu)| Spread::of(runs.iter().zip(cpu).map(|(run, seconds)| seconds[which] * 1e6 / requests(run))))
+        .collect()
 }
 
 /// Median and range of a side's throughput, p50 and p99.

@@ -7,10 +7,10 @@
 //! cannot be switched off (every service serves `/metrics`): both pay them.
 
 use super::gateway::catalog_with_a_product;
-use super::{Plan, Side, alternate_watching, compare, summarise};
+use super::{Plan, Side, alternate_watching, compare, cpu_per_request, summarise};
 use crate::otlp::CountingReceiver;
 use crate::procs::CpuOf;
-use crate::report::{Spread, Table};
+use crate::report::Table;
 
 pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
     let (receiver, otlp) = CountingReceiver::start().await?;
@@ -61,22 +61,16 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
         plan.connections, plan.rounds
     );
     let (mut table, comparison) = compare(&title, "catalog", sides.len() - 1, &sides, &summaries);
-    let cost: Vec<[Spread; 2]> = results.iter().map(|(runs, cpu)| cpu_per_request(plan, runs, cpu)).collect();
-    table.add_column("catalog CPU µs/req", cost.iter().map(|[catalog, _]| catalog.show(1)).collect());
-    table.add_column("bench (receiver) CPU µs/req", cost.iter().map(|[_, bench]| bench.show(1)).collect());
+    let (catalog_cpu, bench_cpu) = (cpu_per_request(plan, &results, 0), cpu_per_request(plan, &results, 1));
+    table.add_column("catalog CPU µs/req", catalog_cpu.iter().map(|spread| spread.show(1)).collect());
+    table.add_column("bench (receiver) CPU µs/req", bench_cpu.iter().map(|spread| spread.show(1)).collect());
     let json = serde_json::json!({
         "comparison": comparison,
-        "cpu_us_per_request": sides.iter().zip(&cost).map(|(side, [catalog, bench])| serde_json::json!({
+        "cpu_us_per_request": sides.iter().zip(catalog_cpu.iter().zip(&bench_cpu)).map(|(side, (catalog, bench))| serde_json::json!({
             "name": side.name, "catalog": catalog, "bench_process": bench,
         })).collect::<Vec<_>>(),
         "spans_received_during_runs": spans,
         "log_records_received_during_runs": log_records,
     });
     Ok((table, json))
-}
-
-/// CPU microseconds per request of each watched process (catalog, bench),
-/// median and range over the runs.
-fn cpu_per_request(plan: &Plan, runs: &[crate::wrk::Measured], cpu: &[Vec<f64>]) -> [Spread; 2] {
-    [super::cpu_per_request(plan, runs, cpu, 0), super::cpu_per_request(plan, runs, cpu, 1)]
 }
