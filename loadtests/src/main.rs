@@ -6,21 +6,33 @@
 //! shop-load --no-thresholds   traffic only: no threshold stops or fails the run
 //!                             (the chaos runner's load, where breaking them is the point)
 //! shop-load --list-profiles
+//! shop-load --workers 3 --worker-index 0 --start-at 2026-12-02T10:00:00Z --metrics-addr 0.0.0.0:9646
+//!                             one worker of three: its share of the users, from a common start,
+//!                             live metrics on /metrics for Prometheus to add up
+//! shop-load judge --prometheus http://127.0.0.1:9090 --profile smoke [--from T --to T]
+//!                             the workers' run judged as one, from Prometheus
 //! ```
 //! The admin account comes from LOAD_ADMIN_EMAIL / LOAD_ADMIN_PASSWORD
 //! (default: the compose stack's development admin). Reports (goose's HTML
 //! and JSON, and `summary.json`) go to `reports/<profile>-<time>/`.
 //! Exit status: 0 when every threshold held, 1 when one broke, 2 on errors.
 
+use std::ffi::OsString;
+use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{CommandFactory, Parser};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use goose::GooseError;
 use goose::config::GooseConfiguration;
 use goose::prelude::*;
+use loadtests::judge::query::{Prometheus, Window};
+use loadtests::live::{self, Run, Worker};
+use loadtests::plan::{Phases, parse_time, steps_of, worker_plan};
 use loadtests::profiles::{PROFILES, Profile, profile};
+use loadtests::report::{Row, table};
 use loadtests::scenarios;
-use loadtests::setup::{Admin, seed};
+use loadtests::setup::{Admin, await_seed, seed};
 use serde_json::json;
 
 /// The gateway the load goes to, unless `--host` names another.
@@ -58,12 +70,59 @@ struct Cli {
     /// List the profiles, then exit
     #[arg(long)]
     list_profiles: bool,
+    /// Run as one of N workers that together make one run: each runs its share of every step's users
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    workers: u16,
+    /// Which worker this is, 0 to N-1 [env: JOB_COMPLETION_INDEX] [default: 0]
+    #[arg(long, value_name = "I")]
+    worker_index: Option<u16>,
+    /// Hold the start until this time (RFC 3339 or unix seconds), the same for every worker, so their phases line up
+    #[arg(long, value_name = "TIME")]
+    start_at: Option<String>,
+    /// Serve live metrics for Prometheus on this address (/metrics) [env: LOAD_METRICS_ADDR]
+    #[arg(long, value_name = "ADDR")]
+    metrics_addr: Option<SocketAddr>,
+    /// With live metrics, how long to wait after the run for Prometheus to scrape its last figures
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    linger: u64,
+    #[command(subcommand)]
+    command: Option<Command>,
     #[command(flatten)]
     goose: GooseConfiguration,
 }
 
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Judge a run of many workers as one, from the sum of their live metrics in Prometheus
+    Judge(JudgeArgs),
+}
+
+#[derive(Args, Debug)]
+struct JudgeArgs {
+    /// The Prometheus that scraped the workers
+    #[arg(long, value_name = "URL")]
+    prometheus: String,
+    /// The run's profile: its thresholds, unless --threshold is given
+    #[arg(long, value_name = "NAME", default_value = "smoke")]
+    profile: String,
+    /// The window's start (RFC 3339 or unix seconds) [default: an hour before --to]
+    #[arg(long, value_name = "TIME")]
+    from: Option<String>,
+    /// The window's end (RFC 3339 or unix seconds) [default: now]
+    #[arg(long, value_name = "TIME")]
+    to: Option<String>,
+    /// Which run, when several of the profile reported in the window (its start time, the `run` label)
+    #[arg(long, value_name = "ID")]
+    run: Option<String>,
+    /// A threshold in place of the profile's (repeat for several)
+    #[arg(long, value_name = "RULE")]
+    threshold: Vec<String>,
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // goose keeps --test-plan to itself; a worker needs it to take its share.
+    let (args, test_plan) = take_test_plan(std::env::args_os().collect());
+    let cli = Cli::parse_from(args);
     if cli.goose.version {
         print!("{}", Cli::command().render_version());
         return ExitCode::SUCCESS;
@@ -80,14 +139,22 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    if let Some(Command::Judge(args)) = cli.command {
+        return runtime.block_on(async move {
+            judge(args).await.unwrap_or_else(|error| {
+                eprintln!("shop-load judge: {error:#}");
+                ExitCode::from(2)
+            })
+        });
+    }
     let name = cli.profile.clone().or_else(|| std::env::var("LOAD_PROFILE").ok()).unwrap_or_else(|| "smoke".into());
     let Some(profile) = profile(&name) else {
         eprintln!("shop-load: no profile {name:?}; try --list-profiles");
         return ExitCode::from(2);
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async move {
-        match run(profile, cli).await {
+        match run(profile, cli, test_plan).await {
             Ok(code) => code,
             Err(error) => {
                 eprintln!("shop-load: {error:#}");
@@ -97,13 +164,81 @@ fn main() -> ExitCode {
     })
 }
 
-async fn run(profile: &'static Profile, cli: Cli) -> anyhow::Result<ExitCode> {
+/// Removes `--test-plan PLAN` (or `--test-plan=PLAN`) from the arguments,
+/// returning it.
+fn take_test_plan(args: Vec<OsString>) -> (Vec<OsString>, Option<String>) {
+    let mut kept = Vec::with_capacity(args.len());
+    let mut plan = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.to_str() {
+            Some("--test-plan") => plan = args.next().map(|p| p.to_string_lossy().into_owned()),
+            Some(text) if text.starts_with("--test-plan=") => plan = Some(text["--test-plan=".len()..].to_owned()),
+            _ => kept.push(arg),
+        }
+    }
+    (kept, plan)
+}
+
+/// Who this process is: `--worker-index`, else a Kubernetes Indexed Job's
+/// `JOB_COMPLETION_INDEX`, else 0.
+fn worker(cli: &Cli) -> anyhow::Result<Worker> {
+    let index = match cli.worker_index {
+        Some(index) => usize::from(index),
+        None => match std::env::var("JOB_COMPLETION_INDEX") {
+            Ok(text) => text.parse().map_err(|_| anyhow::anyhow!("JOB_COMPLETION_INDEX={text:?} is not a number"))?,
+            Err(_) => 0,
+        },
+    };
+    let count = usize::from(cli.workers);
+    anyhow::ensure!(index < count, "worker index {index} is not below --workers {count}");
+    Ok(Worker { index, count })
+}
+
+async fn run(profile: &'static Profile, cli: Cli, test_plan: Option<String>) -> anyhow::Result<ExitCode> {
     let host = cli.goose.host.clone().unwrap_or_else(|| DEFAULT_HOST.into());
     let admin = Admin {
         email: std::env::var("LOAD_ADMIN_EMAIL").unwrap_or_else(|_| "admin@shop.local".into()),
         password: std::env::var("LOAD_ADMIN_PASSWORD").unwrap_or_else(|_| "admin-dev-password-change-me".into()),
     };
-    let catalogue = seed(&host, &admin, profile.name).await?;
+    let worker = worker(&cli)?;
+    let by_users = cli.goose.users.is_some() || cli.goose.increase_rate.is_some() || cli.goose.run_time.is_some();
+    anyhow::ensure!(
+        !(by_users && (test_plan.is_some() || worker.count > 1)),
+        "give the load either as --test-plan (what --workers splits) or as -u/-r/-t, not both"
+    );
+    let plan = test_plan.unwrap_or_else(|| profile.test_plan.to_owned());
+    let start_at = cli.start_at.as_deref().map(parse_time).transpose()?;
+    let metrics_addr = match cli.metrics_addr {
+        Some(address) => Some(address),
+        None => std::env::var("LOAD_METRICS_ADDR").ok().map(|a| a.parse()).transpose()?,
+    };
+    let live = match metrics_addr {
+        Some(address) => {
+            let run = Run {
+                id: start_at.unwrap_or_else(chrono::Utc::now).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                profile: profile.name.to_owned(),
+                mode: "closed",
+                plan: if by_users { String::new() } else { plan.clone() },
+            };
+            let phases = if by_users { Phases::default() } else { Phases::of(&steps_of(&plan)?) };
+            let live = live::enable(worker, &run, phases);
+            let bound = live::server::serve(live, address).await?;
+            println!(
+                "live metrics on http://{bound}/metrics (worker {} of {}, run {})",
+                worker.index, worker.count, run.id
+            );
+            Some(live)
+        }
+        None => None,
+    };
+
+    // The data is made once, by the first worker; the others wait for it.
+    let catalogue = if worker.index == 0 {
+        seed(&host, &admin, profile.name).await?
+    } else {
+        await_seed(&host, &admin, profile.name, Duration::from_secs(300)).await?
+    };
     println!(
         "set-up: {} products, {} categories, stock topped up",
         catalogue.product_ids.len(),
@@ -115,23 +250,31 @@ async fn run(profile: &'static Profile, cli: Cli) -> anyhow::Result<ExitCode> {
     scenarios::install(catalogue);
     scenarios::set_think_time(profile.think_ms);
 
-    let dir = format!("reports/{}-{}", profile.name, chrono::Utc::now().format("%Y%m%d-%H%M%S"));
+    let dir = match worker.count {
+        1 => format!("reports/{}-{}", profile.name, chrono::Utc::now().format("%Y%m%d-%H%M%S")),
+        _ => format!("reports/{}-{}-worker-{}", profile.name, chrono::Utc::now().format("%Y%m%d-%H%M%S"), worker.index),
+    };
     std::fs::create_dir_all(&dir)?;
     let mut configuration = cli.goose;
     if configuration.report_file.is_empty() {
         configuration.report_file = vec![format!("{dir}/report.html"), format!("{dir}/report.json")];
     }
+    let my_plan = worker_plan(&plan, worker.count, worker.index)?;
     let mut attack = GooseAttack::initialize_with_config(configuration)?
         .register_scenario(scenarios::anonymous_browsing()?)
         .register_scenario(scenarios::shopper()?)
         .register_scenario(scenarios::returning_customer()?)
         .register_scenario(scenarios::admin()?)
         .set_default(GooseDefault::Host, host.as_str())?
-        .set_default(GooseDefault::TestPlan, profile.test_plan)?
         .set_default(GooseDefault::RunningMetrics, 5)?
         .set_default(GooseDefault::NoTelnet, true)?
         .set_default(GooseDefault::NoWebSocket, true)?;
-    let thresholds: &[&str] = if cli.no_thresholds { &[] } else { profile.thresholds };
+    if !by_users {
+        attack = attack.set_default(GooseDefault::TestPlan, my_plan.as_str())?;
+    }
+    // Many workers are judged together, from Prometheus (`shop-load judge`):
+    // one worker's share says nothing about the run's thresholds.
+    let thresholds: &[&str] = if cli.no_thresholds || worker.count > 1 { &[] } else { profile.thresholds };
     for rule in thresholds {
         attack = attack.set_default(GooseDefault::Threshold, *rule)?;
     }
@@ -142,33 +285,116 @@ async fn run(profile: &'static Profile, cli: Cli) -> anyhow::Result<ExitCode> {
         attack = attack.set_default(GooseDefault::ThresholdAbortDelay, 30usize)?;
     }
 
-    let (code, metrics, failed_early) = match attack.execute().await {
+    if let Some(at) = start_at {
+        wait_until(at, worker).await?;
+    }
+    if let Some(live) = live {
+        live.start();
+    }
+    let outcome = attack.execute().await;
+    if let Some(live) = live {
+        live.finish();
+    }
+    let (code, metrics, failed_early) = match outcome {
         Ok(metrics) => (ExitCode::SUCCESS, metrics, false),
         Err(GooseError::ThresholdsFailed { metrics, .. }) => (ExitCode::from(1), *metrics.0, true),
         Err(error) => return Err(anyhow::anyhow!("{error:?}")),
     };
-    print_thresholds(profile.name, &metrics);
+    let rows: Vec<Row> = metrics
+        .thresholds
+        .iter()
+        .map(|t| Row { rule: t.rule.clone(), observed: t.observed.clone(), value: t.value, passed: t.passed })
+        .collect();
+    print!("{}", table(profile.name, &rows));
+    let requests: usize = metrics.requests.values().map(|r| r.success_count + r.fail_count).sum();
+    println!("requests: {requests} (worker {} of {}, plan {my_plan})", worker.index, worker.count);
     let summary = json!({
         "profile": profile.name,
         "test_plan": profile.test_plan,
         "passed": !failed_early,
         "duration_secs": metrics.duration,
         "users": metrics.maximum_users,
-        "thresholds": metrics.thresholds.iter().map(|t| json!({"rule": t.rule, "observed": t.observed, "passed": t.passed})).collect::<Vec<_>>(),
+        "requests": requests,
+        "worker": {"index": worker.index, "of": worker.count, "plan": my_plan},
+        "thresholds": rows.iter().map(Row::to_json).collect::<Vec<_>>(),
         "reports": [format!("{dir}/report.html"), format!("{dir}/report.json")],
     });
     std::fs::write(format!("{dir}/summary.json"), serde_json::to_string_pretty(&summary)?)?;
     println!("reports in {dir}/ (report.html, report.json, summary.json)");
+    if let Some(live) = live
+        && cli.linger > 0
+    {
+        if live.scraped_after_finish(Duration::from_secs(cli.linger)).await {
+            println!("Prometheus has the run's last figures");
+        } else {
+            eprintln!(
+                "shop-load: no scrape of /metrics within {} s after the run: Prometheus lacks its last figures",
+                cli.linger
+            );
+        }
+    }
     Ok(code)
 }
 
-fn print_thresholds(profile: &str, metrics: &GooseMetrics) {
-    println!("\nthresholds of profile {profile}:");
-    println!("  {:<50} {:>22}  result", "rule", "observed");
-    for result in &metrics.thresholds {
-        let verdict = if result.passed { "PASS" } else { "FAIL" };
-        println!("  {:<50} {:>22}  {verdict}", result.rule, result.observed);
+/// Holds this worker until the common start time; one that comes too late
+/// refuses to run out of step with the others.
+async fn wait_until(at: chrono::DateTime<chrono::Utc>, worker: Worker) -> anyhow::Result<()> {
+    let wait = at - chrono::Utc::now();
+    match wait.to_std() {
+        Ok(wait) => {
+            println!("worker {} of {}: starting at {at} (in {:.1} s)", worker.index, worker.count, wait.as_secs_f64());
+            tokio::time::sleep(wait).await;
+            Ok(())
+        }
+        Err(_) if wait > -chrono::TimeDelta::seconds(5) => Ok(()),
+        Err(_) => anyhow::bail!(
+            "the start time {at} passed {} s ago: this worker would run out of step with the others",
+            -wait.num_seconds()
+        ),
     }
+}
+
+/// `shop-load judge`: prints the table, writes the report; 0 when the run
+/// is whole and every threshold held, 1 when one broke, 2 when the run is
+/// not whole or cannot be judged.
+async fn judge(args: JudgeArgs) -> anyhow::Result<ExitCode> {
+    let to = args.to.as_deref().map(parse_time).transpose()?.unwrap_or_else(chrono::Utc::now);
+    let from = args.from.as_deref().map(parse_time).transpose()?.unwrap_or(to - chrono::TimeDelta::hours(1));
+    anyhow::ensure!(from < to, "--from {from} is not before --to {to}");
+    let window = Window { from, to };
+    let thresholds: Vec<String> = if args.threshold.is_empty() {
+        let profile = profile(&args.profile)
+            .ok_or_else(|| anyhow::anyhow!("no profile {:?}; try --list-profiles", args.profile))?;
+        profile.thresholds.iter().map(|t| (*t).to_owned()).collect()
+    } else {
+        args.threshold.clone()
+    };
+    let prometheus = Prometheus::new(&args.prometheus);
+    let verdict =
+        loadtests::judge::judge(&prometheus, &args.profile, &window, args.run.as_deref(), &thresholds).await?;
+    print!("{}", table(&verdict.profile, &verdict.rows));
+    let counts: Vec<String> = verdict.workers.iter().map(|w| format!("worker {}: {}", w.worker, w.requests)).collect();
+    println!(
+        "requests: {} from {} of {} workers ({}); run {}",
+        verdict.requests,
+        verdict.workers.len(),
+        verdict.workers_expected,
+        counts.join(", "),
+        verdict.run
+    );
+    for problem in &verdict.problems {
+        eprintln!("RUN NOT WHOLE: {problem}");
+    }
+    let dir = format!("reports/{}-{}-judged", verdict.profile, chrono::Utc::now().format("%Y%m%d-%H%M%S"));
+    std::fs::create_dir_all(&dir)?;
+    let report = verdict.to_json(&window, &args.prometheus);
+    std::fs::write(format!("{dir}/summary.json"), serde_json::to_string_pretty(&report)?)?;
+    println!("report in {dir}/summary.json");
+    Ok(match (verdict.problems.is_empty(), verdict.passed()) {
+        (false, _) => ExitCode::from(2),
+        (true, true) => ExitCode::SUCCESS,
+        (true, false) => ExitCode::from(1),
+    })
 }
 
 #[cfg(test)]

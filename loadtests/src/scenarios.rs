@@ -53,13 +53,26 @@ pub fn set_think_time(range: (u64, u64)) {
     let _ = THINK.set(range);
 }
 
-/// Every user gets its own HTTP client, identified as load.
+/// Every user gets its own HTTP client, identified as load; from here it
+/// counts as active until [`leave`].
 async fn identify(user: &mut GooseUser) -> TransactionResult {
+    if let Some(live) = crate::live::get() {
+        live.user_started();
+    }
     let builder = reqwest::Client::builder()
         .user_agent(user_agent(&catalogue().profile))
         .cookie_store(true)
         .timeout(Duration::from_secs(30));
     user.set_client_builder(builder).await?;
+    Ok(())
+}
+
+/// The user stops (goose runs this on every user it stops).
+async fn leave(user: &mut GooseUser) -> TransactionResult {
+    let _ = user;
+    if let Some(live) = crate::live::get() {
+        live.user_stopped();
+    }
     Ok(())
 }
 
@@ -119,6 +132,7 @@ pub fn anonymous_browsing() -> Result<Scenario, GooseError> {
     Ok(scenario!("anonymous browsing")
         .set_weight(6)?
         .register_transaction(transaction!(identify).set_on_start())
+        .register_transaction(transaction!(leave).set_on_stop())
         .register_transaction(transaction!(browse_products).set_name("list products").set_weight(3)?)
         .register_transaction(transaction!(browse_category).set_name("filter by category").set_weight(2)?)
         .register_transaction(transaction!(search).set_name("search").set_weight(2)?)
@@ -167,6 +181,7 @@ pub fn shopper() -> Result<Scenario, GooseError> {
     Ok(scenario!("shopper")
         .set_weight(3)?
         .register_transaction(transaction!(sign_up).set_name("sign up").set_on_start())
+        .register_transaction(transaction!(leave).set_on_stop())
         .register_transaction(transaction!(place_order).set_name("place order").set_weight(2)?)
         .register_transaction(transaction!(my_orders).set_name("my orders")))
 }
@@ -199,6 +214,7 @@ pub fn returning_customer() -> Result<Scenario, GooseError> {
     Ok(scenario!("returning customer")
         .set_weight(2)?
         .register_transaction(transaction!(sign_up).set_name("sign up").set_on_start())
+        .register_transaction(transaction!(leave).set_on_stop())
         .register_transaction(transaction!(place_order).set_name("first order").set_on_start())
         .register_transaction(transaction!(dashboard).set_name("dashboard").set_weight(2)?)
         .register_transaction(transaction!(order_history).set_name("order history").set_weight(2)?)
@@ -249,6 +265,7 @@ pub fn admin() -> Result<Scenario, GooseError> {
     Ok(scenario!("admin")
         .set_weight(1)?
         .register_transaction(transaction!(admin_log_in).set_name("log in").set_on_start())
+        .register_transaction(transaction!(leave).set_on_stop())
         .register_transaction(transaction!(restock).set_name("restock"))
         .register_transaction(transaction!(update_price).set_name("update price")))
 }

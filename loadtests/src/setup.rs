@@ -39,6 +39,30 @@ pub struct Admin {
     pub password: String,
 }
 
+/// Waits, up to `patience`, for another worker's [`seed`] to have made the
+/// products; stock is that worker's to top up, so it is not touched here.
+pub async fn await_seed(
+    host: &str,
+    admin: &Admin,
+    profile: &str,
+    patience: std::time::Duration,
+) -> anyhow::Result<Catalogue> {
+    let http = Client::builder().user_agent(crate::traffic::user_agent(profile)).build()?;
+    let base = host.trim_end_matches('/');
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        if let Ok(ids) = existing_products(&http, base).await
+            && ids.len() >= PRODUCTS.len()
+        {
+            return Ok(catalogue(ids, admin, profile));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            bail!("worker 0 had not made the load's products at {base} after {} s", patience.as_secs());
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
 pub async fn seed(host: &str, admin: &Admin, profile: &str) -> anyhow::Result<Catalogue> {
     let http = Client::builder().user_agent(crate::traffic::user_agent(profile)).build()?;
     let base = host.trim_end_matches('/');
@@ -98,15 +122,19 @@ pub async fn seed(host: &str, admin: &Admin, profile: &str) -> anyhow::Result<Ca
             missing -= quantity;
         }
     }
+    Ok(catalogue(ids, admin, profile))
+}
+
+fn catalogue(ids: HashMap<String, i64>, admin: &Admin, profile: &str) -> Catalogue {
     let mut product_ids: Vec<i64> = ids.into_values().collect();
     product_ids.sort_unstable();
-    Ok(Catalogue {
+    Catalogue {
         product_ids,
         categories: CATEGORIES.iter().map(|(slug, _)| (*slug).to_owned()).collect(),
         admin_email: admin.email.clone(),
         admin_password: admin.password.clone(),
         profile: profile.to_owned(),
-    })
+    }
 }
 
 /// SKU → id of the load products already there (read past the gateway's cache).

@@ -57,7 +57,16 @@ pub async fn call(
         builder = builder.json(body);
     }
     let request = GooseRequest::builder().method(method).path(path).name(name).set_request_builder(builder).build();
-    user.request(request).await
+    let answer = user.request(request).await;
+    match &answer {
+        Ok(response) => crate::live::record(&response.request),
+        Err(error) => {
+            if let TransactionError::RequestFailed { raw_request } = error.as_ref() {
+                crate::live::record(raw_request);
+            }
+        }
+    }
+    answer
 }
 
 /// The JSON answer of a `call` (`Null` when there is none).

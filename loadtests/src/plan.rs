@@ -1,0 +1,163 @@
+//! A run's plan across workers: each worker's share of the users, the
+//! phases of the plan in time (so every worker labels a request with the
+//! same phase as the others), and the common start time.
+//!
+//! A goose test plan is `users,duration;…`: each step moves to its number
+//! of users over its duration. A step that keeps the users of the one before
+//! holds them (goose's Maintain, what `rps` thresholds count).
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use goose::test_plan::TestPlan;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    Increase,
+    Maintain,
+    Decrease,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Increase => "increase",
+            Phase::Maintain => "maintain",
+            Phase::Decrease => "decrease",
+        }
+    }
+}
+
+/// The phases of a plan, each ending some time after the start.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Phases {
+    ends: Vec<(Duration, Phase)>,
+}
+
+impl Phases {
+    /// The phases of `steps` (users, milliseconds), as goose runs them.
+    pub fn of(steps: &[(usize, usize)]) -> Self {
+        let mut ends = Vec::with_capacity(steps.len());
+        let (mut users, mut at) = (0, Duration::ZERO);
+        for &(target, ms) in steps {
+            let phase = match target.cmp(&users) {
+                std::cmp::Ordering::Greater => Phase::Increase,
+                std::cmp::Ordering::Equal => Phase::Maintain,
+                std::cmp::Ordering::Less => Phase::Decrease,
+            };
+            at += Duration::from_millis(ms as u64);
+            ends.push((at, phase));
+            users = target;
+        }
+        Self { ends }
+    }
+
+    /// The phase `elapsed` after the start (after the plan: its wind-down).
+    pub fn at(&self, elapsed: Duration) -> Phase {
+        self.ends.iter().find(|(end, _)| elapsed < *end).map_or(Phase::Decrease, |(_, phase)| *phase)
+    }
+
+    /// How long the plan holds its users, all Maintain steps together.
+    pub fn holding(&self) -> Duration {
+        let mut start = Duration::ZERO;
+        let mut total = Duration::ZERO;
+        for &(end, phase) in &self.ends {
+            if phase == Phase::Maintain {
+                total += end - start;
+            }
+            start = end;
+        }
+        total
+    }
+
+    /// The whole plan's length.
+    pub fn length(&self) -> Duration {
+        self.ends.last().map_or(Duration::ZERO, |(end, _)| *end)
+    }
+}
+
+/// Worker `index`'s share of `users` split over `workers`: the first ones
+/// take one more when it does not divide.
+pub fn share(users: usize, workers: usize, index: usize) -> usize {
+    users / workers + usize::from(index < users % workers)
+}
+
+/// Worker `index`'s plan: the same steps, at the same times, with its share
+/// of each step's users, so that the workers' phases line up and their
+/// users add up to the plan's.
+pub fn worker_plan(plan: &str, workers: usize, index: usize) -> anyhow::Result<String> {
+    let steps = steps_of(plan)?;
+    if steps.iter().all(|&(users, _)| share(users, workers, index) == 0) {
+        bail!(
+            "the plan {plan:?} has too few users for {workers} workers: worker {index} would start none (give fewer workers or more users)"
+        );
+    }
+    // goose's time spans are whole seconds.
+    Ok(steps
+        .iter()
+        .map(|&(users, ms)| format!("{},{}s", share(users, workers, index), ms / 1_000))
+        .collect::<Vec<_>>()
+        .join(";"))
+}
+
+/// The steps of a goose test plan, (users, milliseconds).
+pub fn steps_of(plan: &str) -> anyhow::Result<Vec<(usize, usize)>> {
+    plan.parse::<TestPlan>().map(|p| p.steps).map_err(|e| anyhow::anyhow!("the test plan {plan:?}: {e}"))
+}
+
+/// A time on the command line: RFC 3339 (`2026-12-02T10:00:00Z`) or
+/// unix seconds.
+pub fn parse_time(text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(seconds) = text.parse::<f64>() {
+        let millis = (seconds * 1_000.0).round() as i64;
+        return chrono::DateTime::from_timestamp_millis(millis).context("a start time within chrono's range");
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .with_context(|| format!("the time {text:?}: give RFC 3339 (2026-12-02T10:00:00Z) or unix seconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_add_up_to_the_users_and_differ_by_at_most_one() {
+        for users in 0..20 {
+            for workers in 1..6 {
+                let shares: Vec<usize> = (0..workers).map(|i| share(users, workers, i)).collect();
+                assert_eq!(shares.iter().sum::<usize>(), users);
+                assert!(shares.iter().max().unwrap() - shares.iter().min().unwrap() <= 1);
+            }
+        }
+    }
+
+    #[test]
+    fn a_worker_s_plan_keeps_the_steps_times_and_takes_its_share() {
+        assert_eq!(worker_plan("20,30s;20,5m;0,10s", 3, 0).unwrap(), "7,30s;7,300s;0,10s");
+        assert_eq!(worker_plan("20,30s;20,5m;0,10s", 3, 2).unwrap(), "6,30s;6,300s;0,10s");
+        assert_eq!(worker_plan("4,2s;4,12s;0,1s", 3, 2).unwrap(), "1,2s;1,12s;0,1s");
+        let error = worker_plan("2,1s;2,5s;0,1s", 3, 2).unwrap_err().to_string();
+        assert!(error.contains("worker 2 would start none"), "{error}");
+    }
+
+    #[test]
+    fn phases_follow_the_user_counts_of_the_steps() {
+        let phases = Phases::of(&steps_of("4,2s;4,12s;8,1s;0,1s").unwrap());
+        assert_eq!(phases.at(Duration::from_millis(1_999)), Phase::Increase);
+        assert_eq!(phases.at(Duration::from_secs(2)), Phase::Maintain);
+        assert_eq!(phases.at(Duration::from_millis(14_500)), Phase::Increase);
+        assert_eq!(phases.at(Duration::from_millis(15_500)), Phase::Decrease);
+        assert_eq!(phases.at(Duration::from_secs(60)), Phase::Decrease);
+        assert_eq!(phases.holding(), Duration::from_secs(12));
+        assert_eq!(phases.length(), Duration::from_secs(16));
+    }
+
+    #[test]
+    fn a_start_time_is_rfc_3339_or_unix_seconds() {
+        let at = parse_time("2026-12-02T10:00:00Z").unwrap();
+        assert_eq!(parse_time(&at.timestamp().to_string()).unwrap(), at);
+        assert_eq!(parse_time("1796205600.5").unwrap().timestamp_millis(), 1_796_205_600_500);
+        assert!(parse_time("tomorrow").is_err());
+    }
+}
