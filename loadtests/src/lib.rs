@@ -8,6 +8,7 @@
 
 pub mod judge;
 pub mod live;
+pub mod open_loop;
 pub mod plan;
 pub mod profiles;
 pub mod report;

@@ -27,8 +27,10 @@ use goose::GooseError;
 use goose::config::GooseConfiguration;
 use goose::prelude::*;
 use loadtests::judge::query::{Prometheus, Window};
+use loadtests::judge::rules::Rule;
 use loadtests::live::{self, Run, Worker};
-use loadtests::plan::{Phases, parse_time, steps_of, worker_plan};
+use loadtests::open_loop::{self, schedule::ArrivalPlan, verdict};
+use loadtests::plan::{Phases, parse_time, worker_plan};
 use loadtests::profiles::{PROFILES, Profile, profile};
 use loadtests::report::{Row, table};
 use loadtests::scenarios;
@@ -85,6 +87,15 @@ struct Cli {
     /// With live metrics, how long to wait after the run for Prometheus to scrape its last figures
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     linger: u64,
+    /// Open-loop: the profile's arrival plan (spike, stress), requests started at a fixed rate however slowly the shop answers
+    #[arg(long)]
+    open_loop: bool,
+    /// Open-loop with this arrival plan: rate,duration;… in requests per second (e.g. 40,10s;40,1m;0,5s)
+    #[arg(long, value_name = "PLAN")]
+    arrival_rate: Option<String>,
+    /// Open-loop: the most requests waiting at once; arrivals beyond it are dropped and counted
+    #[arg(long, value_name = "N", default_value_t = 1_000)]
+    max_in_flight: usize,
     #[command(subcommand)]
     command: Option<Command>,
     #[command(flatten)]
@@ -195,6 +206,61 @@ fn worker(cli: &Cli) -> anyhow::Result<Worker> {
     Ok(Worker { index, count })
 }
 
+/// What load a run makes: goose's users (closed loop) on a test plan, or
+/// users from `-u/-r/-t`; or arrivals at a rate (open loop).
+enum Load {
+    Users { plan: Option<String> },
+    Arrivals { plan: ArrivalPlan, thresholds: Vec<String> },
+}
+
+impl Load {
+    fn from_cli(profile: &Profile, cli: &Cli, test_plan: Option<String>, worker: Worker) -> anyhow::Result<Self> {
+        let by_users = cli.goose.users.is_some() || cli.goose.increase_rate.is_some() || cli.goose.run_time.is_some();
+        if cli.open_loop || cli.arrival_rate.is_some() {
+            anyhow::ensure!(!by_users && test_plan.is_none(), "open-loop load takes --arrival-rate, not users");
+            let (text, thresholds) = match (&cli.arrival_rate, &profile.open_loop) {
+                (Some(plan), open) => (plan.clone(), open.as_ref().map_or(profile.thresholds, |o| o.thresholds)),
+                (None, Some(open)) => (open.arrivals.to_owned(), open.thresholds),
+                (None, None) => anyhow::bail!("profile {} has no open-loop plan; give --arrival-rate", profile.name),
+            };
+            let thresholds = match (&cli.goose.threshold, cli.no_thresholds) {
+                (_, true) => Vec::new(),
+                (given, false) if !given.is_empty() => given.clone(),
+                _ => thresholds.iter().map(|t| (*t).to_owned()).collect(),
+            };
+            return Ok(Load::Arrivals { plan: ArrivalPlan::parse(&text)?, thresholds });
+        }
+        anyhow::ensure!(
+            !(by_users && (test_plan.is_some() || worker.count > 1)),
+            "give the load either as --test-plan (what --workers splits) or as -u/-r/-t, not both"
+        );
+        Ok(Load::Users { plan: (!by_users).then(|| test_plan.unwrap_or_else(|| profile.test_plan.to_owned())) })
+    }
+
+    fn mode(&self) -> &'static str {
+        match self {
+            Load::Users { .. } => "closed",
+            Load::Arrivals { .. } => "open",
+        }
+    }
+
+    /// The whole run's plan ("" for users from -u/-r/-t).
+    fn plan(&self) -> String {
+        match self {
+            Load::Users { plan } => plan.clone().unwrap_or_default(),
+            Load::Arrivals { plan, .. } => plan.as_str().to_owned(),
+        }
+    }
+}
+
+/// What a run did, for its table and `summary.json`.
+struct Finished {
+    code: ExitCode,
+    rows: Vec<Row>,
+    requests: u64,
+    details: serde_json::Value,
+}
+
 async fn run(profile: &'static Profile, cli: Cli, test_plan: Option<String>) -> anyhow::Result<ExitCode> {
     let host = cli.goose.host.clone().unwrap_or_else(|| DEFAULT_HOST.into());
     let admin = Admin {
@@ -202,36 +268,9 @@ async fn run(profile: &'static Profile, cli: Cli, test_plan: Option<String>) -> 
         password: std::env::var("LOAD_ADMIN_PASSWORD").unwrap_or_else(|_| "admin-dev-password-change-me".into()),
     };
     let worker = worker(&cli)?;
-    let by_users = cli.goose.users.is_some() || cli.goose.increase_rate.is_some() || cli.goose.run_time.is_some();
-    anyhow::ensure!(
-        !(by_users && (test_plan.is_some() || worker.count > 1)),
-        "give the load either as --test-plan (what --workers splits) or as -u/-r/-t, not both"
-    );
-    let plan = test_plan.unwrap_or_else(|| profile.test_plan.to_owned());
+    let load = Load::from_cli(profile, &cli, test_plan, worker)?;
     let start_at = cli.start_at.as_deref().map(parse_time).transpose()?;
-    let metrics_addr = match cli.metrics_addr {
-        Some(address) => Some(address),
-        None => std::env::var("LOAD_METRICS_ADDR").ok().map(|a| a.parse()).transpose()?,
-    };
-    let live = match metrics_addr {
-        Some(address) => {
-            let run = Run {
-                id: start_at.unwrap_or_else(chrono::Utc::now).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                profile: profile.name.to_owned(),
-                mode: "closed",
-                plan: if by_users { String::new() } else { plan.clone() },
-            };
-            let phases = if by_users { Phases::default() } else { Phases::of(&steps_of(&plan)?) };
-            let live = live::enable(worker, &run, phases);
-            let bound = live::server::serve(live, address).await?;
-            println!(
-                "live metrics on http://{bound}/metrics (worker {} of {}, run {})",
-                worker.index, worker.count, run.id
-            );
-            Some(live)
-        }
-        None => None,
-    };
+    let live = start_live_metrics(&cli, worker, profile, &load, start_at).await?;
 
     // The data is made once, by the first worker; the others wait for it.
     let catalogue = if worker.index == 0 {
@@ -250,27 +289,137 @@ async fn run(profile: &'static Profile, cli: Cli, test_plan: Option<String>) -> 
     scenarios::install(catalogue);
     scenarios::set_think_time(profile.think_ms);
 
+    let started = chrono::Utc::now().format("%Y%m%d-%H%M%S");
     let dir = match worker.count {
-        1 => format!("reports/{}-{}", profile.name, chrono::Utc::now().format("%Y%m%d-%H%M%S")),
-        _ => format!("reports/{}-{}-worker-{}", profile.name, chrono::Utc::now().format("%Y%m%d-%H%M%S"), worker.index),
+        1 => format!("reports/{}-{started}", profile.name),
+        _ => format!("reports/{}-{started}-worker-{}", profile.name, worker.index),
     };
     std::fs::create_dir_all(&dir)?;
-    let mut configuration = cli.goose;
+    let request_log = cli.goose.request_log.clone();
+    let finished = match &load {
+        Load::Users { plan } => {
+            let attack = prepare_attack(profile, &cli, plan.as_deref(), worker, &host, &dir)?;
+            begin(start_at, worker, live).await?;
+            closed_loop(attack).await?
+        }
+        Load::Arrivals { plan, thresholds } => {
+            let rules = thresholds.iter().map(|t| Rule::parse(t)).collect::<anyhow::Result<Vec<_>>>()?;
+            begin(start_at, worker, live).await?;
+            let outcome = open_loop::run(plan, worker, &host, profile.name, cli.max_in_flight).await?;
+            if let Some(path) = &request_log {
+                std::fs::write(path, open_loop::request_log(&outcome.requests))?;
+            }
+            let rows = verdict::evaluate(&rules, &outcome.requests, &Phases::of_levels(plan.levels()));
+            Finished {
+                code: if rows.iter().all(|r| r.passed) { ExitCode::SUCCESS } else { ExitCode::from(1) },
+                requests: outcome.requests.len() as u64,
+                details: json!({"arrival_plan": plan.as_str(), "dropped": outcome.dropped}),
+                rows,
+            }
+        }
+    };
+    if let Some(live) = live {
+        live.finish();
+    }
+    print!("{}", table(profile.name, &finished.rows));
+    println!("requests: {} (worker {} of {}, {} loop)", finished.requests, worker.index, worker.count, load.mode());
+    let summary = json!({
+        "profile": profile.name,
+        "mode": load.mode(),
+        "test_plan": load.plan(),
+        "passed": finished.rows.iter().all(|r| r.passed),
+        "requests": finished.requests,
+        "worker": {"index": worker.index, "of": worker.count},
+        "details": finished.details,
+        "thresholds": finished.rows.iter().map(Row::to_json).collect::<Vec<_>>(),
+    });
+    std::fs::write(format!("{dir}/summary.json"), serde_json::to_string_pretty(&summary)?)?;
+    println!("reports in {dir}/");
+    if let Some(live) = live
+        && cli.linger > 0
+    {
+        if live.scraped_after_finish(Duration::from_secs(cli.linger)).await {
+            println!("Prometheus has the run's last figures");
+        } else {
+            eprintln!(
+                "shop-load: no scrape of /metrics within {} s after the run: Prometheus lacks its last figures",
+                cli.linger
+            );
+        }
+    }
+    Ok(finished.code)
+}
+
+/// The live metrics and their server, when `--metrics-addr` (or
+/// `LOAD_METRICS_ADDR`) asks for them.
+async fn start_live_metrics(
+    cli: &Cli,
+    worker: Worker,
+    profile: &Profile,
+    load: &Load,
+    start_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<Option<&'static live::LiveMetrics>> {
+    let address = match cli.metrics_addr {
+        Some(address) => address,
+        None => match std::env::var("LOAD_METRICS_ADDR") {
+            Ok(address) => address.parse()?,
+            Err(_) => return Ok(None),
+        },
+    };
+    let run = Run {
+        id: start_at.unwrap_or_else(chrono::Utc::now).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        profile: profile.name.to_owned(),
+        mode: load.mode(),
+        plan: load.plan(),
+    };
+    let live = live::enable(worker, &run, Phases::of_run(run.mode, &run.plan));
+    let bound = live::server::serve(live, address).await?;
+    println!("live metrics on http://{bound}/metrics (worker {} of {}, run {})", worker.index, worker.count, run.id);
+    Ok(Some(live))
+}
+
+/// Waits for the common start, then starts the clock of the phases.
+async fn begin(
+    start_at: Option<chrono::DateTime<chrono::Utc>>,
+    worker: Worker,
+    live: Option<&live::LiveMetrics>,
+) -> anyhow::Result<()> {
+    if let Some(at) = start_at {
+        wait_until(at, worker).await?;
+    }
+    if let Some(live) = live {
+        live.start();
+    }
+    Ok(())
+}
+
+/// goose, with the shop's scenarios, this worker's share of the plan and,
+/// for a single process, the profile's thresholds.
+fn prepare_attack(
+    profile: &Profile,
+    cli: &Cli,
+    plan: Option<&str>,
+    worker: Worker,
+    host: &str,
+    dir: &str,
+) -> anyhow::Result<Box<GooseAttack>> {
+    let mut configuration = cli.goose.clone();
     if configuration.report_file.is_empty() {
         configuration.report_file = vec![format!("{dir}/report.html"), format!("{dir}/report.json")];
     }
-    let my_plan = worker_plan(&plan, worker.count, worker.index)?;
     let mut attack = GooseAttack::initialize_with_config(configuration)?
         .register_scenario(scenarios::anonymous_browsing()?)
         .register_scenario(scenarios::shopper()?)
         .register_scenario(scenarios::returning_customer()?)
         .register_scenario(scenarios::admin()?)
-        .set_default(GooseDefault::Host, host.as_str())?
+        .set_default(GooseDefault::Host, host)?
         .set_default(GooseDefault::RunningMetrics, 5)?
         .set_default(GooseDefault::NoTelnet, true)?
         .set_default(GooseDefault::NoWebSocket, true)?;
-    if !by_users {
-        attack = attack.set_default(GooseDefault::TestPlan, my_plan.as_str())?;
+    if let Some(plan) = plan {
+        let share = worker_plan(plan, worker.count, worker.index)?;
+        println!("worker {} of {}: plan {share}", worker.index, worker.count);
+        attack = attack.set_default(GooseDefault::TestPlan, share.as_str())?;
     }
     // Many workers are judged together, from Prometheus (`shop-load judge`):
     // one worker's share says nothing about the run's thresholds.
@@ -284,56 +433,28 @@ async fn run(profile: &'static Profile, cli: Cli, test_plan: Option<String>) -> 
         // (the verdict at the end is unchanged).
         attack = attack.set_default(GooseDefault::ThresholdAbortDelay, 30usize)?;
     }
+    Ok(attack)
+}
 
-    if let Some(at) = start_at {
-        wait_until(at, worker).await?;
-    }
-    if let Some(live) = live {
-        live.start();
-    }
-    let outcome = attack.execute().await;
-    if let Some(live) = live {
-        live.finish();
-    }
-    let (code, metrics, failed_early) = match outcome {
-        Ok(metrics) => (ExitCode::SUCCESS, metrics, false),
-        Err(GooseError::ThresholdsFailed { metrics, .. }) => (ExitCode::from(1), *metrics.0, true),
-        Err(error) => return Err(anyhow::anyhow!("{error:?}")),
+/// goose's run and verdict.
+async fn closed_loop(attack: Box<GooseAttack>) -> anyhow::Result<Finished> {
+    let (code, metrics) = match attack.execute().await {
+        Ok(metrics) => (ExitCode::SUCCESS, metrics),
+        Err(GooseError::ThresholdsFailed { metrics, .. }) => (ExitCode::from(1), *metrics.0),
+        Err(error) => anyhow::bail!("{error:?}"),
     };
-    let rows: Vec<Row> = metrics
+    let rows = metrics
         .thresholds
         .iter()
         .map(|t| Row { rule: t.rule.clone(), observed: t.observed.clone(), value: t.value, passed: t.passed })
         .collect();
-    print!("{}", table(profile.name, &rows));
-    let requests: usize = metrics.requests.values().map(|r| r.success_count + r.fail_count).sum();
-    println!("requests: {requests} (worker {} of {}, plan {my_plan})", worker.index, worker.count);
-    let summary = json!({
-        "profile": profile.name,
-        "test_plan": profile.test_plan,
-        "passed": !failed_early,
-        "duration_secs": metrics.duration,
-        "users": metrics.maximum_users,
-        "requests": requests,
-        "worker": {"index": worker.index, "of": worker.count, "plan": my_plan},
-        "thresholds": rows.iter().map(Row::to_json).collect::<Vec<_>>(),
-        "reports": [format!("{dir}/report.html"), format!("{dir}/report.json")],
-    });
-    std::fs::write(format!("{dir}/summary.json"), serde_json::to_string_pretty(&summary)?)?;
-    println!("reports in {dir}/ (report.html, report.json, summary.json)");
-    if let Some(live) = live
-        && cli.linger > 0
-    {
-        if live.scraped_after_finish(Duration::from_secs(cli.linger)).await {
-            println!("Prometheus has the run's last figures");
-        } else {
-            eprintln!(
-                "shop-load: no scrape of /metrics within {} s after the run: Prometheus lacks its last figures",
-                cli.linger
-            );
-        }
-    }
-    Ok(code)
+    let requests = metrics.requests.values().map(|r| (r.success_count + r.fail_count) as u64).sum();
+    Ok(Finished {
+        code,
+        rows,
+        requests,
+        details: json!({"duration_secs": metrics.duration, "users": metrics.maximum_users}),
+    })
 }
 
 /// Holds this worker until the common start time; one that comes too late

@@ -37,19 +37,36 @@ pub struct Phases {
 impl Phases {
     /// The phases of `steps` (users, milliseconds), as goose runs them.
     pub fn of(steps: &[(usize, usize)]) -> Self {
-        let mut ends = Vec::with_capacity(steps.len());
-        let (mut users, mut at) = (0, Duration::ZERO);
-        for &(target, ms) in steps {
-            let phase = match target.cmp(&users) {
+        Self::of_levels(steps.iter().map(|&(users, ms)| (users as f64, ms as u64)))
+    }
+
+    /// The phases of steps that move to a level (users, or arrivals per
+    /// second) over some milliseconds.
+    pub fn of_levels(steps: impl IntoIterator<Item = (f64, u64)>) -> Self {
+        let mut ends = Vec::new();
+        let (mut level, mut at) = (0.0, Duration::ZERO);
+        for (target, ms) in steps {
+            let phase = match target.total_cmp(&level) {
                 std::cmp::Ordering::Greater => Phase::Increase,
                 std::cmp::Ordering::Equal => Phase::Maintain,
                 std::cmp::Ordering::Less => Phase::Decrease,
             };
-            at += Duration::from_millis(ms as u64);
+            at += Duration::from_millis(ms);
             ends.push((at, phase));
-            users = target;
+            level = target;
         }
         Self { ends }
+    }
+
+    /// The phases of a run's plan as its `mode` writes it: a goose test plan
+    /// (`closed`) or an arrival plan (`open`); none when it does not read.
+    pub fn of_run(mode: &str, plan: &str) -> Self {
+        match mode {
+            "open" => crate::open_loop::schedule::ArrivalPlan::parse(plan)
+                .map(|p| Self::of_levels(p.levels()))
+                .unwrap_or_default(),
+            _ => plan.parse::<TestPlan>().map(|p| Self::of(&p.steps)).unwrap_or_default(),
+        }
     }
 
     /// The phase `elapsed` after the start (after the plan: its wind-down).

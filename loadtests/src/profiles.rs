@@ -13,6 +13,16 @@ pub struct Profile {
     pub thresholds: &'static [&'static str],
     /// Think time between a user's steps, in milliseconds (min, max).
     pub think_ms: (u64, u64),
+    /// The same load open-loop (`--open-loop`): arrivals at a fixed rate.
+    pub open_loop: Option<OpenLoop>,
+}
+
+/// A profile's open-loop form: an arrival plan (`rate,duration;…`, requests
+/// per second) and the thresholds that apply to its requests (the visitor
+/// reads of anonymous browsing: no checkout).
+pub struct OpenLoop {
+    pub arrivals: &'static str,
+    pub thresholds: &'static [&'static str],
 }
 
 pub const PROFILES: [Profile; 6] = [
@@ -27,6 +37,7 @@ pub const PROFILES: [Profile; 6] = [
             "p95<4s for POST checkout: place order",
             "p95<1s for GET browse: list products",
         ],
+        open_loop: None,
     },
     Profile {
         name: "average",
@@ -34,6 +45,7 @@ pub const PROFILES: [Profile; 6] = [
         test_plan: "20,30s;20,5m;0,10s",
         think_ms: (1000, 3000),
         thresholds: &["error-rate<1%", "p95<500ms", "p99<1s", "p95<1500ms for POST checkout: place order", "rps>=10"],
+        open_loop: None,
     },
     Profile {
         name: "spike",
@@ -41,6 +53,11 @@ pub const PROFILES: [Profile; 6] = [
         test_plan: "5,10s;5,1m;60,10s;60,1m;5,10s;5,1m;0,5s",
         think_ms: (1000, 3000),
         thresholds: &["error-rate<5%", "p99<3s", "p99<5s for POST checkout: place order"],
+        // About what the users ask at their peak, one arrival at a time.
+        open_loop: Some(OpenLoop {
+            arrivals: "10,10s;10,1m;120,10s;120,1m;10,10s;10,1m;0,5s",
+            thresholds: &["error-rate<5%", "p99<3s"],
+        }),
     },
     Profile {
         name: "soak",
@@ -48,6 +65,7 @@ pub const PROFILES: [Profile; 6] = [
         test_plan: "20,1m;20,1h;0,30s",
         think_ms: (1000, 3000),
         thresholds: &["error-rate<0.5%", "p95<500ms", "p99<1s", "rps>=10"],
+        open_loop: None,
     },
     Profile {
         name: "stress",
@@ -55,6 +73,10 @@ pub const PROFILES: [Profile; 6] = [
         test_plan: "20,1m;40,1m;80,1m;120,1m;160,1m;200,1m;0,30s",
         think_ms: (1000, 3000),
         thresholds: &["error-rate<2%", "p99<2s"],
+        open_loop: Some(OpenLoop {
+            arrivals: "20,1m;40,1m;80,1m;120,1m;160,1m;200,1m;0,30s",
+            thresholds: &["error-rate<2%", "p99<2s"],
+        }),
     },
     Profile {
         name: "overload",
@@ -62,6 +84,7 @@ pub const PROFILES: [Profile; 6] = [
         test_plan: "100,2s;100,30s;0,1s",
         think_ms: (0, 0),
         thresholds: &[],
+        open_loop: None,
     },
 ];
 
@@ -77,8 +100,12 @@ mod tests {
     fn every_profile_parses_as_goose_would() {
         for profile in &PROFILES {
             assert!(profile.test_plan.parse::<goose::test_plan::TestPlan>().is_ok(), "{}", profile.name);
-            for rule in profile.thresholds {
+            let open = profile.open_loop.iter().flat_map(|o| o.thresholds.iter());
+            for rule in profile.thresholds.iter().chain(open) {
                 assert!(rule.parse::<goose::threshold::Threshold>().is_ok(), "{}: {rule}", profile.name);
+            }
+            if let Some(open) = &profile.open_loop {
+                crate::open_loop::schedule::ArrivalPlan::parse(open.arrivals).unwrap();
             }
         }
     }

@@ -78,35 +78,51 @@ async fn leave(user: &mut GooseUser) -> TransactionResult {
 
 // ---- anonymous browsing ------------------------------------------------
 
-async fn browse_products(user: &mut GooseUser) -> TransactionResult {
+// What a visitor reads, shared by the users and the open-loop arrivals.
+
+fn list_products_path() -> String {
     let page = rand::thread_rng().gen_range(1..=3);
-    call(
-        user,
-        GooseMethod::Get,
-        &format!("/api/v1/products?page={page}&per_page=20"),
-        "browse: list products",
-        None,
-        None,
-    )
-    .await?;
+    format!("/api/v1/products?page={page}&per_page=20")
+}
+
+fn category_path() -> String {
+    let category = catalogue().categories.choose(&mut rand::thread_rng()).cloned().unwrap_or_default();
+    let sort =
+        ["newest", "price_asc", "price_desc", "name"].choose(&mut rand::thread_rng()).copied().unwrap_or("newest");
+    format!("/api/v1/products?category={category}&sort={sort}")
+}
+
+fn search_path() -> String {
+    let words = ["mug", "kettle", "lamp", "chair", "load"];
+    let word = words.choose(&mut rand::thread_rng()).copied().unwrap_or("mug");
+    format!("/api/v1/products?q={word}")
+}
+
+/// One open-loop arrival: a visitor's read, drawn with the weights of
+/// anonymous browsing; (request name, path).
+pub fn arrival_request() -> (&'static str, String) {
+    match rand::thread_rng().gen_range(0..10) {
+        0..=2 => ("browse: list products", list_products_path()),
+        3..=4 => ("browse: filter by category", category_path()),
+        5..=6 => ("browse: search", search_path()),
+        _ => ("browse: product detail", format!("/api/v1/products/{}", product())),
+    }
+}
+
+async fn browse_products(user: &mut GooseUser) -> TransactionResult {
+    call(user, GooseMethod::Get, &list_products_path(), "browse: list products", None, None).await?;
     think(user).await;
     Ok(())
 }
 
 async fn browse_category(user: &mut GooseUser) -> TransactionResult {
-    let category = catalogue().categories.choose(&mut rand::thread_rng()).cloned().unwrap_or_default();
-    let sort =
-        ["newest", "price_asc", "price_desc", "name"].choose(&mut rand::thread_rng()).copied().unwrap_or("newest");
-    let path = format!("/api/v1/products?category={category}&sort={sort}");
-    call(user, GooseMethod::Get, &path, "browse: filter by category", None, None).await?;
+    call(user, GooseMethod::Get, &category_path(), "browse: filter by category", None, None).await?;
     think(user).await;
     Ok(())
 }
 
 async fn search(user: &mut GooseUser) -> TransactionResult {
-    let words = ["mug", "kettle", "lamp", "chair", "load"];
-    let word = words.choose(&mut rand::thread_rng()).copied().unwrap_or("mug");
-    call(user, GooseMethod::Get, &format!("/api/v1/products?q={word}"), "browse: search", None, None).await?;
+    call(user, GooseMethod::Get, &search_path(), "browse: search", None, None).await?;
     think(user).await;
     Ok(())
 }

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::bail;
 use serde_json::{Value, json};
 
-use crate::plan::{Phases, steps_of};
+use crate::plan::Phases;
 use crate::report::Row;
 use query::{Prometheus, Window, quoted};
 use rules::{Metric, Rule};
@@ -98,6 +98,7 @@ pub async fn judge(
     let info: Vec<_> = info.into_iter().filter(|s| s.label("run") == run).collect();
     let workers_expected = info.iter().filter_map(|s| s.label("workers").parse::<usize>().ok()).max().unwrap_or(0);
     let plan = info.first().map(|s| s.label("plan").to_owned()).unwrap_or_default();
+    let mode = info.first().map(|s| s.label("mode").to_owned()).unwrap_or_default();
     let in_run = format!("run={}", quoted(&run));
 
     let requests_by_worker: BTreeMap<usize, f64> = prometheus
@@ -133,7 +134,7 @@ pub async fn judge(
     workers.sort_by_key(|w| w.worker);
     let problems = problems(&workers, workers_expected, window);
 
-    let phases = Phases::of(&steps_of(&plan).unwrap_or_default());
+    let phases = Phases::of_run(&mode, &plan);
     let mut rows = Vec::with_capacity(rules.len());
     for rule in &rules {
         rows.push(evaluate(prometheus, window, &in_run, &phases, rule).await?);
