@@ -8,12 +8,14 @@
 //! stall keep coming and each records the wait from when it was due. No
 //! latency target is asserted.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
+use common::{logged_latencies, workdir};
 use e2e::{ADMIN_EMAIL, ADMIN_PASSWORD, Options, Shop};
-use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
@@ -82,12 +84,6 @@ impl Gate {
     }
 }
 
-fn workdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("shop-load-open-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 async fn shop_load(dir: &Path, host: &str, args: &[&str]) -> Output {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_shop-load"))
         .args(args)
@@ -104,19 +100,6 @@ async fn shop_load(dir: &Path, host: &str, args: &[&str]) -> Output {
     output
 }
 
-/// Every latency in `dir`'s request log, in seconds.
-fn latencies(dir: &Path) -> Vec<f64> {
-    let log = std::fs::read_to_string(dir.join("requests.json")).unwrap();
-    log.lines()
-        .map(|line| {
-            let request: Value = serde_json::from_str(line).unwrap();
-            let micros = request["response_time"].as_u64().unwrap() * 1_000
-                + request["response_time_fraction_us"].as_u64().unwrap();
-            micros as f64 / 1e6
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn an_open_loop_run_records_a_stall_that_a_closed_loop_run_hides() {
     let shop = Shop::start(Options::default()).await;
@@ -127,7 +110,7 @@ async fn an_open_loop_run_records_a_stall_that_a_closed_loop_run_hides() {
     let through_the_gate = gate.url();
 
     // Closed loop: two browsing users, as goose runs them.
-    let closed = workdir();
+    let closed = workdir("closed");
     let users = 2;
     let closed_run = shop_load(
         &closed,
@@ -135,17 +118,17 @@ async fn an_open_loop_run_records_a_stall_that_a_closed_loop_run_hides() {
         &["--profile", "smoke", "--no-thresholds", "--test-plan", "2,1s;2,8s;0,1s", "--scenarios", "anonymousbrowsing"],
     );
     let (_, ()) = tokio::join!(closed_run, gate.stall_after(under_way, stall));
-    let closed_latencies = latencies(&closed);
+    let closed_latencies = logged_latencies(&closed.join("requests.json"));
 
     // Open loop: 40 arrivals a second, whatever the shop does.
-    let open = workdir();
+    let open = workdir("open");
     let open_run = shop_load(
         &open,
         &through_the_gate,
         &["--profile", "smoke", "--no-thresholds", "--arrival-rate", "40,0s;40,8s"],
     );
     let (_, ()) = tokio::join!(open_run, gate.stall_after(under_way, stall));
-    let open_latencies = latencies(&open);
+    let open_latencies = logged_latencies(&open.join("requests.json"));
 
     let stalled = |latencies: &[f64]| latencies.iter().filter(|&&s| s >= stall.as_secs_f64() / 2.0).count();
     let (closed_slow, open_slow) = (stalled(&closed_latencies), stalled(&open_latencies));

@@ -8,9 +8,12 @@
 //! fails whenever the machine is busy. The profiles' own targets are
 //! checked against a release build, as a benchmark (`scripts/bench.sh profile`).
 
+mod common;
+
 use std::path::Path;
 use std::process::Output;
 
+use common::workdir;
 use e2e::{ADMIN_EMAIL, ADMIN_PASSWORD, Options, Shop};
 use serde_json::Value;
 
@@ -26,12 +29,6 @@ async fn shop_load(shop: &Shop, dir: &Path, args: &[&str]) -> Output {
         .expect("shop-load runs")
 }
 
-fn workdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("shop-load-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn text(output: &Output) -> String {
     format!("{}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
@@ -39,7 +36,7 @@ fn text(output: &Output) -> String {
 #[tokio::test]
 async fn the_smoke_profile_drives_the_real_services_and_passes_thresholds_it_must_hold() {
     let shop = Shop::start(Options::default()).await;
-    let dir = workdir();
+    let dir = workdir("profile");
     // Thresholds with a margin no machine load can break: what is proven is
     // that they are evaluated, reported and pass the run.
     let must_hold = ["--threshold", "error-rate<50%", "--threshold", "p95<60s"];
@@ -76,7 +73,7 @@ async fn the_smoke_profile_drives_the_real_services_and_passes_thresholds_it_mus
 #[tokio::test]
 async fn a_threshold_that_cannot_hold_fails_the_run_and_names_the_breach() {
     let shop = Shop::start(Options::default()).await;
-    let dir = workdir();
+    let dir = workdir("profile");
     let output =
         shop_load(&shop, &dir, &["--profile", "smoke", "--test-plan", "2,1s;2,2s;0,1s", "--threshold", "p95<1us"])
             .await;
@@ -88,7 +85,7 @@ async fn a_threshold_that_cannot_hold_fails_the_run_and_names_the_breach() {
 #[tokio::test]
 async fn the_data_set_up_can_run_twice() {
     let shop = Shop::start(Options::default()).await;
-    let dir = workdir();
+    let dir = workdir("profile");
     for run in 1..=2 {
         let output = shop_load(&shop, &dir, &["--setup-only"]).await;
         assert!(output.status.success(), "run {run}: {}", text(&output));

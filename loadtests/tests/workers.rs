@@ -8,22 +8,19 @@
 //! stated error; a worker killed mid-run makes the judge fail and name it.
 //! No latency target is asserted (a debug build on a busy machine).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use common::{logged_latencies, workdir};
 use e2e::{ADMIN_EMAIL, ADMIN_PASSWORD, Options, Shop};
 use loadtests::live::histogram::RELATIVE_ERROR;
 use platform::test_util::port_for_a_server;
 use platform::test_util::prometheus::TestPrometheus;
 use serde_json::Value;
 use tokio::process::{Child, Command};
-
-fn workdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("shop-load-workers-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn shop_load(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_shop-load"));
@@ -64,21 +61,9 @@ async fn until_series(prometheus: &TestPrometheus, expr: &str, patience: Duratio
     }
 }
 
-/// Every latency goose logged in `dir`'s request logs, in seconds.
-fn logged_latencies(dir: &Path, workers: usize) -> Vec<f64> {
-    (0..workers)
-        .flat_map(|index| {
-            let log = std::fs::read_to_string(dir.join(format!("requests-{index}.json"))).unwrap();
-            log.lines()
-                .map(|line| {
-                    let request: Value = serde_json::from_str(line).unwrap();
-                    let micros = request["response_time"].as_u64().unwrap() * 1_000
-                        + request["response_time_fraction_us"].as_u64().unwrap();
-                    micros as f64 / 1e6
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
+/// Every latency goose logged in the workers' request logs, in seconds.
+fn logged_by_workers(dir: &Path, workers: usize) -> Vec<f64> {
+    (0..workers).flat_map(|index| logged_latencies(&dir.join(format!("requests-{index}.json")))).collect()
 }
 
 /// The exact nearest-rank quantile of `samples`.
@@ -136,7 +121,7 @@ fn summary(dir: &Path, suffix: &str) -> Value {
 #[tokio::test]
 async fn three_workers_are_judged_as_one_run_from_the_sum_in_prometheus() {
     let shop = Shop::start(Options::default()).await;
-    let dir = workdir();
+    let dir = workdir("workers");
     let mut run = start_run(&shop, &dir, "6,2s;6,10s;0,1s", 3, 15).await;
     let mut counted = 0.0;
     for (index, child) in run.workers.drain(..).enumerate() {
@@ -160,7 +145,7 @@ async fn three_workers_are_judged_as_one_run_from_the_sum_in_prometheus() {
     // The sum in Prometheus is every worker's own count, exactly.
     assert_eq!(report["requests"].as_f64().unwrap(), counted, "{report}");
     // The judged p95 lies in the same bucket as the exact p95 of every request.
-    let latencies = logged_latencies(&dir, 3);
+    let latencies = logged_by_workers(&dir, 3);
     assert_eq!(latencies.len() as f64, counted, "goose logged every request it counted");
     let exact = exact_quantile(latencies, 0.95);
     let judged_p95 = report["thresholds"][0]["value"].as_f64().unwrap() / 1e3;
@@ -173,7 +158,7 @@ async fn three_workers_are_judged_as_one_run_from_the_sum_in_prometheus() {
 #[tokio::test]
 async fn a_worker_killed_mid_run_fails_the_judgement_by_name() {
     let shop = Shop::start(Options::default()).await;
-    let dir = workdir();
+    let dir = workdir("workers");
     let mut run = start_run(&shop, &dir, "4,1s;4,5m;0,1s", 2, 10).await;
     // Both are under way, as Prometheus sees them; then worker 1 dies.
     let both_busy = "count(sum by (worker) (shop_load_requests_total) > 0) == 2";
