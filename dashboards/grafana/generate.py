@@ -83,6 +83,8 @@ def layout(specs):
     return panels
 
 count = 'http_server_request_duration_seconds_count'
+LOAD_REQUESTS = 'shop_load_requests_total'
+LOAD_BUCKET = 'shop_load_request_duration_seconds_bucket'
 bucket = 'http_server_request_duration_seconds_bucket'
 ccount = 'http_client_request_duration_seconds_count'
 cbucket = 'http_client_request_duration_seconds_bucket'
@@ -309,6 +311,19 @@ load = dashboard("load-test", "Load test",
             desc=about("Requests per second reaching the gateway's versioned API, by `version` (1 or 2) and `selected_by`: `path` (`/api/v2/…`), `header` (`Api-Version: 2` on `/api/…`) or `default` (`/api/…` without the header, served as v1). A migration is this panel's v1 lines falling to 0 before v1's Sunset date.",
                        "No experiment changes versions; `shop-load` browses and checks out through v1 by path, so under any profile the `v1 by path` line carries the load.",
                        pattern(EDGE, "API versions by path and header, v1 deprecated with Sunset")))),
+        # The load generator's own view (`shop-load --metrics-addr`, job loadgen): every worker, and their sum.
+        ("Load workers: requests per second, by worker", [(f'sum by (worker) (rate({LOAD_REQUESTS}[{R}]))', "worker {{worker}}"), (f'sum(rate({LOAD_REQUESTS}[{R}]))', "all workers")], dict(unit="reqps",
+            desc=about("Requests per second each load worker makes, and all of them together, as the load generator counts them (every `shop-load` with live metrics: `scripts/load-workers.sh`, the `loadgen` Job).",
+                       "`scripts/load-workers.sh 3 average` shows three lines of about a third each; a worker that dies leaves a gap here, and `shop-load judge` fails the run naming it.",
+                       pattern(OBS, "Load from many workers, judged as one run")))),
+        ("Load: p95 / p99 as the load saw it, all workers and per worker", [(f'histogram_quantile(0.95, sum by (le) (rate({LOAD_BUCKET}[{R}])))', "p95 all"), (f'histogram_quantile(0.99, sum by (le) (rate({LOAD_BUCKET}[{R}])))', "p99 all"), (f'histogram_quantile(0.95, sum by (le, worker) (rate({LOAD_BUCKET}[{R}])))', "p95 worker {{worker}}")], dict(unit="s",
+            desc=about("Latency percentiles from the sum of every worker's histogram (the run's true percentiles, what `shop-load judge` reads), and each worker's p95. Open-loop runs measure from when each request was due, so a stall shows in full.",
+                       "In `shop-load --open-loop` with a fault on, these rise with the stall where the closed-loop users' own view hides it; the profile's thresholds (e.g. p99 < 3 s for spike) are judged on the `all` line.",
+                       pattern(OBS, "Open-loop load (no coordinated omission)")))),
+        ("Load: users active, errors and dropped arrivals, by worker", [(f'sum by (worker) (shop_load_users_active)', "users worker {{worker}}"), (f'sum by (worker) (rate({LOAD_REQUESTS}{{outcome="error"}}[{R}])) or sum by (worker) (rate({LOAD_REQUESTS}[{R}])) * 0', "errors/s worker {{worker}}"), (f'sum by (worker) (rate(shop_load_dropped_total[{R}]))', "dropped/s worker {{worker}}")], dict(
+            desc=about("Virtual users running in each worker (open loop: requests waiting), failed requests per second, and open-loop arrivals not started because `shop-load --max-in-flight N` requests were waiting.",
+                       "Users follow the profile's plan split over the workers; dropped arrivals above 0 mean the load generator, not the shop, fell short of the plan.",
+                       pattern(OBS, "Load from many workers, judged as one run")))),
     ]), with_service=False, tags=("load",))
 
 chaos = dashboard("chaos", "Chaos",

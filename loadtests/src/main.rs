@@ -30,7 +30,7 @@ use loadtests::judge::query::{Prometheus, Window};
 use loadtests::judge::rules::Rule;
 use loadtests::live::{self, Run, Worker};
 use loadtests::open_loop::{self, schedule::ArrivalPlan, verdict};
-use loadtests::plan::{Phases, parse_time, worker_plan};
+use loadtests::plan::{Phases, parse_time, rank_among_peers, worker_plan};
 use loadtests::profiles::{PROFILES, Profile, profile};
 use loadtests::report::{Row, table};
 use loadtests::scenarios;
@@ -75,10 +75,10 @@ struct Cli {
     /// Run as one of N workers that together make one run: each runs its share of every step's users
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     workers: u16,
-    /// Which worker this is, 0 to N-1 [env: JOB_COMPLETION_INDEX] [default: 0]
+    /// Which worker this is: 0 to N-1, or dns:NAME (its address's rank among the N that NAME resolves to, as with `--scale`) [env: JOB_COMPLETION_INDEX] [default: 0]
     #[arg(long, value_name = "I")]
-    worker_index: Option<u16>,
-    /// Hold the start until this time (RFC 3339 or unix seconds), the same for every worker, so their phases line up
+    worker_index: Option<String>,
+    /// Hold the start until this time (RFC 3339, unix seconds, or now), the same for every worker, so their phases line up
     #[arg(long, value_name = "TIME")]
     start_at: Option<String>,
     /// Serve live metrics for Prometheus on this address (/metrics) [env: LOAD_METRICS_ADDR]
@@ -128,6 +128,9 @@ struct JudgeArgs {
     /// A threshold in place of the profile's (repeat for several)
     #[arg(long, value_name = "RULE")]
     threshold: Vec<String>,
+    /// Wait up to this many seconds for every worker to report and end (the window ends when they have)
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    wait: u64,
 }
 
 fn main() -> ExitCode {
@@ -191,17 +194,19 @@ fn take_test_plan(args: Vec<OsString>) -> (Vec<OsString>, Option<String>) {
     (kept, plan)
 }
 
-/// Who this process is: `--worker-index`, else a Kubernetes Indexed Job's
+/// Who this process is: `--worker-index` (a number, or its rank among the
+/// addresses of a DNS name), else a Kubernetes Indexed Job's
 /// `JOB_COMPLETION_INDEX`, else 0.
-fn worker(cli: &Cli) -> anyhow::Result<Worker> {
-    let index = match cli.worker_index {
-        Some(index) => usize::from(index),
-        None => match std::env::var("JOB_COMPLETION_INDEX") {
-            Ok(text) => text.parse().map_err(|_| anyhow::anyhow!("JOB_COMPLETION_INDEX={text:?} is not a number"))?,
-            Err(_) => 0,
-        },
-    };
+async fn worker(cli: &Cli) -> anyhow::Result<Worker> {
     let count = usize::from(cli.workers);
+    let given = cli.worker_index.clone().or_else(|| std::env::var("JOB_COMPLETION_INDEX").ok());
+    let index = match given.as_deref() {
+        None => 0,
+        Some(name) if name.starts_with("dns:") => {
+            rank_among_peers(&name["dns:".len()..], count, Duration::from_secs(120)).await?
+        }
+        Some(text) => text.parse().map_err(|_| anyhow::anyhow!("worker index {text:?} is not a number"))?,
+    };
     anyhow::ensure!(index < count, "worker index {index} is not below --workers {count}");
     Ok(Worker { index, count })
 }
@@ -267,7 +272,7 @@ async fn run(profile: &'static Profile, cli: Cli, test_plan: Option<String>) -> 
         email: std::env::var("LOAD_ADMIN_EMAIL").unwrap_or_else(|_| "admin@shop.local".into()),
         password: std::env::var("LOAD_ADMIN_PASSWORD").unwrap_or_else(|_| "admin-dev-password-change-me".into()),
     };
-    let worker = worker(&cli)?;
+    let worker = worker(&cli).await?;
     let load = Load::from_cli(profile, &cli, test_plan, worker)?;
     let start_at = cli.start_at.as_deref().map(parse_time).transpose()?;
     let live = start_live_metrics(&cli, worker, profile, &load, start_at).await?;
@@ -482,7 +487,6 @@ async fn judge(args: JudgeArgs) -> anyhow::Result<ExitCode> {
     let to = args.to.as_deref().map(parse_time).transpose()?.unwrap_or_else(chrono::Utc::now);
     let from = args.from.as_deref().map(parse_time).transpose()?.unwrap_or(to - chrono::TimeDelta::hours(1));
     anyhow::ensure!(from < to, "--from {from} is not before --to {to}");
-    let window = Window { from, to };
     let thresholds: Vec<String> = if args.threshold.is_empty() {
         let profile = profile(&args.profile)
             .ok_or_else(|| anyhow::anyhow!("no profile {:?}; try --list-profiles", args.profile))?;
@@ -491,8 +495,20 @@ async fn judge(args: JudgeArgs) -> anyhow::Result<ExitCode> {
         args.threshold.clone()
     };
     let prometheus = Prometheus::new(&args.prometheus);
-    let verdict =
-        loadtests::judge::judge(&prometheus, &args.profile, &window, args.run.as_deref(), &thresholds).await?;
+    let judge = |window| {
+        let (prometheus, thresholds, profile, run) = (&prometheus, &thresholds, &args.profile, args.run.as_deref());
+        async move { loadtests::judge::judge(prometheus, profile, &window, run, thresholds).await }
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(args.wait);
+    let (verdict, window) = loop {
+        let window = Window { from, to: if args.to.is_some() { to } else { chrono::Utc::now() } };
+        let verdict = judge(window).await;
+        let settled = verdict.as_ref().is_ok_and(|v| v.settled(&window));
+        if settled || tokio::time::Instant::now() >= deadline {
+            break (verdict?, window);
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    };
     print!("{}", table(&verdict.profile, &verdict.rows));
     let counts: Vec<String> = verdict.workers.iter().map(|w| format!("worker {}: {}", w.worker, w.requests)).collect();
     println!(

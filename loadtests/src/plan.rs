@@ -117,14 +117,48 @@ pub fn worker_plan(plan: &str, workers: usize, index: usize) -> anyhow::Result<S
         .join(";"))
 }
 
+/// This worker's index without a coordinator: its address's rank among the
+/// addresses `name` resolves to, once it resolves to exactly `workers` of
+/// them (`docker compose --scale loadgen=N` gives every replica the same
+/// name; each one sees the same sorted list).
+pub async fn rank_among_peers(name: &str, workers: usize, patience: Duration) -> anyhow::Result<usize> {
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        let mut peers: Vec<std::net::IpAddr> =
+            tokio::net::lookup_host((name, 9)).await.map(|a| a.map(|a| a.ip()).collect()).unwrap_or_default();
+        peers.sort();
+        peers.dedup();
+        if peers.len() > workers {
+            bail!("{name} resolves to {} addresses, more than --workers {workers}", peers.len());
+        }
+        if peers.len() == workers {
+            // The address this host reaches its peers from is its own.
+            let socket = std::net::UdpSocket::bind(("0.0.0.0", 0))?;
+            socket.connect((peers[0], 9))?;
+            let own = socket.local_addr()?.ip();
+            return peers
+                .iter()
+                .position(|peer| *peer == own)
+                .with_context(|| format!("this host ({own}) is not among the addresses of {name}: {peers:?}"));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            bail!("{name} resolves to {} of the {workers} workers after {} s", peers.len(), patience.as_secs());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 /// The steps of a goose test plan, (users, milliseconds).
 pub fn steps_of(plan: &str) -> anyhow::Result<Vec<(usize, usize)>> {
     plan.parse::<TestPlan>().map(|p| p.steps).map_err(|e| anyhow::anyhow!("the test plan {plan:?}: {e}"))
 }
 
-/// A time on the command line: RFC 3339 (`2026-12-02T10:00:00Z`) or
-/// unix seconds.
+/// A time on the command line: RFC 3339 (`2026-12-02T10:00:00Z`), unix
+/// seconds, or `now`.
 pub fn parse_time(text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    if text == "now" {
+        return Ok(chrono::Utc::now());
+    }
     if let Ok(seconds) = text.parse::<f64>() {
         let millis = (seconds * 1_000.0).round() as i64;
         return chrono::DateTime::from_timestamp_millis(millis).context("a start time within chrono's range");
@@ -170,11 +204,20 @@ mod tests {
         assert_eq!(phases.length(), Duration::from_secs(16));
     }
 
+    #[tokio::test]
+    async fn a_worker_ranks_itself_among_the_addresses_of_its_name() {
+        // localhost resolves to this host alone: one worker, rank 0.
+        assert_eq!(rank_among_peers("127.0.0.1", 1, Duration::from_secs(1)).await.unwrap(), 0);
+        let error = rank_among_peers("127.0.0.1", 2, Duration::from_millis(600)).await.unwrap_err().to_string();
+        assert!(error.contains("resolves to 1 of the 2 workers"), "{error}");
+    }
+
     #[test]
     fn a_start_time_is_rfc_3339_or_unix_seconds() {
         let at = parse_time("2026-12-02T10:00:00Z").unwrap();
         assert_eq!(parse_time(&at.timestamp().to_string()).unwrap(), at);
         assert_eq!(parse_time("1796205600.5").unwrap().timestamp_millis(), 1_796_205_600_500);
         assert!(parse_time("tomorrow").is_err());
+        assert!((parse_time("now").unwrap() - chrono::Utc::now()).num_seconds().abs() <= 1);
     }
 }

@@ -338,7 +338,7 @@ fn every_panel_says_what_it_shows_which_pattern_it_watches_and_what_an_experimen
             }
         }
     }
-    assert_eq!(panels, 50, "every panel of the five dashboards was looked at");
+    assert_eq!(panels, 53, "every panel of the five dashboards was looked at");
 }
 
 /// A dashboard's "Fault windows" annotation: every dashboard shades them.
@@ -410,6 +410,32 @@ fn metrics_in(expr: &str) -> Vec<String> {
     names
 }
 
+/// A load worker's live metrics (`shop-load --metrics-addr`), served from
+/// this process with one request of each outcome and one dropped arrival
+/// counted, for the Load test dashboard's load-generator panels.
+async fn load_worker_metrics() -> std::net::SocketAddr {
+    use loadtests::live::{self, Run, Sample, Worker};
+    let run = Run { id: "dashboards".into(), profile: "smoke".into(), mode: "closed", plan: "1,1s;1,1m;0,1s".into() };
+    let live = live::enable(Worker { index: 0, count: 1 }, &run, loadtests::plan::Phases::of_run(run.mode, &run.plan));
+    live.start();
+    live.user_started();
+    live.dropped();
+    let scenario: std::sync::Arc<str> = "anonymous browsing".into();
+    for (status, success) in [(200, true), (503, false)] {
+        let name = "browse: list products";
+        live.count(&Sample {
+            scenario: &scenario,
+            transaction: &scenario,
+            method: "GET",
+            name,
+            status,
+            success,
+            seconds: 0.01,
+        });
+    }
+    live::server::serve(live, "127.0.0.1:0".parse().unwrap()).await.unwrap()
+}
+
 #[tokio::test]
 async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
     // Traces to a receiver in the test: latency observations then carry the
@@ -457,6 +483,7 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
         .map(|(name, url)| (name.to_string(), url.trim_start_matches("http://").to_owned()))
         .collect();
     targets.push(("chaos-proxy".into(), control_addr));
+    targets.push(("loadgen".into(), load_worker_metrics().await.to_string()));
     let prometheus = TestPrometheus::start(&targets, Some(&repository().join("dashboards/prometheus/rules"))).await;
     let http = reqwest::Client::new();
 

@@ -14,7 +14,7 @@ use serde_yaml::Value;
 
 /// The Kubernetes version the objects are validated against.
 const KUBERNETES_VERSION: &str = "1.32.0";
-const OVERLAYS: [&str; 3] = ["dev", "scaled", "with-components"];
+const OVERLAYS: [&str; 4] = ["dev", "scaled", "with-components", "load"];
 /// Kinds outside the core schemas (Gateway API, the Prometheus Operator):
 /// checked by the tests here.
 const CUSTOM_KINDS: [&str; 2] = ["HTTPRoute", "PodMonitor"];
@@ -479,4 +479,86 @@ fn the_network_policies_allow_exactly_the_edges_of_the_architecture() {
         missing.is_empty() && extra.is_empty(),
         "edges not allowed: {missing:?}\nedges allowed beyond the architecture: {extra:?}"
     );
+}
+
+/// The load overlay: an Indexed Job of workers, each finding its index in
+/// JOB_COMPLETION_INDEX, one pod per worker at once, scraped by Prometheus
+/// like the shop's pods and allowed to reach the gateway; a judge Job that
+/// waits for them and reads Prometheus; both as restricted as the shop.
+#[test]
+fn load_workers_run_as_an_indexed_job_scraped_by_prometheus_and_judged_by_a_job() {
+    let (_, objects) = render("load");
+    let job =
+        |wanted: &str| of_kind(objects, "Job").find(|j| name(j) == wanted).unwrap_or_else(|| panic!("no Job {wanted}"));
+    let run = of_kind(objects, "ConfigMap").find(|c| name(c).starts_with("loadgen-run-")).expect("the run's settings");
+    let workers: u64 = run["data"]["LOAD_WORKERS"].as_str().unwrap().parse().unwrap();
+
+    let loadgen = job("loadgen");
+    assert_eq!(loadgen["spec"]["completionMode"], "Indexed");
+    assert_eq!(loadgen["spec"]["completions"].as_u64(), Some(workers), "one pod per worker");
+    assert_eq!(loadgen["spec"]["parallelism"].as_u64(), Some(workers), "all at once");
+    assert_eq!(loadgen["spec"]["backoffLimit"].as_u64(), Some(0), "a late restart would run out of step");
+    let pod = &loadgen["spec"]["template"];
+    assert_eq!(pod["metadata"]["annotations"]["prometheus.io/scrape"], "true");
+    let port = pod["metadata"]["annotations"]["prometheus.io/port"].as_str().unwrap();
+    let container = containers(loadgen)[0];
+    let env: BTreeMap<&str, &Value> =
+        container["env"].as_sequence().unwrap().iter().map(|e| (e["name"].as_str().unwrap(), e)).collect();
+    assert_eq!(env["LOAD_METRICS_ADDR"]["value"].as_str(), Some(format!("0.0.0.0:{port}").as_str()));
+    let args: Vec<&str> = container["args"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(args.contains(&"--workers=$(LOAD_WORKERS)") && args.contains(&"--start-at=$(LOAD_START_AT)"), "{args:?}");
+    assert!(!args.iter().any(|a| a.starts_with("--worker-index")), "the index is JOB_COMPLETION_INDEX: {args:?}");
+    // Prometheus may scrape that port; the workers reach the gateway (egress
+    // in the namespace is open, the gateway's ingress too).
+    let policies: Vec<&Value> = of_kind(objects, "NetworkPolicy").collect();
+    let scrapes = policies.iter().find(|p| name(p) == "prometheus-scrapes").expect("the scrape policy");
+    let ports: Vec<String> = scrapes["spec"]["ingress"][0]["ports"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|p| p["port"].as_u64().unwrap().to_string())
+        .collect();
+    assert!(ports.contains(&port.to_owned()), "Prometheus may scrape the workers on {port}: {ports:?}");
+
+    let judge = job("loadgen-judge");
+    let judge_args: Vec<&str> =
+        containers(judge)[0]["args"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(judge_args[0], "judge");
+    assert!(judge_args.contains(&"--prometheus=http://prometheus:9090"), "{judge_args:?}");
+    assert!(judge_args.iter().any(|a| a.starts_with("--wait=")), "it waits for the workers: {judge_args:?}");
+
+    for job in [loadgen, judge] {
+        let what = name(job);
+        let pod = &job["spec"]["template"]["spec"];
+        assert_eq!(pod["securityContext"]["runAsNonRoot"], Value::Bool(true), "{what}: runAsNonRoot");
+        assert_eq!(pod["automountServiceAccountToken"], Value::Bool(false), "{what}: no API token");
+        let container = containers(job)[0];
+        assert!(container["image"].as_str().unwrap().starts_with("testbed/shop-load:"), "{what}: {container:?}");
+        assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], Value::Bool(true), "{what}: read-only root");
+        assert!(!container["resources"]["limits"]["memory"].is_null(), "{what}: limits");
+        let mounts = container["volumeMounts"].as_sequence().unwrap();
+        assert!(mounts.iter().any(|m| m["mountPath"] == container["workingDir"]), "{what}: its reports are writable");
+    }
+}
+
+/// scripts/kubernetes-load.sh sizes the Job and gives every worker one start
+/// time ahead of now: what it would apply validates like the overlays.
+#[test]
+fn the_load_script_sizes_the_run_and_gives_every_worker_one_start_ahead() {
+    let output = run("scripts/kubernetes-load.sh", &["5", "spike", "--render"], "bash and kubectl");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let objects: Vec<Value> = serde_yaml::Deserializer::from_str(&String::from_utf8(output.stdout).unwrap())
+        .map(|document| serde::Deserialize::deserialize(document).unwrap())
+        .collect();
+    let loadgen = of_kind(&objects, "Job").find(|j| name(j) == "loadgen").expect("the workers' Job");
+    assert_eq!((loadgen["spec"]["completions"].as_u64(), loadgen["spec"]["parallelism"].as_u64()), (Some(5), Some(5)));
+    let runs: Vec<&Value> = of_kind(&objects, "ConfigMap").filter(|c| name(c).starts_with("loadgen-run-")).collect();
+    assert_eq!(runs.len(), 1, "one set of settings, merged");
+    let data = &runs[0]["data"];
+    assert_eq!((data["LOAD_PROFILE"].as_str(), data["LOAD_WORKERS"].as_str()), (Some("spike"), Some("5")));
+    let start: i64 = data["LOAD_START_AT"].as_str().unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert!((now + 30..=now + 90).contains(&start), "a start a minute ahead: {start} vs {now}");
+    let used = containers(loadgen)[0]["envFrom"][0]["configMapRef"]["name"].as_str();
+    assert_eq!(used, name(runs[0]).into(), "the workers read these settings");
 }

@@ -151,6 +151,39 @@ pub async fn judge(
     })
 }
 
+/// Where a worker stands at the end of the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Finished,
+    /// Scraped as often as before up to the window's end: still going.
+    Running,
+    /// Its scrapes failed, or stopped, before its run ended.
+    Lost,
+}
+
+impl WorkerSeen {
+    pub fn standing(&self, window: &Window) -> Standing {
+        let to = window.to.timestamp_millis() as f64 / 1_000.0;
+        if self.finished {
+            Standing::Finished
+        } else if to - self.last_seen <= 3.0 * self.interval.max(1.0) && !self.scrape_failing {
+            Standing::Running
+        } else {
+            Standing::Lost
+        }
+    }
+}
+
+impl Verdict {
+    /// Every worker has reported, and each has finished or is lost: judging
+    /// later would change nothing.
+    pub fn settled(&self, window: &Window) -> bool {
+        self.workers_expected > 0
+            && self.workers.len() == self.workers_expected
+            && self.workers.iter().all(|w| w.standing(window) != Standing::Running)
+    }
+}
+
 /// What keeps the run from being whole, naming each worker.
 fn problems(workers: &[WorkerSeen], expected: usize, window: &Window) -> Vec<String> {
     let mut problems = Vec::new();
@@ -159,23 +192,20 @@ fn problems(workers: &[WorkerSeen], expected: usize, window: &Window) -> Vec<Str
             problems.push(format!("worker {index} of {expected} never reported to Prometheus in the window"));
         }
     }
-    let to = window.to.timestamp_millis() as f64 / 1_000.0;
-    for worker in workers.iter().filter(|w| !w.finished) {
+    for worker in workers {
         let at = chrono::DateTime::from_timestamp_millis((worker.last_seen * 1_000.0) as i64).unwrap_or_default();
-        // Scraped as often as before up to the window's end: still going, not lost.
-        let fresh = to - worker.last_seen <= 3.0 * worker.interval.max(1.0);
-        if fresh && !worker.scrape_failing {
-            problems.push(format!(
+        match worker.standing(window) {
+            Standing::Finished => {}
+            Standing::Running => problems.push(format!(
                 "worker {} of {expected} had not finished at the end of the window ({}): judge the run after it ends",
                 worker.worker,
                 window.to.to_rfc3339()
-            ));
-        } else {
-            problems.push(format!(
+            )),
+            Standing::Lost => problems.push(format!(
                 "worker {} of {expected} stopped reporting at {} before its run ended (killed, or lost to Prometheus): its load is missing from the run",
                 worker.worker,
                 at.to_rfc3339()
-            ));
+            )),
         }
     }
     problems
@@ -296,6 +326,8 @@ mod tests {
         assert!(problems(&[seen(0, false, 1_095.0, false)], 1, &window())[0].contains("had not finished"));
         assert!(problems(&[seen(0, false, 1_095.0, true)], 1, &window())[0].contains("stopped reporting"));
         assert!(problems(&[seen(0, true, 1_050.0, false)], 1, &window()).is_empty());
+        assert_eq!(seen(0, false, 1_095.0, false).standing(&window()), Standing::Running);
+        assert_eq!(seen(0, false, 1_080.0, false).standing(&window()), Standing::Lost);
         assert_eq!(median_step(&[(0.0, 0.0), (1.0, 0.0), (3.0, 0.0), (4.0, 0.0)]), 1.0);
     }
 

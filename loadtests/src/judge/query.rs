@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+#[derive(Debug, Clone, Copy)]
 pub struct Window {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
