@@ -14,7 +14,7 @@ source "$REPO_ROOT/scripts/lib/images.sh"
 needed=()
 for suite in "$@"; do
   case "$suite" in
-    all | gateway) needed+=(wrk nginx) ;;
+    all | gateway | loadgen) needed+=(wrk nginx) ;;
     telemetry | proxy) needed+=(wrk) ;;
   esac
 done

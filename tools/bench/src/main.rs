@@ -5,11 +5,12 @@
 //! builds the release binaries and selects the local images.
 //!
 //! ```text
-//! bench [gateway|telemetry|proxy|checkout|footprint|idle|profile|all]...
+//! bench [gateway|telemetry|proxy|checkout|footprint|idle|profile|loadgen|all]...
 //!       [--rounds N] [--seconds S] [--connections C] [--customers N] [--load-seconds S]
 //!       [--idle-seconds S] [--profile NAME]
 //! ```
 
+mod nginx;
 mod otlp;
 mod procs;
 mod report;
@@ -66,11 +67,21 @@ enum Suite {
     Idle,
     /// A load profile's own thresholds against the release build
     Profile,
+    /// The load generator's requests per core against a trivial endpoint, beside wrk
+    Loadgen,
     All,
 }
 
-const SUITES: [Suite; 7] =
-    [Suite::Gateway, Suite::Telemetry, Suite::Proxy, Suite::Checkout, Suite::Footprint, Suite::Idle, Suite::Profile];
+const SUITES: [Suite; 8] = [
+    Suite::Gateway,
+    Suite::Telemetry,
+    Suite::Proxy,
+    Suite::Checkout,
+    Suite::Footprint,
+    Suite::Idle,
+    Suite::Profile,
+    Suite::Loadgen,
+];
 
 struct Options {
     suites: Vec<Suite>,
@@ -124,6 +135,7 @@ async fn main() -> anyhow::Result<()> {
             Suite::Footprint => suites::footprint::run(options.load_seconds).await,
             Suite::Idle => suites::idle::run(Duration::from_secs(options.idle_seconds)).await,
             Suite::Profile => suites::profile::run(&options.profile).await,
+            Suite::Loadgen => suites::loadgen::run(plan).await,
             Suite::All => unreachable!("expanded when parsing"),
         }
         .with_context(|| format!("suite {}", suite.name()))?;

@@ -5,7 +5,6 @@
 //! verification, the per-client rate limiter, tracing at 100 % exported to a
 //! live OTLP receiver, JSON logs.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use auth::keys::{SigningKeys, generate_ed25519_pem};
@@ -59,44 +58,6 @@ async fn serve_jwks(keys: &SigningKeys) -> anyhow::Result<String> {
     Ok(url)
 }
 
-fn nginx(upstream: &str) -> anyhow::Result<(Process, tempdir::Dir)> {
-    let dir = tempdir::Dir::new("bench-nginx")?;
-    let port = free_port();
-    let upstream_port = upstream.rsplit(':').next().unwrap_or_default();
-    let template = include_str!("../../nginx.conf");
-    let config = template
-        .replace("{{DIR}}", &dir.path)
-        .replace("{{PORT}}", &port.to_string())
-        .replace("{{UPSTREAM_PORT}}", upstream_port);
-    let config_path = format!("{}/nginx.conf", dir.path);
-    std::fs::write(&config_path, config)?;
-    let env = HashMap::from([("PORT".to_owned(), port.to_string())]);
-    let process =
-        Process::spawn("nginx", "nginx".into(), &["-p", &dir.path, "-c", &config_path, "-g", "daemon off;"], &env)?;
-    Ok((process, dir))
-}
-
-mod tempdir {
-    /// A directory removed on drop.
-    pub struct Dir {
-        pub path: String,
-    }
-
-    impl Dir {
-        pub fn new(prefix: &str) -> std::io::Result<Self> {
-            let path = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::now_v7().simple()));
-            std::fs::create_dir_all(&path)?;
-            Ok(Self { path: path.display().to_string() })
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
-    }
-}
-
 fn gateway(name: &str, catalog: &str, auth: &str, extra: &[(&str, String)]) -> anyhow::Result<Process> {
     let closed = format!("http://127.0.0.1:{}", free_port());
     let mut env = vec![
@@ -124,8 +85,9 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
     let auth = serve_jwks(&keys).await?;
     let (receiver, otlp) = CountingReceiver::start().await?;
 
-    let (mut nginx, _nginx_dir) = nginx(&catalog.url)?;
-    nginx.wait_ready(&path, Duration::from_secs(10)).await?;
+    let upstream_port = catalog.url.rsplit(':').next().unwrap_or_default().to_owned();
+    let mut nginx = crate::nginx::start(include_str!("../../nginx.conf"), &[("{{UPSTREAM_PORT}}", upstream_port)])?;
+    nginx.process.wait_ready(&path, Duration::from_secs(10)).await?;
     let unlimited =
         [("GATEWAY_RATE_LIMIT_PER_SECOND", "1000000".to_owned()), ("GATEWAY_RATE_LIMIT_BURST", "1000000".to_owned())];
     let mut routing = gateway("gateway (routing only)", &catalog.url, &auth, &unlimited)?;
@@ -145,7 +107,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
 
     let sides = vec![
         Side { name: "direct".into(), url: format!("{}{path}", catalog.url), headers: vec![] },
-        Side { name: "nginx".into(), url: format!("{}{path}", nginx.url), headers: vec![] },
+        Side { name: "nginx".into(), url: format!("{}{path}", nginx.process.url), headers: vec![] },
         Side { name: routing.name.clone(), url: format!("{}{path}", routing.url), headers: vec![] },
         Side {
             name: full.name.clone(),
@@ -162,7 +124,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<(Table, serde_json::Value)> {
     let upstream = CpuOf::Process(catalog.pid());
     let watched = vec![
         vec![upstream, upstream],
-        vec![CpuOf::WithChildren(nginx.pid()), upstream],
+        vec![CpuOf::WithChildren(nginx.process.pid()), upstream],
         vec![CpuOf::Process(routing.pid()), upstream],
         vec![CpuOf::Process(full.pid()), upstream],
     ];

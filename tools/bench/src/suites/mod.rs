@@ -2,6 +2,7 @@ pub mod checkout;
 pub mod footprint;
 pub mod gateway;
 pub mod idle;
+pub mod loadgen;
 pub mod profile;
 pub mod proxy;
 pub mod telemetry;
