@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Compose smoke test: up, wait ready, register -> login -> list products ->
 # read own profile -> order -> confirmed -> notified, through the gateway (plus
-# the admin writing the catalog, bad input getting 4xx, and the invariant
-# checker finding nothing), then down. Exits non-zero on the first surprise.
+# the admin writing the catalog, bad input getting 4xx, the invariant
+# checker finding nothing, and two load workers judged as one run), then
+# down. Exits non-zero on the first surprise.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
@@ -85,4 +86,12 @@ expect 409 POST /api/v1/auth/register "{\"email\":\"$email\",\"password\":\"smok
 expect 403 POST /api/v1/products '{"sku":"X-1","name":"X","price_cents":1,"currency":"EUR","category":"smoke"}' "$token"
 expect 404 GET /api/v1/products/987654321
 expect 422 POST /api/v1/orders '{"items":[]}' "$token"
+# Two load workers as one run: each its share from one start, scraped by
+# Prometheus, judged from the sum (generous thresholds: the point is that
+# the run is whole and judged, not how fast this machine is).
+"$REPO_ROOT/scripts/load-workers.sh" 2 smoke --threshold 'error-rate<50%' --threshold 'p95<60s' >/tmp/smoke-load 2>&1 \
+  || { cat /tmp/smoke-load; log "FAIL: two load workers were not judged as one passing run"; exit 1; }
+grep -q "from 2 of 2 workers" /tmp/smoke-load || { cat /tmp/smoke-load; log "FAIL: the judge did not see both workers"; exit 1; }
+log "ok: $(grep '^requests:' /tmp/smoke-load)"
+
 log "smoke test passed"
