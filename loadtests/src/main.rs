@@ -17,6 +17,11 @@
 //! and JSON, and `summary.json`) go to `reports/<profile>-<time>/`.
 //! Exit status: 0 when every threshold held, 1 when one broke, 2 on errors.
 
+/// mimalloc, as every service: glibc's malloc was a sixth of a worker's CPU
+/// at full drive (docs/benchmarks.md, load generator).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::process::ExitCode;

@@ -32,8 +32,20 @@ pub fn traceparent() -> String {
     let mut span = [0u8; 8];
     rng.fill_bytes(&mut trace);
     rng.fill_bytes(&mut span);
-    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    format!("00-{}-{}-01", hex(&trace), hex(&span))
+    fn hex(value: &mut String, bytes: &[u8]) {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        for byte in bytes {
+            value.push(char::from(DIGITS[usize::from(byte >> 4)]));
+            value.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+        }
+    }
+    let mut value = String::with_capacity(55);
+    value.push_str("00-");
+    hex(&mut value, &trace);
+    value.push('-');
+    hex(&mut value, &span);
+    value.push_str("-01");
+    value
 }
 
 /// Sends one named request with the load-test headers, a fresh trace, and
