@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A load run of several workers against the running stack, judged as one:
 #   scripts/load-workers.sh WORKERS PROFILE [judge options, e.g. --threshold 'p95<1s']
-# Starts WORKERS `shop-load` replicas (compose profile `load`), each running
+# Starts WORKERS `loadgen` replicas (compose profile `load`), each running
 # its share of PROFILE's users from one start time; Prometheus scrapes them
 # (job loadgen) while they run. When the last one has ended, `shop-load
 # judge` evaluates the profile's thresholds (or the ones given) on the sum of
@@ -20,7 +20,7 @@ from="$(date -u +%s)"
 start="$((from + lead))"
 replicas() {
   docker ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT" \
-    --filter "label=com.docker.compose.service=shop-load"
+    --filter "label=com.docker.compose.service=loadgen"
 }
 cleanup() { replicas | xargs -r docker rm -f >/dev/null 2>&1 || true; }
 trap cleanup EXIT
@@ -28,7 +28,7 @@ cleanup
 
 log "$workers workers of profile $profile, starting at $(date -u -d "@$start" +%FT%TZ)"
 LOAD_WORKERS="$workers" LOAD_PROFILE="$profile" LOAD_START_AT="$start" \
-  compose --profile load up -d --no-deps --scale shop-load="$workers" shop-load
+  compose --profile load up -d --no-deps --scale loadgen="$workers" loadgen
 mapfile -t ids < <(replicas)
 [ "${#ids[@]}" = "$workers" ] || { log "FAIL: ${#ids[@]} of $workers replicas started"; exit 2; }
 codes="$(docker wait "${ids[@]}" | tr '\n' ' ')"
@@ -39,5 +39,5 @@ for id in "${ids[@]}"; do
 done
 
 # The judge runs from the same image, beside Prometheus.
-compose --profile load run --rm --no-deps shop-load judge \
+compose --profile load run --rm --no-deps loadgen judge \
   --prometheus http://prometheus:9090 --profile "$profile" --from "$from" "$@"
