@@ -12,6 +12,9 @@ select_images
 # (tests/tests/kubernetes.rs), the OpenAPI validator and the API fuzzer
 # (tests/tests/api_fuzz.rs). Those tests fail, not skip, without them.
 ensure_pypi_tools kubernetes-validate:kubernetes-validate openapi-spec-validator:openapi-spec-validator st:schemathesis
+# The storefront's browser tests (tests/tests/web.rs) drive headless
+# Chromium through chromedriver, both from Debian's packages.
+ensure_debian_packages chromium:chromium chromedriver:chromium-driver
 # The tests share reused Postgres and RabbitMQ containers; remove them when done.
 trap 'docker rm -f -v testbed-test-postgres testbed-test-rabbitmq >/dev/null 2>&1 || true' EXIT
 cd "$REPO_ROOT"

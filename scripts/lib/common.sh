@@ -28,17 +28,37 @@ build_release_set() {
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
 
-# ensure_pypi_tools COMMAND:PACKAGE ...: installs (pip) the packages whose
-# command is missing.
-ensure_pypi_tools() {
-  local missing=() tool
+# missing_packages COMMAND:PACKAGE ...: the packages whose command is missing.
+missing_packages() {
+  local tool
   for tool in "$@"; do
-    command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
+    command -v "${tool%%:*}" >/dev/null || printf '%s\n' "${tool#*:}"
   done
+}
+
+# ensure_pypi_tools COMMAND:PACKAGE ...: installs (pip) what is missing.
+ensure_pypi_tools() {
+  local missing
+  mapfile -t missing < <(missing_packages "$@")
   if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]} (pip)"
     python3 -m pip install --quiet "${missing[@]}"
   fi
+}
+
+# ensure_debian_packages COMMAND:PACKAGE ...: installs (apt-get) what is missing.
+ensure_debian_packages() {
+  local missing
+  mapfile -t missing < <(missing_packages "$@")
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]} (apt-get)"
+    # Package lists may be missing or stale on a fresh machine: refresh once when the install fails.
+    apt_install "${missing[@]}" || { apt-get update -qq && apt_install "${missing[@]}"; }
+  fi
+}
+
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "$@" >/dev/null
 }
 
 # `docker compose` (v2) where installed, `docker-compose` (1.29) otherwise.

@@ -1,7 +1,10 @@
 //! The whole shop, started in-process for end-to-end tests: every service on
 //! its own random port on 127.0.0.1 with its own fresh database on the
 //! shared test Postgres, one fresh RabbitMQ virtual host, the payment
-//! provider and e-mail simulators, and the gateway in front.
+//! provider and e-mail simulators, the gateway in front, and the storefront
+//! in front of the gateway.
+
+pub mod browser;
 
 use std::time::Duration;
 
@@ -42,6 +45,8 @@ static ONE_SHOP_AT_A_TIME: Semaphore = Semaphore::const_new(1);
 pub struct Shop {
     /// The public API.
     pub gateway: TestClient,
+    /// The storefront, in front of `gateway`.
+    pub web: TestClient,
     /// Direct access, for what the gateway does not expose (metrics, internals).
     pub orders: Served,
     pub email_api: TestClient,
@@ -147,6 +152,7 @@ impl Shop {
             gateway_settings.rate_limit = RateLimitSettings { replenish_every, burst: burst.try_into().unwrap() };
         }
         let gateway = serve(gateway::startup::build(gateway_settings).await);
+        let web = serve(web::startup::build(web::configuration::Settings::for_tests(&gateway.url())).await);
 
         let services = vec![
             ("gateway", gateway.url()),
@@ -157,10 +163,12 @@ impl Shop {
             ("orders", orders.url()),
             ("payments", payments.url()),
             ("notifications", notifications.url()),
+            ("web", web.url()),
         ];
         Shop {
             services,
             gateway: gateway.client(),
+            web: web.client(),
             orders,
             email_api: email_api.client(),
             inventory: inventory.client(),

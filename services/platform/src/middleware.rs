@@ -98,15 +98,14 @@ pub async fn limit_time(State(limit): State<Duration>, request: Request, next: N
 
 /// Gives every error answer the JSON error shape, also those produced
 /// outside our handlers (405 from the router, 413 from a body limit ...).
+/// An HTML page is left as it is: it is the storefront's page saying what
+/// went wrong, for a person rather than a program.
 pub async fn ensure_json_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let shaped = content_type.is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || shaped {
         return response;
     }
     let message = status.canonical_reason().unwrap_or("error").to_lowercase();

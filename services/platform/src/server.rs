@@ -40,6 +40,9 @@ pub struct Service {
     background: Background,
     stop: StopSignal,
     client_metrics: Option<(HttpClientMetrics, ResilienceMetrics)>,
+    /// The routes answer unknown paths themselves (the storefront's 404
+    /// page); otherwise the JSON 404 of the API.
+    own_fallback: bool,
 }
 
 impl Service {
@@ -53,7 +56,15 @@ impl Service {
             background: Vec::new(),
             stop: StopSignal::new(),
             client_metrics: None,
+            own_fallback: false,
         }
+    }
+
+    /// The routes given to [`Service::bind`] have a fallback of their own
+    /// (a web page for unknown paths), which the API's JSON 404 must not replace.
+    pub fn with_own_fallback(mut self) -> Self {
+        self.own_fallback = true;
+        self
     }
 
     /// Hears the service's SIGTERM: hand it to every background task, which
@@ -137,7 +148,8 @@ impl Service {
 
         // Business routes get the protective limits; operational routes stay
         // answerable under overload so that probes and scrapes see it.
-        let business = routes.fallback(middleware::not_found).layer(
+        let routes = if self.own_fallback { routes } else { routes.fallback(middleware::not_found) };
+        let business = routes.layer(
             ServiceBuilder::new()
                 // Refuse at once rather than queue when saturated.
                 .layer(from_fn_with_state(permits, middleware::shed_load))

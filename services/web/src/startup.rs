@@ -1,0 +1,20 @@
+//! Wiring: the gateway client, state, routes, server.
+
+use std::sync::Arc;
+
+use platform::server::{HttpServer, Service};
+
+use crate::configuration::Settings;
+use crate::routes::{self, Storefront};
+use crate::shop::Shop;
+
+/// The service, wired and bound to its port: `run_until_stopped` serves it.
+pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
+    let mut service = Service::new("web", settings.server.clone());
+    let gateway = service.client(settings.gateway.clone()).await;
+    // Reported, not required: without the gateway the pages say the shop
+    // is unavailable, and the storefront stays in rotation to say so.
+    service = service.check_ready(gateway.readiness_check().optional()).with_own_fallback();
+    let state = Arc::new(Storefront { shop: Shop::new(gateway), jaeger_url: settings.jaeger_url });
+    service.bind(routes::router(state)).await
+}

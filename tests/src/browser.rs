@@ -1,0 +1,95 @@
+//! A real browser for the storefront's tests: headless Chromium driven over
+//! WebDriver by chromedriver (both Debian packages; `scripts/test.sh`
+//! installs them). One browser per test, stopped with it: chromedriver
+//! leads a process group of its own, and the browsers it starts go with it.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+/// Where screenshots go: CI keeps this folder.
+pub fn screenshots_dir() -> PathBuf {
+    crate::repository().join("reports/screenshots")
+}
+
+pub struct Browser {
+    pub client: Client,
+    /// chromedriver, reaped by tokio once its group is stopped.
+    _driver: tokio::process::Child,
+    _group: process_groups::Group,
+}
+
+impl Browser {
+    /// Chromium at a phone's width when `phone`, a laptop's otherwise.
+    pub async fn start(phone: bool) -> Self {
+        let port = free_port();
+        let mut command = tokio::process::Command::new("chromedriver");
+        command.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).kill_on_drop(true);
+        process_groups::isolate(&mut command);
+        let driver =
+            command.spawn().expect("chromedriver runs (Debian's chromium-driver package; scripts/test.sh installs it)");
+        let group = process_groups::Group::led_by(driver.id().expect("a running child has a pid"));
+        let url = format!("http://127.0.0.1:{port}");
+        platform::test_util::eventually("chromedriver answers", Duration::from_secs(20), || async {
+            reqwest::get(format!("{url}/status")).await.is_ok_and(|r| r.status().is_success())
+        })
+        .await;
+        let size = if phone { "--window-size=390,844" } else { "--window-size=1280,900" };
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                // --no-sandbox: the tests may run as root (CI), where
+                // Chromium's sandbox refuses to start.
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", size],
+            },
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else { unreachable!("an object literal") };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&url)
+            .await
+            .expect("chromedriver starts a headless Chromium");
+        Self { client, _driver: driver, _group: group }
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    /// The text of the first element matching `css`, waited for.
+    pub async fn text(&self, css: &str) -> String {
+        let element = self.wait_for(css).await;
+        element.text().await.unwrap_or_else(|e| panic!("text of {css}: {e}"))
+    }
+
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css:?} on the page: {e}"))
+    }
+
+    /// Writes the page as it looks now to `reports/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir = screenshots_dir();
+        std::fs::create_dir_all(&dir).expect("the screenshots folder");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("the screenshot written");
+    }
+
+    /// Ends the WebDriver session (the browser quits), then chromedriver.
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+/// A port nobody listens on now (the OS picks it).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
