@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compose smoke test: up, wait ready, register -> login -> list products ->
-# read own profile -> order -> confirmed -> notified, through the gateway (plus
+# the storefront listing it -> read own profile -> order -> confirmed -> notified, through the gateway (plus
 # the admin writing the catalog, bad input getting 4xx, the invariant
 # checker finding nothing, and two load workers judged as one run), then
 # down. Exits non-zero on the first surprise.
@@ -41,6 +41,10 @@ expect 201 POST /api/v1/products '{"sku":"SMOKE-1","name":"Smoke detector","pric
 
 expect 200 GET "/api/v1/products?q=smoke"
 [ "$(field "['total']")" -ge 1 ] || { log "FAIL: the new product is not listed"; exit 1; }
+# The storefront's catalog page shows it too (web -> gateway -> catalog).
+page="$(curl -fsS "http://127.0.0.1:${WEB_PORT:-8088}/?q=smoke")"
+grep -q 'Smoke detector' <<<"$page" || { log "FAIL: the storefront does not list the new product: $page"; exit 1; }
+log "ok: the storefront lists it"
 expect 200 GET /api/v1/users/me "" "$token"
 [ "$(field "['email']")" = "$email" ] || { log "FAIL: profile is not the caller's"; exit 1; }
 expect 200 GET /api/v1/dashboard "" "$token"
@@ -71,10 +75,10 @@ promql() { curl -sS -G "$prom" --data-urlencode "query=$1" | python3 -c 'import 
 for _ in $(seq 1 60); do
   up="$(promql 'count(up{job!="rabbitmq"} == 1)')"
   orders="$(promql 'sum(orders_total)')"
-  [ "${up%.*}" -ge 10 ] && [ "${orders%.*}" -ge 2 ] && break
+  [ "${up%.*}" -ge 11 ] && [ "${orders%.*}" -ge 2 ] && break
   sleep 1
 done
-[ "${up%.*}" -ge 10 ] || { log "FAIL: Prometheus scrapes $up of 10 services"; exit 1; }
+[ "${up%.*}" -ge 11 ] || { log "FAIL: Prometheus scrapes $up of 11 services"; exit 1; }
 [ "${orders%.*}" -ge 2 ] || { log "FAIL: Prometheus does not see the orders ($orders)"; exit 1; }
 log "ok: Prometheus scrapes $up services and counts $orders orders"
 

@@ -15,6 +15,10 @@ ensure_pypi_tools kubernetes-validate:kubernetes-validate openapi-spec-validator
 # The storefront's browser tests (tests/tests/web.rs) drive headless
 # Chromium through chromedriver, both from Debian's packages.
 ensure_debian_packages chromium:chromium chromedriver:chromium-driver
+# Their accessibility audit runs axe-core, as PyPI's axe-playwright-python
+# ships it (its axe.min.js only: Playwright itself is not needed).
+python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("axe_playwright_python") is None)' \
+  || python3 -m pip install --quiet --no-deps axe-playwright-python
 # The tests share reused Postgres and RabbitMQ containers; remove them when done.
 trap 'docker rm -f -v testbed-test-postgres testbed-test-rabbitmq >/dev/null 2>&1 || true' EXIT
 cd "$REPO_ROOT"

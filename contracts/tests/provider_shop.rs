@@ -1,4 +1,5 @@
-//! Provider verification for the services behind the gateway: the whole
+//! Provider verification for the gateway (the storefront's pact) and the
+//! services behind it: the whole
 //! shop runs in-process (`e2e::Shop`: every service on its own Postgres
 //! database, RabbitMQ, the simulators), and each provider replays the pacts
 //! that name it. Provider states are put in place through the services' own
@@ -130,6 +131,11 @@ impl SetUp for ShopStates {
             "a product exists" => {
                 return Ok(HashMap::from([("product_id".to_owned(), json!(self.product_exists().await?))]));
             }
+            // Two, so that one has another to recommend.
+            "products of one category exist" => {
+                self.product_exists().await?;
+                return Ok(HashMap::from([("product_id".to_owned(), json!(self.product_exists().await?))]));
+            }
             "a user has a confirmed order" => {
                 let order = self.checkout(user()?, "tok_visa").await?;
                 anyhow::ensure!(order["status"] == "CONFIRMED", "checkout ended {}", order["status"]);
@@ -174,7 +180,7 @@ async fn the_services_behind_the_gateway_honour_their_consumers_contracts() {
     let states = Arc::new(ShopStates { shop: Shop::start(Options::default()).await, http: reqwest::Client::new() });
     let messages = serve_messages(states.clone()).await;
     let mut failures = Vec::new();
-    for provider in ["auth", "users", "catalog", "orders", "payments", "notifications"] {
+    for provider in ["gateway", "auth", "users", "catalog", "orders", "payments", "notifications"] {
         let started = Instant::now();
         let url = states.url(provider).to_owned();
         let outcome = verify_all(provider, &url, Some(&messages), states.clone()).await;

@@ -9,7 +9,7 @@ COMPOSE_PROJECT="${COMPOSE_PROJECT_NAME:-testbed}"
 # chaos runner, shop-load and the benchmarks are built in the same cargo
 # invocation as the rest (one feature set of the shared crates), so that no
 # command compiles the workspace a second time.
-SHOP_SERVICES=(gateway auth users catalog inventory orders payments notifications)
+SHOP_SERVICES=(web gateway auth users catalog inventory orders payments notifications)
 SHOP_SIMULATORS=(payment-provider email-api chaos-proxy)
 SHOP_TOOLS=(shop-invariants shop-load chaos)
 # image name -> its binary, for the tools (the others are shop-<image>).

@@ -75,6 +75,68 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no {css:?} on the page: {e}"))
     }
 
+    /// Waits until the first element matching `css` reads `expected` (a page
+    /// that reloads itself, such as an order following its saga).
+    pub async fn wait_for_text(&self, css: &str, expected: &str, within: Duration) {
+        platform::test_util::eventually(&format!("{css} reads {expected:?}"), within, || async {
+            match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.is_ok_and(|text| text == expected),
+                Err(_) => false,
+            }
+        })
+        .await;
+    }
+
+    /// Types `text` into the form field labelled `label` (found by the
+    /// label's text, as a person or a screen reader finds it).
+    pub async fn fill(&self, label: &str, text: &str) {
+        let label_element = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath(&format!("//label[normalize-space()={label:?}]")))
+            .await
+            .unwrap_or_else(|e| panic!("no label {label:?}: {e}"));
+        let id = label_element.attr("for").await.unwrap().unwrap_or_else(|| panic!("label {label:?} has no for"));
+        let field = self.wait_for(&format!("#{id}")).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Clicks the button with this text.
+    pub async fn press(&self, button: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath(&format!("//button[normalize-space()={button:?}]")))
+            .await
+            .unwrap_or_else(|e| panic!("no button {button:?}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {button:?}: {e}"));
+    }
+
+    /// axe-core's audit of the page as it is now: the violations of impact
+    /// `serious` or `critical`, as "rule (impact): nodes" lines.
+    pub async fn serious_accessibility_violations(&self) -> Vec<String> {
+        self.client.execute(axe_source(), vec![]).await.expect("axe-core loads into the page");
+        let audit = "const done = arguments[arguments.length - 1];\
+            axe.run(document)\
+              .then(r => done({ passes: r.passes.length, violations: r.violations.map(v => ({ id: v.id,\
+                 impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) })) }))\
+              .catch(e => done({ passes: 0, violations: [{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }] }));";
+        let audit = self.client.execute_async(audit, vec![]).await.expect("axe-core runs");
+        // An audit that checked nothing would pass anything.
+        assert!(audit["passes"].as_u64().unwrap_or(0) > 0, "axe-core checked no rule: {audit}");
+        audit["violations"]
+            .as_array()
+            .expect("a list of violations")
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .map(|v| format!("{} ({}): {} at {}", v["id"], v["impact"], v["help"], v["nodes"]))
+            .collect()
+    }
+
     /// Writes the page as it looks now to `reports/screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("a screenshot");
@@ -87,6 +149,23 @@ impl Browser {
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
+}
+
+/// axe-core (Deque's accessibility engine, MPL-2.0) as PyPI's
+/// `axe-playwright-python` ships it: `scripts/test.sh` installs that package
+/// (without Playwright), and this reads its `axe.min.js`.
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let find = "import importlib.util, os; \
+            spec = importlib.util.find_spec('axe_playwright_python'); \
+            print(os.path.join(os.path.dirname(spec.origin), 'axe.min.js'))";
+        let output = std::process::Command::new("python3").args(["-c", find]).output().expect("python3 runs");
+        let path = String::from_utf8(output.stdout).expect("a path").trim().to_owned();
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("axe-core's axe.min.js at {path:?}: {e} (pip install --no-deps axe-playwright-python; scripts/test.sh does)")
+        })
+    })
 }
 
 /// A port nobody listens on now (the OS picks it).

@@ -505,6 +505,8 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
     shop.send(reqwest::Method::GET, "forged.token.here", "/api/v1/users/me", None).await;
     shop.gateway.get("/api/v1/products").await;
     shop.gateway.get("/api/v1/products").await;
+    // A visitor of the storefront: its calls to the gateway (web -> gateway).
+    assert_eq!(shop.web.get(&format!("/products/{mug}")).await.status(), 200);
     for _ in 0..5 {
         let through_proxy = http.get(format!("http://{}/api/v1/products", proxied.listen)).send().await.unwrap();
         assert_eq!(through_proxy.status(), 200);
@@ -557,6 +559,7 @@ async fn every_panel_and_alert_query_returns_series_from_a_real_prometheus() {
         shop.get(&customer, "/api/v1/users/me").await;
         shop.get(&customer, &format!("/api/v1/products/{cup}")).await;
         shop.get(&customer, &format!("/api/v1/inventory/{cup}")).await;
+        assert_eq!(shop.web.get(&format!("/products/{cup}")).await.status(), 200); // web → gateway
         // gateway → orders → catalog, inventory, payments → payment-provider;
         // orders → the queues → inventory, notifications → users, email-api.
         assert_eq!(shop.order(&customer, &[(cup, 1)], "tok_visa").await.status(), 201);

@@ -120,7 +120,7 @@ fn every_shop_container_has_probes_resources_a_restricted_context_and_a_project_
     for overlay in OVERLAYS {
         let (_, objects) = render(overlay);
         let deployments = shop_deployments(objects);
-        assert_eq!(deployments.len(), 11, "{overlay}: eight services, two simulators and chaos-proxy");
+        assert_eq!(deployments.len(), 12, "{overlay}: the storefront, eight services, two simulators and chaos-proxy");
         for deployment in deployments {
             let what = format!("{overlay}/{}", name(deployment));
             let pod = &deployment["spec"]["template"]["spec"];
@@ -458,7 +458,7 @@ fn the_network_policies_allow_exactly_the_edges_of_the_architecture() {
             expected.insert(edge(consumer, provider));
         }
     }
-    let services = ["gateway", "auth", "users", "catalog", "inventory", "orders", "payments", "notifications"];
+    let services = ["web", "gateway", "auth", "users", "catalog", "inventory", "orders", "payments", "notifications"];
     // Spans and log records go to the collector, which sends them on.
     for service in services.iter().chain(&["payment-provider", "email-api"]) {
         expected.insert(edge(service, "otel-collector"));
@@ -466,11 +466,12 @@ fn the_network_policies_allow_exactly_the_edges_of_the_architecture() {
     expected.insert(edge("otel-collector", "jaeger"));
     expected.insert(edge("otel-collector", "loki"));
     expected.insert(edge("grafana", "loki"));
-    for service in services.iter().filter(|s| **s != "gateway") {
+    // The storefront and the gateway keep no data of their own.
+    for service in services.iter().filter(|s| !matches!(**s, "web" | "gateway")) {
         expected.insert(edge(service, &format!("postgres ({service})")));
     }
     expected.insert(edge("prometheus", EVERY_POD));
-    for entry in ["gateway", "grafana", "jaeger", "prometheus"] {
+    for entry in ["web", "gateway", "grafana", "jaeger", "prometheus"] {
         expected.insert(edge(ANYWHERE, entry));
     }
     let missing: Vec<_> = expected.difference(&allowed).collect();

@@ -2,6 +2,7 @@
 
 use platform::client::ClientSettings;
 use platform::config::{Env, ServerSettings, TelemetrySettings, url};
+use secrecy::SecretString;
 
 pub const DEFAULT_PORT: u16 = 8088;
 
@@ -14,6 +15,9 @@ pub struct Settings {
     /// Where the "trace" link of every page points (`WEB_JAEGER_URL`): the
     /// Jaeger UI as the user's browser reaches it.
     pub jaeger_url: String,
+    /// Signs the CSRF tokens of the forms (`WEB_CSRF_SECRET`); every
+    /// replica must have the same one.
+    pub csrf_secret: SecretString,
 }
 
 pub fn from_env(env: &mut Env) -> Settings {
@@ -22,6 +26,7 @@ pub fn from_env(env: &mut Env) -> Settings {
         telemetry: TelemetrySettings::from_env(env),
         gateway: ClientSettings::from_env(env, "gateway", "GATEWAY", "http://127.0.0.1:8080"),
         jaeger_url: url(env, "WEB_JAEGER_URL", "http://localhost:16686"),
+        csrf_secret: env.secret("WEB_CSRF_SECRET", "dev-only-csrf-secret-change-me"),
     }
 }
 
@@ -33,6 +38,7 @@ impl Settings {
             telemetry: TelemetrySettings::for_tests(),
             gateway: ClientSettings::fixed("gateway", gateway_url),
             jaeger_url: "http://jaeger.test:16686".into(),
+            csrf_secret: "test-only-csrf-secret".into(),
         }
     }
 }

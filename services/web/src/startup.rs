@@ -5,6 +5,7 @@ use std::sync::Arc;
 use platform::server::{HttpServer, Service};
 
 use crate::configuration::Settings;
+use crate::csrf::Csrf;
 use crate::routes::{self, Storefront};
 use crate::shop::Shop;
 
@@ -15,6 +16,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
     // Reported, not required: without the gateway the pages say the shop
     // is unavailable, and the storefront stays in rotation to say so.
     service = service.check_ready(gateway.readiness_check().optional()).with_own_fallback();
-    let state = Arc::new(Storefront { shop: Shop::new(gateway), jaeger_url: settings.jaeger_url });
+    let state = Arc::new(Storefront {
+        shop: Shop::new(gateway),
+        csrf: Csrf::new(settings.csrf_secret),
+        jaeger_url: settings.jaeger_url,
+    });
     service.bind(routes::router(state)).await
 }

@@ -1,12 +1,13 @@
 //! The catalog: a page of products with its filters, and a product page.
 
 use maud::{Markup, html};
-use platform::money::{Currency, Money};
+
+use super::{csrf_field, money};
 
 use crate::domain::Browse;
 use crate::shop::{Category, Listing, Product};
 
-pub fn listing(browse: &Browse, listing: &Listing, categories: &[Category]) -> Markup {
+pub fn listing(browse: &Browse, listing: &Listing<Product>, categories: &[Category]) -> Markup {
     let current = browse.category.as_ref().map(|c| c.as_str());
     html! {
         h1 {
@@ -46,7 +47,7 @@ fn card(product: &Product) -> Markup {
     }
 }
 
-fn pagination(browse: &Browse, listing: &Listing) -> Markup {
+fn pagination(browse: &Browse, listing: &Listing<Product>) -> Markup {
     let pages = listing.pages();
     html! {
         @if pages > 1 {
@@ -63,7 +64,7 @@ fn pagination(browse: &Browse, listing: &Listing) -> Markup {
     }
 }
 
-pub fn product(product: &Product, recommendations: &[Product]) -> Markup {
+pub fn product(product: &Product, recommendations: &[Product], csrf: &str) -> Markup {
     html! {
         article class="product-page" {
             h1 { (product.name) }
@@ -71,6 +72,15 @@ pub fn product(product: &Product, recommendations: &[Product]) -> Markup {
             p class="category" { "Category: " a href={ "/?category=" (product.category) } { (product.category) } }
             p class="sku" { "SKU " (product.sku) }
             @if !product.description.is_empty() { p class="description" { (product.description) } }
+            form class="add" method="post" action="/cart/add" {
+                (csrf_field(csrf))
+                input type="hidden" name="product_id" value=(product.id);
+                label for="quantity" { "Quantity" }
+                select id="quantity" name="quantity" {
+                    @for n in 1..=5 { option value=(n) { (n) } }
+                }
+                button type="submit" { "Add to cart" }
+            }
         }
         @if !recommendations.is_empty() {
             section class="recommendations" aria-labelledby="also" {
@@ -83,11 +93,6 @@ pub fn product(product: &Product, recommendations: &[Product]) -> Markup {
     }
 }
 
-/// "12.50 EUR"; an amount in a currency the shop does not know is shown in
-/// its minor units rather than guessed at.
 pub fn price(product: &Product) -> String {
-    match Currency::parse(&product.currency).and_then(|c| Money::new(product.price_cents, c)) {
-        Ok(money) => format!("{} {}", money.decimal_amount(), product.currency),
-        Err(_) => format!("{} (minor units) {}", product.price_cents, product.currency),
-    }
+    money(product.price_cents, &product.currency)
 }

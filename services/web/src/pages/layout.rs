@@ -1,5 +1,6 @@
 //! What every page shares: the head, the header with the search form, the
-//! footer with the link to this request's trace.
+//! visitor's links (cart, log in or out), the footer with the link to this
+//! request's trace.
 
 use maud::{DOCTYPE, Markup, html};
 
@@ -10,6 +11,13 @@ pub struct Frame<'a> {
     pub search: Option<&'a str>,
     /// This request's trace in Jaeger, when it is sampled.
     pub trace_url: Option<String>,
+    pub signed_in: bool,
+    pub cart_units: u32,
+    /// This browser's CSRF token, for the forms of the page.
+    pub csrf: String,
+    /// A page that follows something in progress reloads itself this often
+    /// (an order's saga), without JavaScript.
+    pub refresh_secs: Option<u32>,
 }
 
 pub fn page(frame: &Frame<'_>, content: Markup) -> Markup {
@@ -19,6 +27,7 @@ pub fn page(frame: &Frame<'_>, content: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(secs) = frame.refresh_secs { meta http-equiv="refresh" content=(secs); }
                 title { (frame.title) " · Testbed shop" }
                 link rel="stylesheet" href="/static/shop.css";
             }
@@ -30,6 +39,19 @@ pub fn page(frame: &Frame<'_>, content: Markup) -> Markup {
                         label for="q" { "Search products" }
                         input id="q" name="q" type="search" maxlength="100" value=[frame.search];
                         button type="submit" { "Search" }
+                    }
+                    nav class="account" aria-label="Account" {
+                        a href="/cart" { "Cart (" (frame.cart_units) ")" }
+                        @if frame.signed_in {
+                            a href="/notifications" { "Notifications" }
+                            form method="post" action="/logout" {
+                                (csrf_field(&frame.csrf))
+                                button type="submit" class="link" { "Log out" }
+                            }
+                        } @else {
+                            a href="/login" { "Log in" }
+                            a href="/signup" { "Sign up" }
+                        }
                     }
                 }
                 main id="content" tabindex="-1" { (content) }
@@ -43,4 +65,14 @@ pub fn page(frame: &Frame<'_>, content: Markup) -> Markup {
             }
         }
     }
+}
+
+/// The hidden field every form carries.
+pub fn csrf_field(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+/// A message about the last action, announced to screen readers.
+pub fn notice(message: Option<&str>) -> Markup {
+    html! { @if let Some(message) = message { p class="error" role="alert" { (message) } } }
 }

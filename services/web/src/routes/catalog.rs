@@ -6,10 +6,11 @@ use axum::extract::{Path, Query, State as Extract};
 use axum::response::Html;
 use axum::routing::get;
 
-use super::failure::Failure;
-use super::{PageError, State};
+use super::failure::render;
+use super::{Failure, PageError, State};
 use crate::domain::{Browse, RawBrowse};
-use crate::pages::{catalog, page};
+use crate::pages::catalog;
+use crate::visitor::Visitor;
 
 pub fn router() -> Router<State> {
     Router::new().route("/", get(listing)).route("/products/{id}", get(product))
@@ -17,6 +18,7 @@ pub fn router() -> Router<State> {
 
 async fn listing(
     Extract(state): Extract<State>,
+    visitor: Visitor,
     query: Result<Query<RawBrowse>, QueryRejection>,
 ) -> Result<Html<String>, PageError> {
     let raw = query.map_err(|rejection| state.fail(Failure::BadRequest(rejection.body_text())))?.0;
@@ -25,10 +27,14 @@ async fn listing(
         tokio::try_join!(state.shop.products(&browse), state.shop.categories()).map_err(|error| state.fail(error))?;
     let search = browse.search.as_ref().map(|s| s.as_str());
     let title = if search.is_some() { "Search" } else { "Products" };
-    Ok(Html(page(&state.frame(title, search), catalog::listing(&browse, &listing, &categories)).into_string()))
+    Ok(render(&state.frame(title, search, &visitor), catalog::listing(&browse, &listing, &categories)))
 }
 
-async fn product(Extract(state): Extract<State>, Path(id): Path<String>) -> Result<Html<String>, PageError> {
+async fn product(
+    Extract(state): Extract<State>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
     let not_found = || Failure::NotFound(format!("There is no product {id:?}."));
     let Ok(product_id) = id.parse::<i64>() else {
         return Err(state.fail(not_found()));
@@ -37,5 +43,7 @@ async fn product(Extract(state): Extract<State>, Path(id): Path<String>) -> Resu
         tokio::try_join!(state.shop.product(product_id), state.shop.recommendations(product_id))
             .map_err(|error| state.fail(error))?;
     let product = product.ok_or_else(|| state.fail(not_found()))?;
-    Ok(Html(page(&state.frame(&product.name, None), catalog::product(&product, &recommendations)).into_string()))
+    let frame = state.frame(&product.name, None, &visitor);
+    let content = catalog::product(&product, &recommendations, &frame.csrf);
+    Ok(render(&frame, content))
 }
