@@ -66,6 +66,7 @@ done
 port="${GATEWAY_PORT:-8080}"
 cat <<MSG
 The shop is up and ready.
+  The shop in the browser:   http://localhost:${WEB_PORT:-8088}
   Gateway (the public API):  http://localhost:$port/api/v1/products
   Gateway health/metrics:    http://localhost:$port/ready   http://localhost:$port/metrics
   Prometheus:                http://localhost:${PROMETHEUS_PORT:-9090}   (alerts: /alerts)

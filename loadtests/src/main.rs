@@ -86,6 +86,9 @@ struct Cli {
     /// Hold the start until this time (RFC 3339, unix seconds, or now), the same for every worker, so their phases line up
     #[arg(long, value_name = "TIME")]
     start_at: Option<String>,
+    /// The storefront (the web service): with it, visitors also browse its pages (the "storefront visitor" scenario) [env: LOAD_WEB_URL]
+    #[arg(long, value_name = "URL")]
+    web: Option<String>,
     /// Serve live metrics for Prometheus on this address (/metrics) [env: LOAD_METRICS_ADDR]
     #[arg(long, value_name = "ADDR")]
     metrics_addr: Option<SocketAddr>,
@@ -298,6 +301,9 @@ async fn run(profile: &'static Profile, cli: Cli, test_plan: Option<String>) -> 
     }
     scenarios::install(catalogue);
     scenarios::set_think_time(profile.think_ms);
+    if let Some(web) = cli.web.clone().or_else(|| std::env::var("LOAD_WEB_URL").ok()).filter(|w| !w.is_empty()) {
+        scenarios::set_storefront_url(web.trim_end_matches('/'));
+    }
 
     let started = chrono::Utc::now().format("%Y%m%d-%H%M%S");
     let dir = match worker.count {
@@ -421,7 +427,11 @@ fn prepare_attack(
         .register_scenario(scenarios::anonymous_browsing()?)
         .register_scenario(scenarios::shopper()?)
         .register_scenario(scenarios::returning_customer()?)
-        .register_scenario(scenarios::admin()?)
+        .register_scenario(scenarios::admin()?);
+    if scenarios::storefront_url().is_some() {
+        attack = attack.register_scenario(scenarios::storefront_visitor()?);
+    }
+    let mut attack = attack
         .set_default(GooseDefault::Host, host)?
         .set_default(GooseDefault::RunningMetrics, 5)?
         .set_default(GooseDefault::NoTelnet, true)?

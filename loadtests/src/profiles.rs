@@ -29,7 +29,9 @@ pub const PROFILES: [Profile; 6] = [
     Profile {
         name: "smoke",
         purpose: "Does every scenario work at all? Seconds, a few users.",
-        test_plan: "4,2s;4,12s;0,1s",
+        // Five users: one per scenario (goose deals them round-robin), the
+        // storefront visitor included when `--web` is given.
+        test_plan: "5,2s;5,12s;0,1s",
         think_ms: (100, 300),
         thresholds: &[
             "error-rate<1%",

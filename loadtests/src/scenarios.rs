@@ -155,6 +155,59 @@ pub fn anonymous_browsing() -> Result<Scenario, GooseError> {
         .register_transaction(transaction!(product_detail).set_name("product detail").set_weight(3)?))
 }
 
+// ---- storefront visitor --------------------------------------------------
+
+static STOREFRONT: OnceLock<String> = OnceLock::new();
+
+/// Where the storefront is (`--web`); without it, no one visits it.
+pub fn set_storefront_url(url: &str) {
+    let _ = STOREFRONT.set(url.to_owned());
+}
+
+pub fn storefront_url() -> Option<&'static str> {
+    STOREFRONT.get().map(String::as_str)
+}
+
+/// A page of the storefront (an absolute URL: goose sends it there, not
+/// to the gateway).
+fn page(path: &str) -> String {
+    format!("{}{path}", storefront_url().expect("the storefront's URL is set before its scenario runs"))
+}
+
+async fn storefront_catalog(user: &mut GooseUser) -> TransactionResult {
+    let page_number = rand::thread_rng().gen_range(1..=2);
+    call(user, GooseMethod::Get, &page(&format!("/?page={page_number}")), "storefront: catalog page", None, None)
+        .await?;
+    think(user).await;
+    Ok(())
+}
+
+async fn storefront_search(user: &mut GooseUser) -> TransactionResult {
+    let word = ["mug", "kettle", "lamp", "chair", "load"].choose(&mut rand::thread_rng()).copied().unwrap_or("mug");
+    call(user, GooseMethod::Get, &page(&format!("/?q={word}")), "storefront: search", None, None).await?;
+    think(user).await;
+    Ok(())
+}
+
+async fn storefront_product(user: &mut GooseUser) -> TransactionResult {
+    let id = product();
+    call(user, GooseMethod::Get, &page(&format!("/products/{id}")), "storefront: product page", None, None).await?;
+    think(user).await;
+    Ok(())
+}
+
+/// A visitor in a browser: the storefront's pages, each of which calls the
+/// gateway in turn (only registered when the storefront's URL is given).
+pub fn storefront_visitor() -> Result<Scenario, GooseError> {
+    Ok(scenario!("storefront visitor")
+        .set_weight(3)?
+        .register_transaction(transaction!(identify).set_on_start())
+        .register_transaction(transaction!(leave).set_on_stop())
+        .register_transaction(transaction!(storefront_catalog).set_name("catalog page").set_weight(3)?)
+        .register_transaction(transaction!(storefront_search).set_name("search").set_weight(2)?)
+        .register_transaction(transaction!(storefront_product).set_name("product page").set_weight(3)?))
+}
+
 // ---- shopper -------------------------------------------------------------
 
 /// A new customer: registers, logs in.

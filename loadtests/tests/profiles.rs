@@ -21,6 +21,7 @@ async fn shop_load(shop: &Shop, dir: &Path, args: &[&str]) -> Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_shop-load"))
         .args(args)
         .args(["--host", &shop.gateway.address])
+        .env("LOAD_WEB_URL", &shop.web.address)
         .env("LOAD_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("LOAD_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .current_dir(dir)
@@ -65,6 +66,16 @@ async fn the_smoke_profile_drives_the_real_services_and_passes_thresholds_it_mus
         .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .unwrap_or(0.0);
     assert!(from_load > 50.0, "{from_load} load-test requests");
+    // Visitors browsed the storefront's pages too.
+    let storefront = shop.web.get("/metrics").await.text().await.unwrap();
+    let pages = storefront
+        .lines()
+        .filter(|l| {
+            l.starts_with("http_server_request_duration_seconds_count") && l.contains(r#"http_route="/products/{id}""#)
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>();
+    assert!(pages > 0.0, "no storefront product page was visited:\n{storefront}");
     let report = shop.settled_invariants().await;
     assert!(report.is_clean(), "{report}");
     assert!(report.orders_checked > 0, "the shoppers ordered");

@@ -137,6 +137,21 @@ impl Browser {
             .collect()
     }
 
+    /// Signs up through the storefront at `base` (its form, as a person
+    /// fills it in), with [`crate::PASSWORD`]; ends logged in. A screenshot
+    /// of the filled form when `screenshot` names one.
+    pub async fn sign_up(&self, base: &str, email: &str, name: &str, screenshot: Option<&str>) {
+        self.goto(&format!("{base}/signup")).await;
+        self.fill("E-mail address", email).await;
+        self.fill("Your name", name).await;
+        self.fill("Password (at least 12 characters)", crate::PASSWORD).await;
+        if let Some(screenshot) = screenshot {
+            self.screenshot(screenshot).await;
+        }
+        self.press("Create the account").await;
+        self.wait_for("form[action='/logout']").await;
+    }
+
     /// Writes the page as it looks now to `reports/screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("a screenshot");

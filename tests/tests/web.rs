@@ -141,13 +141,7 @@ async fn a_shopper_signs_up_checks_out_with_each_test_card_and_follows_the_order
     let browser = Browser::start(false).await;
     let wait = std::time::Duration::from_secs(30);
 
-    browser.goto(&shop.web.url("/signup")).await;
-    browser.fill("E-mail address", "grace@example.org").await;
-    browser.fill("Your name", "Grace").await;
-    browser.fill("Password (at least 12 characters)", e2e::PASSWORD).await;
-    browser.screenshot("signup").await;
-    browser.press("Create the account").await;
-    browser.wait_for("form[action='/logout']").await;
+    browser.sign_up(&shop.web.address, "grace@example.org", "Grace", Some("signup")).await;
 
     // The good card: the saga confirms the order, the page follows it.
     browser.goto(&shop.web.url(&format!("/products/{kettle}"))).await;

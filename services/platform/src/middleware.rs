@@ -96,6 +96,25 @@ pub async fn limit_time(State(limit): State<Duration>, request: Request, next: N
     }
 }
 
+/// A `traceparent` in the query string becomes the request's header (when
+/// it has none), for clients that cannot set headers: a browser following a
+/// link or posting a form (the storefront's pages put the browser's span id
+/// there). Opt-in per service ([`crate::server::Service::trace_context_from_query`]).
+pub async fn traceparent_from_query(mut request: Request, next: Next) -> Response {
+    if !request.headers().contains_key("traceparent")
+        && let Some(value) = request
+            .uri()
+            .query()
+            .into_iter()
+            .flat_map(|query| query.split('&'))
+            .find_map(|pair| pair.strip_prefix("traceparent="))
+        && let Ok(value) = HeaderValue::from_str(value)
+    {
+        request.headers_mut().insert("traceparent", value);
+    }
+    next.run(request).await
+}
+
 /// Gives every error answer the JSON error shape, also those produced
 /// outside our handlers (405 from the router, 413 from a body limit ...).
 /// An HTML page is left as it is: it is the storefront's page saying what

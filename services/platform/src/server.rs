@@ -43,6 +43,8 @@ pub struct Service {
     /// The routes answer unknown paths themselves (the storefront's 404
     /// page); otherwise the JSON 404 of the API.
     own_fallback: bool,
+    /// Requests may carry their `traceparent` in the query string.
+    trace_context_from_query: bool,
 }
 
 impl Service {
@@ -57,7 +59,16 @@ impl Service {
             stop: StopSignal::new(),
             client_metrics: None,
             own_fallback: false,
+            trace_context_from_query: false,
         }
+    }
+
+    /// A request may carry its `traceparent` in the query string (see
+    /// [`middleware::traceparent_from_query`]): the storefront, whose
+    /// browser spans start traces that links and forms must continue.
+    pub fn trace_context_from_query(mut self) -> Self {
+        self.trace_context_from_query = true;
+        self
     }
 
     /// The routes given to [`Service::bind`] have a fallback of their own
@@ -164,6 +175,9 @@ impl Service {
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 // ... which is echoed back so clients can quote it.
                 .layer(PropagateRequestIdLayer::x_request_id())
+                // A browser's trace context from a link or a form, where it
+                // cannot send a header (opt-in).
+                .option_layer(self.trace_context_from_query.then(|| from_fn(middleware::traceparent_from_query)))
                 // Span, metrics and one log line per request.
                 .layer(from_fn_with_state(http_metrics, middleware::observe_request))
                 // A panicking handler answers 500 instead of dropping the connection.

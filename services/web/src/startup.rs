@@ -15,7 +15,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<HttpServer> {
     let gateway = service.client(settings.gateway.clone()).await;
     // Reported, not required: without the gateway the pages say the shop
     // is unavailable, and the storefront stays in rotation to say so.
-    service = service.check_ready(gateway.readiness_check().optional()).with_own_fallback();
+    service = service.check_ready(gateway.readiness_check().optional()).with_own_fallback().trace_context_from_query();
     let state = Arc::new(Storefront {
         shop: Shop::new(gateway),
         csrf: Csrf::new(settings.csrf_secret),

@@ -9,6 +9,7 @@
 //! queues to background exporters; when the collector is down they are
 //! dropped once a queue is full.
 
+mod ids;
 mod logs;
 mod otlp_logs;
 pub mod propagation;
@@ -24,6 +25,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
+pub use ids::with_chosen_ids;
 pub use logs::JsonLogLayer;
 pub use traces::{TracesGuard, current_trace_id, tracer_provider};
 
@@ -54,6 +56,11 @@ where
         .with(JsonLogLayer::new(service, make_writer).exporting(otlp_logs))
         .try_init();
     opentelemetry::global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
+    // Also the global provider, for spans that are not `tracing` spans: the
+    // browser's, which the storefront reports with their own ids and times.
+    if let Some(provider) = &provider {
+        opentelemetry::global::set_tracer_provider(provider.clone());
+    }
     TracesGuard::new(provider, log_provider)
 }
 

@@ -27,6 +27,7 @@ pub fn tracer_provider(resource: Resource, settings: &TracesSettings) -> SdkTrac
     }
     provider
         .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(settings.sampling_ratio))))
+        .with_id_generator(super::ids::Ids::default())
         .with_resource(resource)
         .build()
 }

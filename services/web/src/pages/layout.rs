@@ -30,6 +30,7 @@ pub fn page(frame: &Frame<'_>, content: Markup) -> Markup {
                 @if let Some(secs) = frame.refresh_secs { meta http-equiv="refresh" content=(secs); }
                 title { (frame.title) " · Testbed shop" }
                 link rel="stylesheet" href="/static/shop.css";
+                script src="/static/trace.js" defer {}
             }
             body {
                 a class="skip" href="#content" { "Skip to content" }

@@ -2,6 +2,7 @@
 
 mod account;
 mod assets;
+mod browser_spans;
 mod cart;
 mod catalog;
 mod failure;
@@ -77,6 +78,7 @@ pub fn router(state: State) -> Router {
         .merge(cart::router())
         .merge(orders::router())
         .merge(assets::router())
+        .merge(browser_spans::router())
         .fallback(failure::no_such_page)
         .with_state(state)
         // Every browser gets its CSRF nonce on its first page.
