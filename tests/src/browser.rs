@@ -26,18 +26,7 @@ pub struct Browser {
 impl Browser {
     /// Chromium at a phone's width when `phone`, a laptop's otherwise.
     pub async fn start(phone: bool) -> Self {
-        let port = free_port();
-        let mut command = tokio::process::Command::new("chromedriver");
-        command.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).kill_on_drop(true);
-        process_groups::isolate(&mut command);
-        let driver =
-            command.spawn().expect("chromedriver runs (Debian's chromium-driver package; scripts/test.sh installs it)");
-        let group = process_groups::Group::led_by(driver.id().expect("a running child has a pid"));
-        let url = format!("http://127.0.0.1:{port}");
-        platform::test_util::eventually("chromedriver answers", Duration::from_secs(20), || async {
-            reqwest::get(format!("{url}/status")).await.is_ok_and(|r| r.status().is_success())
-        })
-        .await;
+        let (driver, group, url) = start_chromedriver().await;
         let size = if phone { "--window-size=390,844" } else { "--window-size=1280,900" };
         let capabilities = json!({
             "browserName": "chrome",
@@ -103,12 +92,12 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
-    /// Clicks the button with this text.
+    /// Clicks the button with this text or accessible name (`aria-label`).
     pub async fn press(&self, button: &str) {
         self.client
             .wait()
             .at_most(Duration::from_secs(10))
-            .for_element(Locator::XPath(&format!("//button[normalize-space()={button:?}]")))
+            .for_element(Locator::XPath(&format!("//button[normalize-space()={button:?} or @aria-label={button:?}]")))
             .await
             .unwrap_or_else(|e| panic!("no button {button:?}: {e}"))
             .click()
@@ -181,6 +170,48 @@ fn axe_source() -> &'static str {
             panic!("axe-core's axe.min.js at {path:?}: {e} (pip install --no-deps axe-playwright-python; scripts/test.sh does)")
         })
     })
+}
+
+/// chromedriver on a free port, answering: (the child, its group, its URL).
+/// The port is free when chosen but may be taken before chromedriver binds
+/// it (another test's container, say): then chromedriver exits, and it is
+/// started again on another port. Its log goes to `reports/chromedriver/`.
+async fn start_chromedriver() -> (tokio::process::Child, process_groups::Group, String) {
+    let logs = crate::repository().join("reports/chromedriver");
+    std::fs::create_dir_all(&logs).expect("the chromedriver log folder");
+    for _attempt in 0..3 {
+        let port = free_port();
+        let log = logs.join(format!("{port}.log"));
+        let mut command = tokio::process::Command::new("chromedriver");
+        command
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        process_groups::isolate(&mut command);
+        let mut driver =
+            command.spawn().expect("chromedriver runs (Debian's chromium-driver package; scripts/test.sh installs it)");
+        let group = process_groups::Group::led_by(driver.id().expect("a running child has a pid"));
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if reqwest::get(format!("{url}/status")).await.is_ok_and(|r| r.status().is_success()) {
+                return (driver, group, url);
+            }
+            if let Ok(Some(status)) = driver.try_wait() {
+                eprintln!("chromedriver on port {port} exited ({status}), see {}; trying another port", log.display());
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "chromedriver did not answer in 60 s (log: {})",
+                log.display()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    panic!("chromedriver did not start on three ports (logs: {})", logs.display());
 }
 
 /// A port nobody listens on now (the OS picks it).

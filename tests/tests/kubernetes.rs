@@ -471,6 +471,9 @@ fn the_network_policies_allow_exactly_the_edges_of_the_architecture() {
         expected.insert(edge(service, &format!("postgres ({service})")));
     }
     expected.insert(edge("prometheus", EVERY_POD));
+    // The storefront's control room: chaos-proxy's API and Prometheus.
+    expected.insert(edge("web", "chaos-proxy"));
+    expected.insert(edge("web", "prometheus"));
     for entry in ["web", "gateway", "grafana", "jaeger", "prometheus"] {
         expected.insert(edge(ANYWHERE, entry));
     }

@@ -18,6 +18,12 @@ pub struct Settings {
     /// Signs the CSRF tokens of the forms (`WEB_CSRF_SECRET`); every
     /// replica must have the same one.
     pub csrf_secret: SecretString,
+    /// The control room's sources: chaos-proxy's API (`CHAOS_PROXY_URL`)
+    /// and Prometheus (`PROMETHEUS_URL`).
+    pub chaos_proxy: ClientSettings,
+    pub prometheus: ClientSettings,
+    /// Where the control room's dashboard links point (`WEB_GRAFANA_URL`).
+    pub grafana_url: String,
 }
 
 pub fn from_env(env: &mut Env) -> Settings {
@@ -27,11 +33,15 @@ pub fn from_env(env: &mut Env) -> Settings {
         gateway: ClientSettings::from_env(env, "gateway", "GATEWAY", "http://127.0.0.1:8080"),
         jaeger_url: url(env, "WEB_JAEGER_URL", "http://localhost:16686"),
         csrf_secret: env.secret("WEB_CSRF_SECRET", "dev-only-csrf-secret-change-me"),
+        chaos_proxy: ClientSettings::from_env(env, "chaos-proxy", "CHAOS_PROXY", "http://127.0.0.1:8474"),
+        prometheus: ClientSettings::from_env(env, "prometheus", "PROMETHEUS", "http://127.0.0.1:9090"),
+        grafana_url: url(env, "WEB_GRAFANA_URL", "http://localhost:3000"),
     }
 }
 
 impl Settings {
-    /// Tests: the storefront in front of the gateway at `gateway_url`.
+    /// Tests: the storefront in front of the gateway at `gateway_url`
+    /// (the control room's sources nowhere; `with_control_room` sets them).
     pub fn for_tests(gateway_url: &str) -> Self {
         Self {
             server: ServerSettings::for_tests(),
@@ -39,6 +49,16 @@ impl Settings {
             gateway: ClientSettings::fixed("gateway", gateway_url),
             jaeger_url: "http://jaeger.test:16686".into(),
             csrf_secret: "test-only-csrf-secret".into(),
+            chaos_proxy: ClientSettings::fixed("chaos-proxy", "http://127.0.0.1:9"),
+            prometheus: ClientSettings::fixed("prometheus", "http://127.0.0.1:9"),
+            grafana_url: "http://grafana.test:3000".into(),
         }
+    }
+
+    /// The control room reading chaos-proxy's API and Prometheus at these URLs.
+    pub fn with_control_room(mut self, chaos_proxy_url: &str, prometheus_url: &str) -> Self {
+        self.chaos_proxy = ClientSettings::fixed("chaos-proxy", chaos_proxy_url);
+        self.prometheus = ClientSettings::fixed("prometheus", prometheus_url);
+        self
     }
 }

@@ -2,6 +2,7 @@
 //! gateway's public API (the same API every other client uses).
 pub mod cart;
 pub mod configuration;
+pub mod control;
 pub mod csrf;
 pub mod domain;
 pub mod pages;

@@ -188,6 +188,17 @@ impl Shop {
         Ok(listing.map(|l| l.items).unwrap_or_default())
     }
 
+    /// Whether the token's holder is an admin, as the gateway and users
+    /// decide it: their admin-only list answers 200 for admins, 403 for
+    /// anyone else (401: the token is no longer good).
+    pub async fn is_admin(&self, token: &str) -> Result<bool, ShopError> {
+        match self.read::<serde_json::Value>(Call::get("/api/v1/users?per_page=1"), Some(token)).await {
+            Ok(_) => Ok(true),
+            Err(ShopError::Refused { status: 403, .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
     /// Sends `call` (as the visitor when `token` is given) and reads its
     /// answer: `Ok(None)` for 404, every other answer an explicit case.
     async fn read<T: DeserializeOwned>(&self, mut call: Call, token: Option<&str>) -> Result<Option<T>, ShopError> {

@@ -16,7 +16,9 @@ pub struct Frame<'a> {
     /// This browser's CSRF token, for the forms of the page.
     pub csrf: String,
     /// A page that follows something in progress reloads itself this often
-    /// (an order's saga), without JavaScript.
+    /// (an order's saga, the control room) while its "Follow live" box is
+    /// ticked (`assets/live.js`); never a `<meta http-equiv="refresh">`,
+    /// which no one could pause.
     pub refresh_secs: Option<u32>,
 }
 
@@ -27,10 +29,10 @@ pub fn page(frame: &Frame<'_>, content: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                @if let Some(secs) = frame.refresh_secs { meta http-equiv="refresh" content=(secs); }
                 title { (frame.title) " · Testbed shop" }
                 link rel="stylesheet" href="/static/shop.css";
                 script src="/static/trace.js" defer {}
+                @if frame.refresh_secs.is_some() { script src="/static/live.js" defer {} }
             }
             body {
                 a class="skip" href="#content" { "Skip to content" }
@@ -55,7 +57,17 @@ pub fn page(frame: &Frame<'_>, content: Markup) -> Markup {
                         }
                     }
                 }
-                main id="content" tabindex="-1" { (content) }
+                main id="content" tabindex="-1" {
+                    @if let Some(secs) = frame.refresh_secs {
+                        div class="live" {
+                            input type="checkbox" id="follow-live" data-every=(secs) checked;
+                            label for="follow-live" { "Follow live (reloads every " (secs) " s)" }
+                            " · "
+                            a href="" { "Refresh now" }
+                        }
+                    }
+                    (content)
+                }
                 footer {
                     @if let Some(url) = &frame.trace_url {
                         a class="trace" href=(url) rel="nofollow" { "trace of this page" }

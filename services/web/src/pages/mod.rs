@@ -3,6 +3,7 @@
 pub mod account;
 pub mod cart;
 pub mod catalog;
+pub mod control;
 pub mod error;
 pub mod layout;
 pub mod orders;

@@ -26,6 +26,8 @@ pub enum Failure {
     /// log in first; an expired session is forgotten on the way.
     SignInFirst,
     Shop(ShopError),
+    /// chaos-proxy or Prometheus failed the control room's action.
+    Control(crate::control::ControlError),
 }
 
 impl From<ShopError> for Failure {
@@ -65,6 +67,10 @@ impl IntoResponse for PageError {
             }
             Failure::Shop(ShopError::Refused { status, message, .. }) => {
                 (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), "Refused", message)
+            }
+            Failure::Control(error) => {
+                tracing::warn!(error = %error, "a control room action failed");
+                (StatusCode::BAD_GATEWAY, "The action did not go through", error.to_string())
             }
             Failure::Shop(error @ ShopError::Unexpected { .. }) => {
                 tracing::error!(error = %error, "the shop gave an answer the storefront does not understand");

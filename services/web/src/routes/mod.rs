@@ -5,6 +5,7 @@ mod assets;
 mod browser_spans;
 mod cart;
 mod catalog;
+mod control;
 mod failure;
 mod forms;
 mod orders;
@@ -17,6 +18,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use platform::telemetry::current_trace_id;
 
+use crate::control::ControlPlane;
 use crate::csrf::{self, Csrf};
 use crate::pages::Frame;
 use crate::shop::Shop;
@@ -28,8 +30,12 @@ pub use failure::{Failure, PageError};
 pub struct Storefront {
     pub shop: Shop,
     pub csrf: Csrf,
+    /// chaos-proxy and Prometheus, for the control room.
+    pub control: ControlPlane,
     /// The Jaeger UI, for each page's link to its own trace.
     pub jaeger_url: String,
+    /// The Grafana UI, for the control room's links.
+    pub grafana_url: String,
 }
 
 impl Storefront {
@@ -77,6 +83,7 @@ pub fn router(state: State) -> Router {
         .merge(account::router())
         .merge(cart::router())
         .merge(orders::router())
+        .merge(control::router())
         .merge(assets::router())
         .merge(browser_spans::router())
         .fallback(failure::no_such_page)

@@ -1,0 +1,89 @@
+//! The storefront's control room in a real browser: an admin switches a
+//! fault on at chaos-proxy and off again, and the room, reading Prometheus,
+//! shows the circuit breaker in front of it opening and closing. A
+//! customer cannot open the room.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use e2e::browser::Browser;
+use e2e::{ADMIN_EMAIL, ADMIN_PASSWORD, Options, Shop};
+use platform::test_util::prometheus::TestPrometheus;
+use platform::test_util::serve;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_admin_switches_a_fault_on_and_off_and_the_room_shows_the_breaker_open_and_close() {
+    let shop = Shop::start(Options::default()).await;
+
+    // chaos-proxy (in this process) with a proxy in front of the gateway ...
+    let (proxies, control_api) = chaos::proxy::control_api();
+    let control = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let control_url = format!("http://{}", control.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(control, control_api).await });
+    let gateway = shop.gateway.address.trim_start_matches("http://").to_owned();
+    let proxy = proxies
+        .create(
+            serde_json::from_value(json!({ "name": "gateway", "listen": "127.0.0.1:0", "upstream": gateway })).unwrap(),
+        )
+        .await
+        .unwrap();
+    // ... and a storefront that reaches the gateway only through it, under
+    // steady traffic, scraped by Prometheus: its breaker is what the room shows.
+    let behind =
+        serve(web::startup::build(web::configuration::Settings::for_tests(&format!("http://{}", proxy.listen))).await);
+    let prometheus =
+        TestPrometheus::start(&[("web".into(), behind.url().trim_start_matches("http://").to_owned())], None).await;
+    let visiting = Arc::new(AtomicBool::new(true));
+    let traffic = tokio::spawn({
+        let (client, visiting) = (behind.client(), visiting.clone());
+        async move {
+            while visiting.load(Ordering::Relaxed) {
+                let _ = client.get("/").await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    });
+
+    // The room: a storefront of its own, straight at the gateway.
+    let settings = web::configuration::Settings::for_tests(&shop.gateway.address)
+        .with_control_room(&control_url, &prometheus.base);
+    let room = serve(web::startup::build(settings).await).client();
+    let browser = Browser::start(false).await;
+    let within = Duration::from_secs(45);
+
+    // A customer is turned away.
+    browser.sign_up(&room.url(""), "carol@example.org", "Carol", None).await;
+    browser.goto(&room.url("/control")).await;
+    assert_eq!(browser.text("h1").await, "Refused");
+    browser.goto(&room.url("/")).await;
+    browser.press("Log out").await;
+    browser.wait_for("a[href='/login']").await;
+
+    browser.goto(&room.url("/login")).await;
+    browser.fill("E-mail address", ADMIN_EMAIL).await;
+    browser.fill("Password", ADMIN_PASSWORD).await;
+    browser.press("Log in").await;
+    browser.wait_for("form[action='/logout']").await;
+    browser.goto(&room.url("/control")).await;
+    browser.wait_for_text("tr[data-proxy=gateway] td.faults", "none", within).await;
+    browser.wait_for_text("table.breaker tr[data-key='web gateway'] td.value", "closed", within).await;
+    browser.screenshot("control-room").await;
+    let violations = browser.serious_accessibility_violations().await;
+    assert!(violations.is_empty(), "the control room's accessibility:\n{}", violations.join("\n"));
+
+    // The gateway goes down behind the proxy: the storefront's breaker opens.
+    browser.press("Down on gateway").await;
+    browser.wait_for_text("tr[data-proxy=gateway] td.faults", "down", within).await;
+    browser.wait_for_text("table.breaker tr[data-key='web gateway'] td.value", "open", within).await;
+    browser.screenshot("control-room-breaker-open").await;
+
+    // Every fault removed: the breaker lets calls through again and closes.
+    browser.press("Remove all faults").await;
+    browser.wait_for_text("tr[data-proxy=gateway] td.faults", "none", within).await;
+    browser.wait_for_text("table.breaker tr[data-key='web gateway'] td.value", "closed", within).await;
+    browser.close().await;
+    visiting.store(false, Ordering::Relaxed);
+    traffic.await.unwrap();
+}
