@@ -13,8 +13,10 @@ select_images
 # (tests/tests/api_fuzz.rs). Those tests fail, not skip, without them.
 ensure_pypi_tools kubernetes-validate:kubernetes-validate openapi-spec-validator:openapi-spec-validator st:schemathesis
 # The storefront's browser tests (tests/tests/web.rs) drive headless
-# Chromium through chromedriver, both from Debian's packages.
-ensure_debian_packages chromium:chromium chromedriver:chromium-driver
+# Chromium through chromedriver, both from Debian's packages (or the Chrome
+# and chromedriver a CI runner already has).
+command -v google-chrome >/dev/null || ensure_debian_packages chromium:chromium
+ensure_debian_packages chromedriver:chromium-driver
 # Their accessibility audit runs axe-core, as PyPI's axe-playwright-python
 # ships it (its axe.min.js only: Playwright itself is not needed).
 python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("axe_playwright_python") is None)' \
