@@ -82,6 +82,19 @@ done
 [ "${orders%.*}" -ge 2 ] || { log "FAIL: Prometheus does not see the orders ($orders)"; exit 1; }
 log "ok: Prometheus scrapes $up services and counts $orders orders"
 
+# The control room's experiment desk: its catalogue mounted, the metrics of
+# the load it starts scraped through it (job loadgen).
+desk="$(compose exec -T chaos-desk curl -fsS http://127.0.0.1:8475/experiments)" \
+  || { log "FAIL: the experiment desk does not answer"; exit 1; }
+grep -q '"id":"payments-slow"' <<<"$desk" || { log "FAIL: the desk's catalogue lacks payments-slow: $desk"; exit 1; }
+for _ in $(seq 1 60); do
+  desk_up="$(promql 'up{job="loadgen", instance="chaos-desk:8475"}')"
+  [ "${desk_up%.*}" = 1 ] && break
+  sleep 1
+done
+[ "${desk_up%.*}" = 1 ] || { log "FAIL: Prometheus does not scrape the desk's /load/metrics"; exit 1; }
+log "ok: the experiment desk lists $(grep -o '"id"' <<<"$desk" | wc -l) experiments; Prometheus scrapes it"
+
 # Bad input and bad tokens: 4xx in the JSON error shape.
 expect 401 GET /api/v1/users/me "" "not-a-token"
 [ "$(field "['error']['code']")" = unauthorized ] || exit 1

@@ -10,5 +10,6 @@
 //!   stack, with a report and an exit status that says whether the
 //!   hypothesis held.
 
+pub mod desk;
 pub mod proxy;
 pub mod runner;

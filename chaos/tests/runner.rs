@@ -188,3 +188,107 @@ async fn every_experiment_and_monkey_file_in_the_repository_is_valid() {
     }
     assert!(!monkeys.is_empty());
 }
+
+/// The experiment desk (the control room's API) runs the same experiment:
+/// listed with its question, started, watched live as its checks are
+/// sampled, refused while it runs, ended with its report on show, and
+/// stopped on demand with its fault removed.
+#[tokio::test]
+async fn the_desk_lists_starts_watches_and_stops_an_experiment_and_serves_its_report() {
+    let bench = bench().await;
+    let catalogue = bench.settings.report_dir.join("catalogue");
+    std::fs::create_dir_all(&catalogue).unwrap();
+    std::fs::write(catalogue.join("storm.toml"), STORM.replace("PREFIX", "/api")).unwrap();
+    std::fs::write(catalogue.join("broken.toml"), "title = \"no question, no fault\"").unwrap();
+    let load = chaos::desk::Load::new(chaos::desk::LoadSettings {
+        binary: "/nonexistent/shop-load".into(),
+        gateway: "http://127.0.0.1:9".into(),
+        web: None,
+        metrics_addr: None,
+        env: Vec::new(),
+        workdir: bench.settings.report_dir.clone(),
+    })
+    .await;
+    let desk = chaos::desk::Desk::new(catalogue, bench.settings.clone(), load);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = desk.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        let request = http.get(format!("{base}{path}"));
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let post = |path: &str, body: Value| {
+        let request = http.post(format!("{base}{path}")).json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), serde_json::from_str::<Value>(&response.text().await.unwrap()).unwrap())
+        }
+    };
+    let current = || async { serde_json::from_str::<Value>(&get("/runs/current").await.1).unwrap() };
+
+    // The catalogue: the valid file, with its question; the broken one left out.
+    let (status, body) = get("/experiments").await;
+    assert_eq!(status, 200);
+    let listed: Value = serde_json::from_str(&body).unwrap();
+    let ids: Vec<&str> = listed["experiments"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["storm"]);
+    assert!(listed["experiments"][0]["question"].as_str().unwrap().starts_with("Does the runner put a fault"));
+    assert_eq!(get("/runs/current").await.0, 404, "nothing has run yet");
+
+    // Unknown names and bodies are refused in the JSON error shape.
+    let (status, body) = post("/runs", serde_json::json!({ "experiment": "../storm" })).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+    let (status, body) = post("/runs", serde_json::json!({ "name": "storm" })).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["code"].is_string(), "{body}");
+
+    // Started: one at a time.
+    let (status, body) = post("/runs", serde_json::json!({ "experiment": "storm" })).await;
+    assert_eq!((status, body["state"].as_str()), (202, Some("running")), "{body}");
+    let (status, body) = post("/runs", serde_json::json!({ "experiment": "storm" })).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("experiment_running")), "{body}");
+
+    // Live: the steady state holds, then the storm's 503s are seen, while it runs.
+    eventually("the 503s are seen live, while the run goes on", Duration::from_secs(30), || async {
+        let run = current().await;
+        let seen = run["live"]["expectations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["name"] == "503s are injected while the storm lasts")
+            .flat_map(|e| e["samples"].as_array().unwrap())
+            .any(|sample| sample["holds"] == true);
+        let before_held = run["live"]["hypotheses"][0]["samples"][0]["holds"] == true;
+        seen && before_held && run["state"] == "running"
+    })
+    .await;
+
+    // Ended: passed, its report on show.
+    eventually("the run ends", Duration::from_secs(30), || async { current().await["state"] != "running" }).await;
+    let run = current().await;
+    assert_eq!(run["state"], "passed", "{run}");
+    let report = run["report"].as_str().unwrap().to_owned();
+    let (status, page) = get(&format!("/reports/{report}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("HTTP 503 storm on a test service"), "the report is the run's");
+    assert_eq!(get("/reports/..%2F..%2Fetc").await.0, 400, "only plain folder names are looked up");
+    assert_eq!(get("/reports/no-such-report").await.0, 404);
+
+    // Stopped on demand while the fault is in place: aborted, the fault removed.
+    assert_eq!(post("/runs/current/stop", Value::Null).await.0, 409, "nothing runs now");
+    assert_eq!(post("/runs", serde_json::json!({ "experiment": "storm" })).await.0, 202);
+    eventually("the storm is in place", Duration::from_secs(30), || async {
+        toxics(&bench).await.as_array().is_some_and(|t| !t.is_empty())
+    })
+    .await;
+    assert_eq!(post("/runs/current/stop", Value::Null).await.0, 202);
+    eventually("the stopped run ends", Duration::from_secs(30), || async { current().await["state"] != "running" })
+        .await;
+    assert_eq!(current().await["state"], "aborted");
+    assert_eq!(toxics(&bench).await, serde_json::json!([]), "the fault was removed");
+}

@@ -5,6 +5,7 @@
 //! in front of the gateway.
 
 pub mod browser;
+pub mod proxied;
 
 use std::time::Duration;
 

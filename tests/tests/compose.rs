@@ -44,9 +44,11 @@ fn docker_compose_up_in_the_root_starts_the_whole_stack_with_its_ui() {
     for (name, service) in services {
         let image = service["image"].as_str().unwrap_or_default();
         if image.starts_with("${SHOP_REGISTRY:-testbed}/") {
-            // The load workers are named for what they are; they run shop-load.
+            // The load workers are named for what they are; they run
+            // shop-load. The experiment desk is the chaos runner's `desk`.
             let name = match name.as_str().unwrap() {
                 "loadgen" => "shop-load",
+                "chaos-desk" => "chaos",
                 name => name,
             };
             assert_eq!(image, format!("${{SHOP_REGISTRY:-testbed}}/{name}:${{SHOP_TAG:-latest}}"), "{name}");

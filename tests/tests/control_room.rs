@@ -3,48 +3,24 @@
 //! shows the circuit breaker in front of it opening and closing. A
 //! customer cannot open the room.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use e2e::browser::Browser;
+use e2e::proxied::ProxiedStorefront;
 use e2e::{ADMIN_EMAIL, ADMIN_PASSWORD, Options, Shop};
 use platform::test_util::prometheus::TestPrometheus;
 use platform::test_util::serve;
-use serde_json::json;
 
 #[tokio::test]
 async fn an_admin_switches_a_fault_on_and_off_and_the_room_shows_the_breaker_open_and_close() {
     let shop = Shop::start(Options::default()).await;
 
-    // chaos-proxy (in this process) with a proxy in front of the gateway ...
-    let (proxies, control_api) = chaos::proxy::control_api();
-    let control = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let control_url = format!("http://{}", control.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(control, control_api).await });
-    let gateway = shop.gateway.address.trim_start_matches("http://").to_owned();
-    let proxy = proxies
-        .create(
-            serde_json::from_value(json!({ "name": "gateway", "listen": "127.0.0.1:0", "upstream": gateway })).unwrap(),
-        )
-        .await
-        .unwrap();
-    // ... and a storefront that reaches the gateway only through it, under
-    // steady traffic, scraped by Prometheus: its breaker is what the room shows.
-    let behind =
-        serve(web::startup::build(web::configuration::Settings::for_tests(&format!("http://{}", proxy.listen))).await);
-    let prometheus =
-        TestPrometheus::start(&[("web".into(), behind.url().trim_start_matches("http://").to_owned())], None).await;
-    let visiting = Arc::new(AtomicBool::new(true));
-    let traffic = tokio::spawn({
-        let (client, visiting) = (behind.client(), visiting.clone());
-        async move {
-            while visiting.load(Ordering::Relaxed) {
-                let _ = client.get("/").await;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    });
+    // A storefront behind a proxy in front of the gateway, under steady
+    // traffic, scraped by Prometheus: its breaker is what the room shows.
+    let bench = ProxiedStorefront::start(&shop).await;
+    let storefront = bench.storefront.url().trim_start_matches("http://").to_owned();
+    let prometheus = TestPrometheus::start(&[("web".into(), storefront)], None).await;
+    let control_url = bench.control_url.clone();
 
     // The room: a storefront of its own, straight at the gateway.
     let settings = web::configuration::Settings::for_tests(&shop.gateway.address)
@@ -84,6 +60,5 @@ async fn an_admin_switches_a_fault_on_and_off_and_the_room_shows_the_breaker_ope
     browser.wait_for_text("tr[data-proxy=gateway] td.faults", "none", within).await;
     browser.wait_for_text("table.breaker tr[data-key='web gateway'] td.value", "closed", within).await;
     browser.close().await;
-    visiting.store(false, Ordering::Relaxed);
-    traffic.await.unwrap();
+    bench.stop().await;
 }

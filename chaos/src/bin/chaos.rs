@@ -6,6 +6,8 @@
 //!                       [--invariants "CMD ARGS"] [--reports DIR]
 //! chaos check <file.toml>...     parse and validate, run nothing
 //! chaos draw <monkey.toml> --seed N   print the experiment a seed draws
+//! chaos desk [--experiments DIR] [--listen ADDR] [--web URL] [--load-metrics ADDR]
+//!                                the experiment desk's HTTP API (chaos::desk)
 //! ```
 //! A monkey file (`[monkey]`) is run with `chaos run <file> [--seed N]`:
 //! the seed (given, the file's, or a fresh one, printed) draws the faults.
@@ -53,6 +55,21 @@ enum Command {
         file: String,
         #[arg(long, value_name = "N")]
         seed: u64,
+    },
+    /// Serve the experiment desk: the catalogue, runs and load behind an HTTP API (the control room's)
+    Desk {
+        /// The experiment catalogue: every *.toml file of this folder
+        #[arg(long, value_name = "DIR", default_value = "chaos/experiments")]
+        experiments: PathBuf,
+        /// Where the API listens [env: CHAOS_DESK_LISTEN] [default: 127.0.0.1:8475]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// The storefront, for the load's storefront visitors [env: CHAOS_WEB]
+        #[arg(long, value_name = "URL")]
+        web: Option<String>,
+        /// Where the load started from the desk serves its live metrics [env: CHAOS_LOAD_METRICS]
+        #[arg(long, value_name = "ADDR")]
+        load_metrics: Option<String>,
     },
     /// Parse and validate experiment files, run nothing
     Check {
@@ -159,6 +176,22 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Desk { experiments, listen, web, load_metrics } => {
+            let from_env = |flag: Option<String>, key: &str| flag.or_else(|| std::env::var(key).ok());
+            let listen = from_env(listen, "CHAOS_DESK_LISTEN").unwrap_or_else(|| "127.0.0.1:8475".into());
+            let web = from_env(web, "CHAOS_WEB");
+            let load_metrics = from_env(load_metrics, "CHAOS_LOAD_METRICS");
+            let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+            runtime.block_on(async move {
+                match desk(experiments, listen, web, load_metrics, settings).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(error) => {
+                        eprintln!("chaos desk: {error:#}");
+                        ExitCode::from(2)
+                    }
+                }
+            })
+        }
         Command::Run { file, seed } => {
             let experiment = match Experiment::load(file.as_ref()) {
                 Ok(experiment) => experiment,
@@ -211,6 +244,36 @@ fn main() -> ExitCode {
             })
         }
     }
+}
+
+/// Serves the desk until Ctrl-C or SIGTERM, then stops what it runs
+/// (faults removed, load killed) before exiting.
+async fn desk(
+    experiments: PathBuf,
+    listen: String,
+    web: Option<String>,
+    load_metrics: Option<String>,
+    settings: Settings,
+) -> anyhow::Result<()> {
+    let log_filter = std::env::var("LOG_LEVEL").unwrap_or_else(|_| "info".into());
+    let _telemetry =
+        platform::telemetry::init_telemetry("chaos-desk", &platform::config::TelemetrySettings::logs_only(&log_filter));
+    let load = chaos::desk::Load::new(chaos::desk::LoadSettings {
+        binary: settings.load_binary.clone(),
+        gateway: settings.gateway.clone(),
+        web,
+        metrics_addr: load_metrics,
+        // The desk's own environment (LOAD_ADMIN_*) is inherited.
+        env: Vec::new(),
+        workdir: settings.report_dir.clone(),
+    })
+    .await;
+    let desk = chaos::desk::Desk::new(experiments, settings, load);
+    let listener = tokio::net::TcpListener::bind(&listen).await?;
+    tracing::info!(address = %listen, "chaos desk listening");
+    axum::serve(listener, desk.router()).with_graceful_shutdown(platform::server::shutdown_signal()).await?;
+    desk.shut_down().await;
+    Ok(())
 }
 
 fn fmt(duration: std::time::Duration) -> String {

@@ -31,7 +31,7 @@ use std::future::Future;
 use std::path::PathBuf;
 
 pub use experiment::Experiment;
-pub use report::{Outcome, Report};
+pub use report::{Live, Outcome, Report};
 
 /// Where the stack is, and where the report goes.
 #[derive(Debug, Clone)]
@@ -81,10 +81,25 @@ pub async fn run(
     settings: &Settings,
     interrupt: impl Future<Output = ()>,
 ) -> anyhow::Result<(Report, PathBuf)> {
+    run_observed(experiment, file, settings, interrupt, None).await
+}
+
+/// [`run`], publishing the run's progress to `observer` as it happens.
+pub async fn run_observed(
+    experiment: &Experiment,
+    file: &str,
+    settings: &Settings,
+    interrupt: impl Future<Output = ()>,
+    observer: Option<&tokio::sync::watch::Sender<Live>>,
+) -> anyhow::Result<(Report, PathBuf)> {
     let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("experiment");
     let dir = settings.report_dir.join(format!("{stem}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
     std::fs::create_dir_all(&dir)?;
-    let report = timeline::Run::new(experiment, file, settings, &dir).execute(interrupt).await;
+    let mut run = timeline::Run::new(experiment, file, settings, &dir);
+    if let Some(observer) = observer {
+        run = run.observed_by(observer);
+    }
+    let report = run.execute(interrupt).await;
     std::fs::write(dir.join("report.json"), serde_json::to_string_pretty(&report)?)?;
     std::fs::write(dir.join("report.html"), report.html())?;
     Ok((report, dir))

@@ -85,6 +85,21 @@ pub struct Report {
     pub cleanup: Vec<String>,
 }
 
+/// A run as it stands while it runs: what the desk shows live. The same
+/// records as the report's, filled in as the samples come.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Live {
+    /// Seconds since the run started.
+    pub elapsed_s: f64,
+    /// Seconds from the start to t = 0 (steady state confirmed), once reached.
+    pub timeline_origin_s: Option<f64>,
+    /// The last thing the run did, in words.
+    pub stage: String,
+    pub faults: Vec<FaultRecord>,
+    pub hypotheses: Vec<CheckRecord>,
+    pub expectations: Vec<CheckRecord>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FaultRecord {
     pub name: String,

@@ -15,7 +15,7 @@ use super::experiment::{Action, Check, Experiment, Fault, Phase};
 use super::faults::{self, Faults};
 use super::load::{self, LoadRun};
 use super::prometheus::Prometheus;
-use super::report::{self, CheckRecord, FaultRecord, LoadRecord, Outcome, Report, Sample};
+use super::report::{self, CheckRecord, FaultRecord, Live, LoadRecord, Outcome, Report, Sample};
 
 /// One fault of the run: what it is, how far it got, what it did.
 struct FaultRun<'a> {
@@ -66,6 +66,8 @@ pub struct Run<'a> {
     reasons: Vec<String>,
     load: Option<LoadRun>,
     load_record: Option<LoadRecord>,
+    /// Where the run's progress goes as it happens (the desk's live view).
+    observer: Option<&'a tokio::sync::watch::Sender<Live>>,
 }
 
 impl<'a> Run<'a> {
@@ -122,13 +124,36 @@ impl<'a> Run<'a> {
             reasons: Vec::new(),
             load: None,
             load_record: None,
+            observer: None,
         }
+    }
+
+    /// Publishes every step of the run to `observer` as it happens.
+    pub fn observed_by(mut self, observer: &'a tokio::sync::watch::Sender<Live>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Sends the run as it stands now to the observer, if any.
+    fn publish(&self, stage: Option<&str>) {
+        let Some(observer) = self.observer else { return };
+        observer.send_modify(|live| {
+            live.elapsed_s = self.now_s();
+            live.timeline_origin_s = self.t0.map(|t0| self.at_s(t0));
+            if let Some(stage) = stage {
+                live.stage = stage.to_owned();
+            }
+            live.faults = self.faults_run.iter().map(|run| run.record.clone()).collect();
+            live.hypotheses.clone_from(&self.hypotheses);
+            live.expectations.clone_from(&self.expectations);
+        });
     }
 
     fn progress(&self, message: impl AsRef<str>) {
         if self.settings.progress {
             eprintln!("[{:>6.1}s] {}", self.started.elapsed().as_secs_f64(), message.as_ref());
         }
+        self.publish(Some(message.as_ref()));
     }
 
     fn now_s(&self) -> f64 {
@@ -185,6 +210,7 @@ impl<'a> Run<'a> {
             }
         }
         self.judge();
+        self.publish(Some("finished"));
         let outcome = outcome.unwrap_or(if self.reasons.is_empty() { Outcome::Passed } else { Outcome::Failed });
         let plots = report::plots(&self.checker.prometheus, self.experiment, self.started_at).await;
         let report = Report {
@@ -394,6 +420,7 @@ impl<'a> Run<'a> {
         if any_active {
             self.check_phase(Phase::During).await;
         }
+        self.publish(None);
     }
 
     /// Evaluates the hypotheses of `phase`; true when all hold.
@@ -416,6 +443,7 @@ impl<'a> Run<'a> {
                 record.samples.push(sample);
             }
         }
+        self.publish(None);
         all
     }
 
@@ -433,6 +461,7 @@ impl<'a> Run<'a> {
                 self.expectations[e].samples.push(sample);
             }
         }
+        self.publish(None);
     }
 
     fn sample_of(&self, evaluation: Evaluation) -> Sample {

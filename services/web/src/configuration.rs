@@ -22,6 +22,8 @@ pub struct Settings {
     /// and Prometheus (`PROMETHEUS_URL`).
     pub chaos_proxy: ClientSettings,
     pub prometheus: ClientSettings,
+    /// The experiment desk (`CHAOS_DESK_URL`): experiments and load.
+    pub chaos_desk: ClientSettings,
     /// Where the control room's dashboard links point (`WEB_GRAFANA_URL`).
     pub grafana_url: String,
 }
@@ -35,6 +37,7 @@ pub fn from_env(env: &mut Env) -> Settings {
         csrf_secret: env.secret("WEB_CSRF_SECRET", "dev-only-csrf-secret-change-me"),
         chaos_proxy: ClientSettings::from_env(env, "chaos-proxy", "CHAOS_PROXY", "http://127.0.0.1:8474"),
         prometheus: ClientSettings::from_env(env, "prometheus", "PROMETHEUS", "http://127.0.0.1:9090"),
+        chaos_desk: ClientSettings::from_env(env, "chaos-desk", "CHAOS_DESK", "http://127.0.0.1:8475"),
         grafana_url: url(env, "WEB_GRAFANA_URL", "http://localhost:3000"),
     }
 }
@@ -51,6 +54,7 @@ impl Settings {
             csrf_secret: "test-only-csrf-secret".into(),
             chaos_proxy: ClientSettings::fixed("chaos-proxy", "http://127.0.0.1:9"),
             prometheus: ClientSettings::fixed("prometheus", "http://127.0.0.1:9"),
+            chaos_desk: ClientSettings::fixed("chaos-desk", "http://127.0.0.1:9"),
             grafana_url: "http://grafana.test:3000".into(),
         }
     }
@@ -59,6 +63,12 @@ impl Settings {
     pub fn with_control_room(mut self, chaos_proxy_url: &str, prometheus_url: &str) -> Self {
         self.chaos_proxy = ClientSettings::fixed("chaos-proxy", chaos_proxy_url);
         self.prometheus = ClientSettings::fixed("prometheus", prometheus_url);
+        self
+    }
+
+    /// The control room's experiments and load from the desk at `desk_url`.
+    pub fn with_desk(mut self, desk_url: &str) -> Self {
+        self.chaos_desk = ClientSettings::fixed("chaos-desk", desk_url);
         self
     }
 }

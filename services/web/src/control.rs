@@ -51,6 +51,10 @@ pub struct LiveState {
     pub retry_budget: Vec<Sample>,
     pub outbox_backlog: Vec<Sample>,
     pub queue_depth: Vec<Sample>,
+    /// The load generator's virtual users, by profile.
+    pub load_users: Vec<Sample>,
+    /// Its requests per second (last 30 s), by profile.
+    pub load_rate: Vec<Sample>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +63,9 @@ pub enum ControlError {
     Unavailable(#[from] CallError),
     #[error("{what}: {detail}")]
     Unexpected { what: &'static str, detail: String },
+    /// The source understood and said no (an experiment already running).
+    #[error("{message}")]
+    Refused { status: u16, message: String },
 }
 
 #[derive(Clone)]
@@ -98,7 +105,7 @@ impl ControlPlane {
     }
 
     pub async fn live_state(&self) -> Result<LiveState, ControlError> {
-        let (breakers, refused, retry_budget, outbox_backlog, queue_depth) = tokio::try_join!(
+        let (breakers, refused, retry_budget, outbox_backlog, queue_depth, load_users, load_rate) = tokio::try_join!(
             self.query("max by (service, peer_service) (resilience_breaker_state)"),
             self.query(
                 "sum by (service, peer_service, outcome) (rate(resilience_calls_total{outcome=~\"rejected_by_breaker|rejected_by_bulkhead\"}[1m])) > 0"
@@ -106,8 +113,10 @@ impl ControlPlane {
             self.query("sum by (service, peer_service) (rate(resilience_retry_budget_exhausted_total[1m])) > 0"),
             self.query("sum by (service) (outbox_pending_messages)"),
             self.query("sum by (queue) (rabbitmq_queue_messages_ready)"),
+            self.query("sum by (profile) (shop_load_users_active)"),
+            self.query("sum by (profile) (rate(shop_load_requests_total[30s]))"),
         )?;
-        Ok(LiveState { breakers, refused, retry_budget, outbox_backlog, queue_depth })
+        Ok(LiveState { breakers, refused, retry_budget, outbox_backlog, queue_depth, load_users, load_rate })
     }
 
     /// An instant query's vector.

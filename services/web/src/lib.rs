@@ -4,6 +4,7 @@ pub mod cart;
 pub mod configuration;
 pub mod control;
 pub mod csrf;
+pub mod desk;
 pub mod domain;
 pub mod pages;
 pub mod routes;

@@ -33,7 +33,7 @@ pub struct TestPrometheus {
 }
 
 impl TestPrometheus {
-    /// Scrapes `targets` (job name, `host:port`) every second; loads the
+    /// Scrapes `targets` (job name, `host:port` or `host:port/path`) every second; loads the
     /// rule files of `rules` when given.
     pub async fn start(targets: &[(String, String)], rules: Option<&Path>) -> Self {
         let port = super::port_for_a_server();
@@ -41,7 +41,13 @@ impl TestPrometheus {
         std::fs::create_dir_all(&dir).unwrap();
         let scrape: String = targets
             .iter()
-            .map(|(job, address)| format!("      - targets: ['{address}']\n        labels: {{ job: {job} }}\n"))
+            .map(|(job, address)| match address.split_once('/') {
+                // `host:port/path`: scraped at that path instead of /metrics.
+                Some((host, path)) => format!(
+                    "      - targets: ['{host}']\n        labels: {{ job: {job}, __metrics_path__: '/{path}' }}\n"
+                ),
+                None => format!("      - targets: ['{address}']\n        labels: {{ job: {job} }}\n"),
+            })
             .collect();
         let config = format!(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - /etc/prometheus/rules/*.yml\nscrape_configs:\n  - job_name: test\n    static_configs:\n{scrape}"

@@ -6,12 +6,17 @@ use maud::{Markup, html};
 
 use super::{csrf_field, notice};
 use crate::control::{ControlError, LiveState, Proxy, Sample};
+use crate::desk::{Experiment, Load, Run};
 use crate::domain::OneClickFault;
+use crate::pages::experiments;
 
 pub struct ControlRoom<'a> {
     pub csrf: &'a str,
     pub proxies: &'a Result<Vec<Proxy>, ControlError>,
     pub live: &'a Result<LiveState, ControlError>,
+    pub experiments: &'a Result<Vec<Experiment>, ControlError>,
+    pub run: &'a Result<Option<Run>, ControlError>,
+    pub load: &'a Result<Load, ControlError>,
     pub grafana_url: &'a str,
     pub jaeger_url: &'a str,
 }
@@ -33,6 +38,7 @@ pub fn control_room(room: &ControlRoom<'_>) -> Markup {
             }
             a href={ (room.jaeger_url) "/search?service=web&lookback=15m" } { "Jaeger: traces of the last 15 minutes" }
         }
+        (experiments::experiments(room.csrf, room.experiments, room.run))
         section aria-labelledby="faults" {
             h2 id="faults" { "Faults" }
             form method="post" action="/control/faults/clear" {
@@ -91,6 +97,8 @@ pub fn control_room(room: &ControlRoom<'_>) -> Markup {
                 }
             }
         }
+        @let (users, rates) = match room.live { Ok(live) => (&live.load_users[..], &live.load_rate[..]), Err(_) => (&[][..], &[][..]) };
+        (experiments::load(room.csrf, room.load, users, rates))
     }
 }
 

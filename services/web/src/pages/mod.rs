@@ -5,6 +5,7 @@ pub mod cart;
 pub mod catalog;
 pub mod control;
 pub mod error;
+pub mod experiments;
 pub mod layout;
 pub mod orders;
 

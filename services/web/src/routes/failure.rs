@@ -68,6 +68,9 @@ impl IntoResponse for PageError {
             Failure::Shop(ShopError::Refused { status, message, .. }) => {
                 (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), "Refused", message)
             }
+            Failure::Control(crate::control::ControlError::Refused { status, message }) => {
+                (StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT), "Refused", message)
+            }
             Failure::Control(error) => {
                 tracing::warn!(error = %error, "a control room action failed");
                 (StatusCode::BAD_GATEWAY, "The action did not go through", error.to_string())

@@ -20,6 +20,7 @@ use platform::telemetry::current_trace_id;
 
 use crate::control::ControlPlane;
 use crate::csrf::{self, Csrf};
+use crate::desk::Desk;
 use crate::pages::Frame;
 use crate::shop::Shop;
 use crate::visitor::Visitor;
@@ -32,6 +33,8 @@ pub struct Storefront {
     pub csrf: Csrf,
     /// chaos-proxy and Prometheus, for the control room.
     pub control: ControlPlane,
+    /// The experiment desk: the catalogue, runs and load, for the control room.
+    pub desk: Desk,
     /// The Jaeger UI, for each page's link to its own trace.
     pub jaeger_url: String,
     /// The Grafana UI, for the control room's links.
@@ -97,7 +100,10 @@ pub fn router(state: State) -> Router {
 
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
-    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"));
+    // A page with a policy of its own (a chaos report's inline styles) keeps it.
+    headers
+        .entry(CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     response
