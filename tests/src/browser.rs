@@ -141,6 +141,16 @@ impl Browser {
         self.wait_for("form[action='/logout']").await;
     }
 
+    /// Logs in through the storefront's form at `base` as a person does;
+    /// ends on the page the form leads to, logged in.
+    pub async fn log_in(&self, base: &str, email: &str, password: &str) {
+        self.goto(&format!("{base}/login")).await;
+        self.fill("E-mail address", email).await;
+        self.fill("Password", password).await;
+        self.press("Log in").await;
+        self.wait_for("form[action='/logout']").await;
+    }
+
     /// Writes the page as it looks now to `reports/screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("a screenshot");

@@ -37,11 +37,7 @@ async fn an_admin_switches_a_fault_on_and_off_and_the_room_shows_the_breaker_ope
     browser.press("Log out").await;
     browser.wait_for("a[href='/login']").await;
 
-    browser.goto(&room.url("/login")).await;
-    browser.fill("E-mail address", ADMIN_EMAIL).await;
-    browser.fill("Password", ADMIN_PASSWORD).await;
-    browser.press("Log in").await;
-    browser.wait_for("form[action='/logout']").await;
+    browser.log_in(&room.url(""), ADMIN_EMAIL, ADMIN_PASSWORD).await;
     browser.goto(&room.url("/control")).await;
     browser.wait_for_text("tr[data-proxy=gateway] td.faults", "none", within).await;
     browser.wait_for_text("table.breaker tr[data-key='web gateway'] td.value", "closed", within).await;

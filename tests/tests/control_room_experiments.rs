@@ -119,11 +119,7 @@ async fn an_admin_runs_an_experiment_and_the_load_from_the_control_room() {
     let room = serve(web::startup::build(settings).await).client();
     let browser = Browser::start(false).await;
     let within = Duration::from_secs(45);
-    browser.goto(&room.url("/login")).await;
-    browser.fill("E-mail address", ADMIN_EMAIL).await;
-    browser.fill("Password", ADMIN_PASSWORD).await;
-    browser.press("Log in").await;
-    browser.wait_for("form[action='/logout']").await;
+    browser.log_in(&room.url(""), ADMIN_EMAIL, ADMIN_PASSWORD).await;
 
     // The catalogue, with the question the experiment asks.
     browser.goto(&room.url("/control")).await;

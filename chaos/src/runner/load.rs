@@ -2,7 +2,7 @@
 //! running one of its profiles for as long as the experiment lasts. Killed
 //! when dropped, so an aborted run leaves no load behind.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -48,9 +48,17 @@ fn with_plan(load: &Load, gateway: &str, plan: String) -> Vec<String> {
 }
 
 impl LoadRun {
+    /// Starts `binary` with `args`, its output to `log`, in the folder that
+    /// holds `log` (the run's report folder), so that what shop-load writes
+    /// of its own lands beside the experiment's report wherever the runner
+    /// was started from.
     pub fn start(binary: &PathBuf, args: &[String], log: PathBuf) -> anyhow::Result<Self> {
         let file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
-        let child = Command::new(binary)
+        let workdir = log.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        // A relative path to the binary would mean another file from there.
+        let binary = if binary.components().count() > 1 { std::path::absolute(binary)? } else { binary.clone() };
+        let child = Command::new(&binary)
+            .current_dir(workdir)
             .args(args)
             .stdout(file.try_clone()?)
             .stderr(file)
@@ -64,6 +72,12 @@ impl LoadRun {
     /// Whether it is still running (it should be, until the end).
     pub fn exited(&mut self) -> Option<i32> {
         self.child.try_wait().ok().flatten().map(|status| status.code().unwrap_or(-1))
+    }
+
+    /// Waits for the load to end by itself (a test's short command).
+    #[cfg(test)]
+    async fn stop_when_done(mut self) -> Option<i32> {
+        self.child.wait().await.ok().and_then(|s| s.code())
     }
 
     /// Stops the load and returns its exit code.
@@ -92,6 +106,22 @@ mod tests {
         // Ramp in 5 s, then hold past the end: the runner stops it.
         assert!(line.contains("--test-plan 8,5s;8,105s;0,1s"), "{line}");
         assert!(line.ends_with("--scenarios shopper --verbose"), "{line}");
+    }
+
+    #[tokio::test]
+    async fn the_load_runs_in_the_report_folder_whatever_the_runners_own() {
+        let folder = std::env::temp_dir().join(format!("chaos-load-cwd-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let log = folder.join("load.log");
+        // What shop-load writes relative to its working folder lands beside the report.
+        let run =
+            LoadRun::start(&PathBuf::from("sh"), &["-c".into(), "pwd; echo written > own.txt".into()], log.clone())
+                .unwrap();
+        assert_eq!(run.stop_when_done().await, Some(0));
+        let folder = folder.canonicalize().unwrap();
+        assert_eq!(std::fs::read_to_string(&log).unwrap().trim(), folder.to_str().unwrap());
+        assert_eq!(std::fs::read_to_string(folder.join("own.txt")).unwrap(), "written\n");
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 
     #[test]
