@@ -108,6 +108,35 @@ async fn a_dependency_slower_than_the_timeout_ends_the_call_at_the_timeout() {
     assert_eq!(count(&metrics, "timeout"), 1);
 }
 
+#[tokio::test]
+async fn an_answer_whose_body_stalls_ends_at_the_attempts_time() {
+    // A dependency that sends its head and part of its body, then nothing, connection held open.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stalled, mut stalled_rx) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        while !request.ends_with(b"\r\n\r\n") {
+            request.push(socket.read_u8().await.unwrap());
+        }
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"amount\":";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        stalled.send(socket).await.unwrap();
+    });
+    let mut settings = ClientSettings::fixed("payments", url);
+    settings.timeout = Duration::from_secs(5);
+    settings.resilience.attempt_timeout = Duration::from_millis(300);
+    let (client, _) = client(settings).await;
+    let call = client.json::<serde_json::Value>(Call::get("/stalls"));
+    let error =
+        tokio::time::timeout(Duration::from_secs(20), call).await.expect("the call ends by itself").unwrap_err();
+    assert!(matches!(error, CallError::BadAnswer { .. }), "{error}");
+    // The socket was still open when the call gave up: the attempt's time ended it, not the peer.
+    assert!(stalled_rx.try_recv().is_ok());
+}
+
 /// A breaker that opens after 4 calls at 50 % failures and stays open 300 ms.
 fn breaker(s: &mut ClientSettings) {
     s.resilience.retries = 0;

@@ -198,11 +198,7 @@ impl ServiceClient {
     ) -> Self {
         let name = settings.name;
         let pool = UpstreamPool::new(name, settings.discovery.clone(), settings.eject_for, settings.dns_refresh).await;
-        let http = reqwest::Client::builder()
-            .connect_timeout(settings.resilience.attempt_timeout.min(Duration::from_secs(2)))
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .expect("a client without TLS builds");
+        let http = attempt::http_client(settings.resilience.attempt_timeout.min(Duration::from_secs(2)));
         let attempt = Attempt { name, pool: pool.clone(), http, timeout: settings.resilience.attempt_timeout };
         let stack = build_stack(&settings, attempt, metrics, resilience);
         Self { name, pool, stack }
