@@ -110,6 +110,20 @@ impl ApiError {
     }
 }
 
+/// An error with its causes, outermost first ("client error (Connect):
+/// tcp connect error: Connection refused"): many errors' own message only
+/// names the stage that failed.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(": ");
+        text.push_str(&error.to_string());
+        cause = error.source();
+    }
+    text
+}
+
 /// Builds an error response from parts; used where no `ApiError` exists
 /// (rejections of extractors, responses of layers).
 pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>) -> Response {

@@ -91,7 +91,7 @@ impl Attempt {
             }
             Ok(Err(error)) => {
                 self.pool.eject(&instance);
-                let reason = describe(&error);
+                let reason = crate::error::with_causes(&error);
                 Err(if error.is_connect() {
                     // Refused or unreachable: the request never left.
                     CallError::Unavailable { dependency: self.name, reason }
@@ -105,19 +105,6 @@ impl Attempt {
             }
         }
     }
-}
-
-/// An error with its causes, outermost first: hyper's own message only says
-/// which stage failed ("client error (Connect)").
-fn describe(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(error) = cause {
-        text.push_str(": ");
-        text.push_str(&error.to_string());
-        cause = error.source();
-    }
-    text
 }
 
 /// An answer's body that fails once the attempt's time is up: an instance

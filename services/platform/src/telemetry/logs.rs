@@ -240,14 +240,7 @@ impl Visit for JsonVisitor {
         self.set(field, value.into());
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        let mut text = value.to_string();
-        let mut source = value.source();
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        self.set(field, text.into());
+        self.set(field, crate::error::with_causes(value).into());
     }
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
         self.set(field, format!("{value:?}").into());
