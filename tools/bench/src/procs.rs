@@ -10,11 +10,28 @@ use std::time::{Duration, Instant};
 
 use process_groups::{Group, isolate};
 
-/// `target/release/<name>`; the bench script builds them first.
+/// `target/release/<name>`; the bench script builds them first. The
+/// directory `bench` itself runs from comes first: it is that build's
+/// output wherever the checkout has moved since (the source path baked in
+/// at compile time may no longer exist).
 pub fn release_binary(name: &str) -> PathBuf {
+    let beside_us = std::env::current_exe().ok().and_then(|exe| Some(exe.parent()?.join(name)));
+    if let Some(path) = beside_us.filter(|path| path.is_file()) {
+        return path;
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let target = std::env::var("CARGO_TARGET_DIR").map_or_else(|_| root.join("target"), PathBuf::from);
     target.join("release").join(name)
+}
+
+/// What to do when `program` cannot be started: ours (a path into
+/// `target/release`) is built, a system program (found on `PATH`) installed.
+fn missing_hint(program: &std::path::Path) -> String {
+    if program.is_absolute() {
+        "build it: scripts/build.sh, or cargo build --release".to_owned()
+    } else {
+        format!("install it: on Debian or Ubuntu, apt-get install {}", program.display())
+    }
 }
 
 /// A free port on 127.0.0.1 (bound, read, released: good enough on a quiet machine).
@@ -40,7 +57,7 @@ impl Process {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| anyhow::anyhow!("{}: {e} (build it: cargo build --release)", program.display()))?;
+            .map_err(|e| anyhow::anyhow!("{}: {e} ({})", program.display(), missing_hint(&program)))?;
         let group = Group::led_by(child.id());
         Ok(Self { name: name.to_owned(), url: format!("http://127.0.0.1:{port}"), group: Some(group), child })
     }
